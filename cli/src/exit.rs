@@ -1,0 +1,61 @@
+//! Exit codes and the one-line error report. The table is also in the README.
+
+use altdisk_engine::Error;
+
+/// Success.
+pub const OK: i32 = 0;
+/// The job failed, or finished with soft errors that make the result incomplete.
+pub const FAILED: i32 = 1;
+/// Bad command line: unknown flag, missing argument, conflicting flags.
+pub const USAGE: i32 = 2;
+/// The archive is damaged or not a by-name archive.
+pub const ARCHIVE: i32 = 3;
+/// The data does not fit the target (space check, or the target filled up).
+pub const NO_SPACE: i32 = 4;
+/// Refused before anything was changed (unsafe name, bad plan, disk in use).
+pub const REFUSED: i32 = 5;
+
+/// Prints `NAME: reason` (with the chain of causes) on standard error and returns the exit code.
+pub fn report(name: &str, e: &anyhow::Error) -> i32 {
+    let mut msg = format!("{name}: {e}");
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    eprintln!("{msg}");
+    code_for(e)
+}
+
+/// The exit code for an error.
+pub fn code_for(e: &anyhow::Error) -> i32 {
+    if e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<clap::Error>().is_some() {
+        return USAGE;
+    }
+    match e.downcast_ref::<Error>() {
+        Some(Error::Archive(_)) => ARCHIVE,
+        Some(Error::NoSpace { .. }) | Some(Error::Space(_)) => NO_SPACE,
+        Some(Error::Refused { .. }) => REFUSED,
+        Some(Error::Exclude(_)) | Some(Error::Stanza(_)) => USAGE,
+        _ => FAILED,
+    }
+}
+
+/// A command-line error found after clap (conflicting flags, a relative path where a full one is needed).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Returns a usage error (exit code 2) with a message.
+pub fn usage<T>(msg: impl Into<String>) -> anyhow::Result<T> {
+    Err(UsageError(msg.into()).into())
+}

@@ -1,0 +1,51 @@
+//! `altdisk`: the AIX alternate-disk tools on Linux. This binary is thin: it parses arguments, renders
+//! events and maps errors to exit codes; all behaviour is in `altdisk_engine`.
+
+mod cmd;
+mod exit;
+mod render;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+fn main() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let code = run(args);
+    std::process::exit(code);
+}
+
+/// Picks the command from the program name (an AIX command name through a symlink) or the first argument.
+fn run(args: Vec<OsString>) -> i32 {
+    let prog = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "altdisk".to_string());
+    let (name, rest) = if cmd::is_command(&prog) {
+        (prog, args.into_iter().skip(1).collect::<Vec<_>>())
+    } else {
+        match args.get(1).map(|a| a.to_string_lossy().into_owned()) {
+            Some(first) if cmd::is_command(&first) => (first, args.into_iter().skip(2).collect()),
+            Some(first) if first == "-h" || first == "--help" || first == "help" => {
+                print!("{}", cmd::usage());
+                return 0;
+            }
+            Some(first) if first == "-V" || first == "--version" => {
+                println!("altdisk {}", env!("CARGO_PKG_VERSION"));
+                return 0;
+            }
+            Some(first) => {
+                eprintln!("altdisk: unknown command '{first}'\n\n{}", cmd::usage());
+                return exit::USAGE;
+            }
+            None => {
+                eprint!("{}", cmd::usage());
+                return exit::USAGE;
+            }
+        }
+    };
+    match cmd::dispatch(&name, rest) {
+        Ok(code) => code,
+        Err(e) => exit::report(&name, &e),
+    }
+}

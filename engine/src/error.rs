@@ -1,0 +1,68 @@
+//! The engine's error type. Every error names what it concerns (a path, an archive offset, a phase, a line).
+
+use std::io;
+use std::path::PathBuf;
+
+/// Result with the engine's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop an engine job.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O operation on a named path failed.
+    #[error("cannot {op} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("open", "read", "create", ...).
+        op: &'static str,
+        /// The path concerned.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The target filesystem is full.
+    #[error("no space left on the filesystem of {} while writing {}", fs.display(), path.display())]
+    NoSpace {
+        /// The file being written.
+        path: PathBuf,
+        /// The mount point or target directory that filled up.
+        fs: PathBuf,
+    },
+    /// A by-name archive could not be read or written.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
+    /// An exclude list could not be compiled.
+    #[error(transparent)]
+    Exclude(#[from] crate::exclude::ExcludeError),
+    /// An image.data / bosinst.data file could not be parsed.
+    #[error(transparent)]
+    Stanza(#[from] crate::imagedata::StanzaError),
+    /// The space plan failed or does not fit.
+    #[error(transparent)]
+    Space(#[from] crate::space::SpaceError),
+    /// An operation was refused before anything was changed (bad plan, conflicting options, unsafe name).
+    #[error("{message}")]
+    Refused {
+        /// The full message for the user.
+        message: String,
+    },
+    /// The job was cancelled (a stage hung up).
+    #[error("cancelled: {0}")]
+    Cancelled(String),
+}
+
+impl Error {
+    /// An [`Error::Io`] with its context.
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        if source.raw_os_error() == Some(libc::ENOSPC) {
+            let path = path.into();
+            return Error::NoSpace { fs: path.clone(), path };
+        }
+        Error::Io { op, path: path.into(), source }
+    }
+
+    /// A refusal with a message.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Error::Refused { message: message.into() }
+    }
+}

@@ -1,0 +1,1 @@
+//! The writer stage into a directory tree.

@@ -1,0 +1,1 @@
+//! walk stage (filled in by its issue).
