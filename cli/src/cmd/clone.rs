@@ -1,0 +1,163 @@
+//! `altdisk clone [OPTIONS] SRC DST`: the standalone fast rootvg copy (walk -> exclude -> tree writer).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use altdisk_engine::pipeline::{self, Counters, Filter};
+use altdisk_engine::tree::{self, Policy, TreeOptions};
+use altdisk_engine::walk::{self, WalkOptions};
+use altdisk_engine::{Entry, Event, Events};
+use clap::Parser;
+
+use crate::cmd::common::{load_excludes, threads_or_default};
+use crate::render::Renderer;
+
+/// Copy the filesystems of a running system to a target directory, keeping every piece of metadata.
+#[derive(Parser, Debug)]
+#[command(name = "clone", about = "Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata")]
+struct Args {
+    /// The source system's root (its `/`).
+    src: PathBuf,
+    /// The target directory (created if missing).
+    dst: PathBuf,
+    /// Also copy the filesystem mounted at this mount point under SRC (repeatable), e.g. `--fs /usr`.
+    #[arg(long = "fs", value_name = "MOUNTPOINT")]
+    fs: Vec<PathBuf>,
+    /// Exclude list: one grep pattern per line, matched anywhere in the `./` name (repeatable).
+    #[arg(short = 'e', value_name = "FILE")]
+    exclude: Vec<PathBuf>,
+    /// Exclude patterns are extended regular expressions (egrep), not basic ones (grep).
+    #[arg(short = 'E')]
+    extended: bool,
+    /// Print each excluded name with the pattern (file and line) that excluded it.
+    #[arg(long)]
+    explain: bool,
+    /// List each file copied.
+    #[arg(short = 'V')]
+    verbose: bool,
+    /// Walk and filter but write nothing: print what would be copied and the totals.
+    #[arg(long)]
+    dry_run: bool,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print events as JSON lines and a final summary object.
+    #[arg(long)]
+    json: bool,
+    /// Do not restore owners and groups.
+    #[arg(long)]
+    no_owner: bool,
+    /// Do not copy extended attributes.
+    #[arg(long)]
+    no_xattrs: bool,
+    /// Do not copy POSIX ACLs.
+    #[arg(long)]
+    no_acls: bool,
+    /// One syncfs of the target at the end.
+    #[arg(long)]
+    sync: bool,
+}
+
+/// Runs `altdisk clone`.
+pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
+    let a = Args::try_parse_from(std::iter::once(OsString::from("clone")).chain(args))?;
+    let threads = threads_or_default(a.threads);
+    let list: Option<crate::render::EntryFormat> = (a.verbose || a.dry_run).then(|| {
+        Box::new(|name: &[u8], _size: u64, _link: Option<&[u8]>| Some(name.to_vec()))
+            as crate::render::EntryFormat
+    });
+    let r = Renderer::new("clone", a.json, list, true);
+    let exclude = load_excludes(&a.exclude, a.extended, &r)?;
+    let filesystems = std::iter::once(PathBuf::from("/")).chain(a.fs.iter().cloned()).collect::<Vec<_>>();
+    let wopts = WalkOptions {
+        root: a.src.clone(),
+        filesystems,
+        threads,
+        xattrs: !a.no_xattrs,
+        acls: !a.no_acls,
+        extra_foreign: Vec::new(),
+        with_data_source: !a.dry_run,
+    };
+    let prune_fn;
+    let prune: Option<&(dyn Fn(&[u8]) -> bool + Sync)> = match &exclude {
+        Some(l) => {
+            prune_fn = move |n: &[u8]| l.prunes_subtree(n);
+            Some(&prune_fn)
+        }
+        None => None,
+    };
+    let counters = Counters::default();
+    let filter = Filter { exclude: exclude.as_ref(), explain: a.explain, select: None };
+    let start = Instant::now();
+    let reader = |tx| walk::walk(&wopts, prune, &r, &tx);
+    let summary;
+    if a.dry_run {
+        let writer = |rx: crossbeam_channel::Receiver<Entry>| -> altdisk_engine::Result<(u64, u64)> {
+            let (mut n, mut bytes) = (0u64, 0u64);
+            for e in rx {
+                n += 1;
+                bytes += if e.kind == altdisk_engine::Kind::File { e.meta.size } else { 0 };
+                r.event(&Event::Entry { name: &e.name, kind: e.kind, size: e.meta.size, link: None });
+            }
+            Ok((n, bytes))
+        };
+        let (ws, (n, bytes)) = pipeline::run(reader, &filter, writer, &counters, &r)?;
+        r.finish();
+        summary = serde_json::json!({
+            "event": "summary", "dry_run": true, "entries": n, "bytes": bytes,
+            "excluded": counters.excluded.load(Ordering::Relaxed), "soft_errors": ws.soft_errors,
+            "seconds": start.elapsed().as_secs_f64(),
+        });
+        if !a.json {
+            r.line(&format!(
+                "would copy {n} entries, {bytes} bytes of file data; {} excluded",
+                counters.excluded.load(Ordering::Relaxed)
+            ));
+        }
+    } else {
+        let topts = TreeOptions {
+            target: a.dst.clone(),
+            threads,
+            owner: if a.no_owner { Policy::Off } else { TreeOptions::default().owner },
+            xattrs: if a.no_xattrs { Policy::Off } else { Policy::BestEffort },
+            acls: if a.no_acls { Policy::Off } else { Policy::BestEffort },
+            sync: a.sync,
+            ..TreeOptions::default()
+        };
+        std::fs::create_dir_all(&a.dst)
+            .map_err(|e| altdisk_engine::Error::io("create the target directory", &a.dst, e))?;
+        let writer = |rx| tree::write_tree(&topts, rx, &r);
+        let (ws, ts) = pipeline::run(reader, &filter, writer, &counters, &r)?;
+        r.finish();
+        let secs = start.elapsed().as_secs_f64();
+        let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        summary = serde_json::json!({
+            "event": "summary", "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
+            "bytes": ts.bytes, "excluded": counters.excluded.load(Ordering::Relaxed),
+            "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
+            "seconds": secs,
+        });
+        if !a.json {
+            r.line(&format!(
+                "copied {} entries ({} files, {:.1} MB) in {:.2}s: {:.0} files/s, {:.1} MB/s; {} excluded",
+                ts.entries,
+                ts.files,
+                ts.bytes as f64 / 1e6,
+                secs,
+                ts.files as f64 / secs.max(1e-9),
+                ts.bytes as f64 / 1e6 / secs.max(1e-9),
+                counters.excluded.load(Ordering::Relaxed)
+            ));
+            if !not_kept.is_empty() {
+                r.line(&format!("not preserved: {}", not_kept.join(", ")));
+            }
+        }
+    }
+    if a.json {
+        r.json_line(&summary);
+    }
+    let soft = r.soft_errors.load(Ordering::Relaxed);
+    Ok(if soft > 0 { crate::exit::FAILED } else { crate::exit::OK })
+}
