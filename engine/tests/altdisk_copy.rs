@@ -97,7 +97,10 @@ fn full_clone_prints_aix_messages_and_leaves_a_bootable_placeholder() {
     assert!(vg.bootable && !vg.varied_on && vg.mount == Mount::None);
     // The clone holds the source tree (plus the empty /alt_inst mount point); the source is unchanged.
     assert_eq!(snapshot(&dir.join("root")), before);
-    assert!(!dir.join("root/alt_inst").exists() || std::fs::read_dir(dir.join("root/alt_inst")).unwrap().count() == 0);
+    assert!(
+        !dir.join("root/alt_inst").exists()
+            || std::fs::read_dir(dir.join("root/alt_inst")).unwrap().count() == 0
+    );
     let clone = snapshot(&dir.join("disks/hdisk1"));
     for (k, v) in &before {
         assert_eq!(clone.get(k), Some(v), "{k}");
@@ -120,7 +123,10 @@ fn phases_split_with_repeated_phase_two() {
     assert_eq!(h.state.alt_mounted().map(|v| v.name.as_str()), Some("altinst_rootvg"));
     assert_eq!(host::lsvg_o(&h.state), "rootvg\naltinst_rootvg\n");
     let l = host::lsvg_l(&h.state, "altinst_rootvg").unwrap();
-    assert!(l.contains("alt_hd2             jfs2       80      80      1    open/syncd    /alt_inst/usr"), "{l}");
+    assert!(
+        l.contains("alt_hd2             jfs2       80      80      1    open/syncd    /alt_inst/usr"),
+        "{l}"
+    );
 
     // Phase 3 before 2 is fine; 2 twice is allowed; phase 1 again is refused.
     o.phases = Phases::parse("2").unwrap();
@@ -139,7 +145,10 @@ fn phases_split_with_repeated_phase_two() {
     o.customize.script = None;
     let ev = RecordEvents::default();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &ev).unwrap();
-    assert_eq!(messages(&ev).last().map(String::as_str), Some("Bootlist is set to the boot disk: hdisk1 blv=hd5"));
+    assert_eq!(
+        messages(&ev).last().map(String::as_str),
+        Some("Bootlist is set to the boot disk: hdisk1 blv=hd5")
+    );
     assert!(dir.join("disks/hdisk1/etc/custom.log").is_file());
     // Out of order now: phase 3 is done.
     let err = alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap_err();
@@ -202,8 +211,12 @@ fn every_flag_refusal_changes_nothing() {
 fn disk_refusals_in_order() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("h");
-    Host::init_sample(&dir, 5, &[("hdisk1".into(), 20480), ("hdisk2".into(), 4096), ("hdisk3".into(), 20480)])
-        .unwrap();
+    Host::init_sample(
+        &dir,
+        5,
+        &[("hdisk1".into(), 20480), ("hdisk2".into(), 4096), ("hdisk3".into(), 20480)],
+    )
+    .unwrap();
     assert!(refused(&dir, &opts(&["hdisk9"])).contains("target disk hdisk9 does not exist"));
     assert_eq!(
         refused(&dir, &opts(&["hdisk0"])),
@@ -243,7 +256,11 @@ fn long_lv_name_is_refused() {
 fn space_check_hook_runs_unless_skipped() {
     struct Never;
     impl altdisk_engine::altdisk::SpaceCheck for Never {
-        fn check(&self, _: &host::HostState, req: &altdisk_engine::altdisk::CopyRequest) -> altdisk_engine::Result<()> {
+        fn check(
+            &self,
+            _: &host::HostState,
+            req: &altdisk_engine::altdisk::CopyRequest,
+        ) -> altdisk_engine::Result<()> {
             Err(Error::refused(format!("{} filesystems do not fit", req.filesystems.len())))
         }
     }
@@ -305,7 +322,10 @@ fn crash_in_phase_one_is_cleaned_by_remove() {
     assert!(err.to_string().contains("incomplete"), "{err}");
     let ev = RecordEvents::default();
     rootvg_op::remove(&dir, "altinst_rootvg", false, &ev).unwrap();
-    assert_eq!(messages(&ev).last().map(String::as_str), Some("Bootlist is set to the boot disk: hdisk0 blv=hd5"));
+    assert_eq!(
+        messages(&ev).last().map(String::as_str),
+        Some("Bootlist is set to the boot disk: hdisk0 blv=hd5")
+    );
     let h = Host::open(&dir).unwrap();
     assert!(h.state.disks.iter().skip(1).all(|d| d.vg.is_none()));
     assert!(!dir.join("root/alt_inst").exists());

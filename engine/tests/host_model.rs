@@ -28,7 +28,10 @@ fn sample_host_has_aix_rootvg_and_free_disks() {
     assert_eq!(l[1], "LV NAME             TYPE       LPs     PPs     PVs  LV STATE      MOUNT POINT");
     assert_eq!(l[2], "hd5                 boot       1       1       1    closed/syncd  N/A");
     assert_eq!(l[5], "hd4                 jfs2       8       8       1    open/syncd    /");
-    assert_eq!(l.last().copied(), Some("livedump            jfs2       8       8       1    open/syncd    /var/adm/ras/livedump"));
+    assert_eq!(
+        l.last().copied(),
+        Some("livedump            jfs2       8       8       1    open/syncd    /var/adm/ras/livedump")
+    );
     let vg = host::lsvg_vg(&h.state, "rootvg").unwrap();
     assert!(vg.contains("PP SIZE:        32 megabyte(s)"), "{vg}");
     assert!(vg.contains("TOTAL PPs:      639 (20448 megabytes)"), "{vg}");
@@ -73,8 +76,10 @@ fn host_json_round_trips_and_save_is_atomic() {
     assert_eq!(again.state, h.state);
     assert_eq!(host::bootlist_o(&again.state), "hdisk1 blv=hd5 pathid=0\nhdisk0 blv=hd5 pathid=0\n");
     // No temporary files are left next to host.json.
-    let names: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     let mut names = names;
     names.sort();
     assert_eq!(names, ["alt_disk_inst.log", "disks", "host.json", "lock", "root"]);

@@ -17,7 +17,7 @@ use super::host::{fail, getopt, host_dir, Printer};
 /// `alt_disk_copy -d "disks" [flags] [disks...]`.
 pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
     let dir = host_dir(&mut args)?;
-    let (flags, operands) = getopt("alt_disk_copy", &args, "disbIlfFewPcxR", "DBOVgruTS")?;
+    let (flags, operands) = getopt(&args, "disbIlfFewPcxR", "DBOVgruTS")?;
     let mut o = CopyOptions::default();
     for (c, v) in flags {
         let v = v.unwrap_or_default();
@@ -50,7 +50,9 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
     // Trailing disks, as AIX's own ps transcript shows: `alt_disk_copy -d hdisk4 hdisk14 -B`.
     o.disks.extend(operands);
     if o.disks.is_empty() {
-        return crate::exit::usage("usage: alt_disk_copy -d targetdisks... [-i image.data] [-s script] ... [-DBOVgruTS]");
+        return crate::exit::usage(
+            "usage: alt_disk_copy -d targetdisks... [-i image.data] [-s script] ... [-DBOVgruTS]",
+        );
     }
     o.bak_err = if std::env::var("ALT_BAK_ERR_FAIL").as_deref() == Ok("1") {
         BakErrPolicy::Fail
@@ -154,7 +156,10 @@ impl Job<'_> {
             let ft = m.file_type();
             if ft.is_dir() {
                 if !excluded {
-                    fs::create_dir_all(&d).map_err(|e| Error::io("create", &d, e))?;
+                    if let Err(e) = fs::create_dir_all(&d) {
+                        self.soft(&d, e);
+                        continue;
+                    }
                     self.entry(&archive_name, Kind::Dir, 0);
                 }
                 // Foreign mounts (other filesystems, /alt_inst): the mount-point directory only.
@@ -170,7 +175,10 @@ impl Job<'_> {
                 continue;
             }
             if let Some(p) = d.parent() {
-                fs::create_dir_all(p).map_err(|e| Error::io("create", p, e))?;
+                if let Err(e) = fs::create_dir_all(p) {
+                    self.soft(p, e);
+                    continue;
+                }
             }
             let res = if ft.is_symlink() {
                 fs::read_link(&s).and_then(|t| std::os::unix::fs::symlink(t, &d)).map(|_| Kind::Symlink)

@@ -14,7 +14,7 @@ const USAGE: &str = "usage: alt_rootvg_op -X [VG] | -q -d disk | -W -d disk | -S
 /// `alt_rootvg_op ...`.
 pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
     let dir = host_dir(&mut args)?;
-    let (flags, operands) = getopt("alt_rootvg_op", &args, "dvsRbIlfFw", "XqWStCDVa")?;
+    let (flags, operands) = getopt(&args, "dvsRbIlfFw", "XqWStCDVa")?;
     let has = |c: char| flags.iter().any(|(f, _)| *f == c);
     let val = |c: char| flags.iter().rev().find(|(f, _)| *f == c).and_then(|(_, v)| v.clone());
     let trace = has('D');

@@ -87,7 +87,8 @@ impl Events for Printer {
 pub fn fail(name: &str, e: altdisk_engine::Error) -> i32 {
     let msg = e.to_string();
     let e = anyhow::Error::from(e);
-    let aix = msg.len() > 9 && msg.as_bytes()[..4].iter().all(u8::is_ascii_digit) && msg.as_bytes()[4] == b'-';
+    let aix =
+        msg.len() > 9 && msg.as_bytes()[..4].iter().all(u8::is_ascii_digit) && msg.as_bytes()[4] == b'-';
     if aix || msg.starts_with(&format!("{name}:")) {
         eprintln!("{msg}");
         crate::exit::code_for(&e)
@@ -186,14 +187,16 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     }
 }
 
+/// Parsed flags, in command-line order: the letter and its value for flags that take one.
+pub type Flags = Vec<(char, Option<String>)>;
+
 /// AIX getopt: `with_arg` flags take a value (attached, `-Pall`, or the next argument), `bools` do not and may
 /// be clustered (`-DBOVgruTS`). Returns the flags in order and the operands (which may come between flags).
 pub fn getopt(
-    cmd: &str,
     args: &[OsString],
     with_arg: &str,
     bools: &str,
-) -> anyhow::Result<(Vec<(char, Option<String>)>, Vec<String>)> {
+) -> anyhow::Result<(Flags, Vec<String>)> {
     let mut flags = Vec::new();
     let mut operands = Vec::new();
     let mut i = 0;
@@ -221,14 +224,14 @@ pub fn getopt(
                     i += 1;
                     args[i - 1].to_string_lossy().into_owned()
                 } else {
-                    return crate::exit::usage(format!("{cmd}: flag -{c} requires an argument"));
+                    return crate::exit::usage(format!("flag -{c} requires an argument"));
                 };
                 flags.push((c, Some(v)));
                 break;
             } else if bools.contains(c) {
                 flags.push((c, None));
             } else {
-                return crate::exit::usage(format!("{cmd}: unknown flag -{c}"));
+                return crate::exit::usage(format!("unknown flag -{c}"));
             }
         }
     }

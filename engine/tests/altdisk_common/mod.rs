@@ -31,9 +31,11 @@ impl Mover for CpMover {
             std::fs::create_dir_all(&dst).map_err(|e| Error::io("create", &dst, e))?;
             for e in std::fs::read_dir(&src).map_err(|e| Error::io("read", &src, e))? {
                 let e = e.map_err(|e| Error::io("read", &src, e))?;
-                let child = format!("{}/{}", if mp == "/" { "" } else { mp }, e.file_name().to_string_lossy());
+                let child =
+                    format!("{}/{}", if mp == "/" { "" } else { mp }, e.file_name().to_string_lossy());
                 if child == "/alt_inst" || req.filesystems.contains(&child) {
-                    std::fs::create_dir_all(dst.join(e.file_name())).map_err(|x| Error::io("create", &dst, x))?;
+                    std::fs::create_dir_all(dst.join(e.file_name()))
+                        .map_err(|x| Error::io("create", &dst, x))?;
                     continue;
                 }
                 let st = Command::new("cp")
