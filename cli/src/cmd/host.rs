@@ -192,11 +192,7 @@ pub type Flags = Vec<(char, Option<String>)>;
 
 /// AIX getopt: `with_arg` flags take a value (attached, `-Pall`, or the next argument), `bools` do not and may
 /// be clustered (`-DBOVgruTS`). Returns the flags in order and the operands (which may come between flags).
-pub fn getopt(
-    args: &[OsString],
-    with_arg: &str,
-    bools: &str,
-) -> anyhow::Result<(Flags, Vec<String>)> {
+pub fn getopt(args: &[OsString], with_arg: &str, bools: &str) -> anyhow::Result<(Flags, Vec<String>)> {
     let mut flags = Vec::new();
     let mut operands = Vec::new();
     let mut i = 0;

@@ -290,8 +290,7 @@ pub fn usable_pps(size_mb: u64, pp_size_mb: u64) -> u64 {
 
 /// Compares two dotted levels field by field numerically (`7.2.5.0` < `7.3.0.0`).
 pub fn level_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let parse = |s: &str| -> Vec<u64> {
-        s.split(['.', '-']).map(|p| p.parse::<u64>().unwrap_or(0)).collect()
-    };
+    let parse =
+        |s: &str| -> Vec<u64> { s.split(['.', '-']).map(|p| p.parse::<u64>().unwrap_or(0)).collect() };
     parse(a).cmp(&parse(b))
 }
