@@ -280,3 +280,55 @@ fn backup_errors_follow_alt_bak_err_variables() {
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"));
     assert!(!h.join("root/alt_inst").exists());
 }
+
+#[test]
+fn exclude_verbose_device_reset_and_nim_files() {
+    let (t, h) = new_host("40");
+    std::fs::write(h.join("root/.rhosts"), b"nimmaster root\n").unwrap();
+    std::fs::write(h.join("root/tmp/scratch"), b"x").unwrap();
+    let ex = t.path().join("exclude");
+    std::fs::write(&ex, "^./tmp/\n/home/user1/\n").unwrap();
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1", "-e", ex.to_str().unwrap(), "-V", "-O", "-n", "-P12"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    assert!(text.contains("\n./usr/bin/passwd\n"), "{text}");
+    assert!(!text.contains("./tmp/scratch"), "{text}");
+    assert!(text.contains(
+        "Modifying ODM on cloned disk.\nResetting all device attributes.\n\
+         NOTE: The first boot from altinst_rootvg will prompt to define the new system console.\n\
+         Building boot image on cloned disk.\n"
+    ));
+    let alt = h.join("root/alt_inst");
+    assert!(alt.join("tmp").is_dir());
+    assert!(!alt.join("tmp/scratch").exists());
+    assert!(alt.join("home/user0").is_dir());
+    // grep -v semantics: "/home/user1/" drops the contents, the directory itself stays.
+    assert_eq!(std::fs::read_dir(alt.join("home/user1")).unwrap().count(), 0);
+    assert!(std::fs::read_dir(h.join("root/home/user1")).unwrap().count() > 0);
+    assert_eq!(std::fs::read(alt.join(".rhosts")).unwrap(), b"nimmaster root\n");
+    // The mount point of a filesystem keeps its mode (/tmp is 1777).
+    assert_eq!(std::fs::metadata(alt.join("tmp")).unwrap().mode() & 0o7777, 0o1777);
+    // The source is untouched.
+    assert!(h.join("root/tmp/scratch").is_file());
+    // -C through alt_rootvg_op on the phase-1 clone, then clean up.
+    let rc = t.path().join("resolv.conf");
+    std::fs::write(&rc, b"domain example.com\n").unwrap();
+    let o = run(&h, &["alt_rootvg_op", "-C", "-R", rc.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(std::fs::read(alt.join("etc/resolv.conf")).unwrap(), b"domain example.com\n");
+    assert_eq!(run(&h, &["alt_rootvg_op", "-X"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_second_command_fails_fast_while_the_host_is_locked() {
+    let (_t, h) = new_host("5");
+    let f = std::fs::OpenOptions::new().write(true).open(h.join("lock")).unwrap();
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a valid open descriptor.
+    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("is busy: another altdisk command holds"), "{}", err(&o));
+    drop(f);
+    assert_eq!(run(&h, &["alt_disk_copy", "-d", "hdisk1", "-P1"]).status.code(), Some(0));
+}

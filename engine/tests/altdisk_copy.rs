@@ -374,3 +374,34 @@ fn boot_the_clone_then_boot_back() {
     h.set_bootlist(vec![host::BootEntry { disk: "hdisk1".into(), blv: "hd5".into() }]).unwrap();
     assert!(h.reboot(&NoEvents).unwrap().firstboot.is_none());
 }
+
+#[test]
+fn to_jfs2_converts_jfs_filesystems_on_the_clone_only() {
+    let (_t, dir) = common::sample(5);
+    let mut h = Host::open(&dir).unwrap();
+    let hd1 = h.state.vg_mut("rootvg").unwrap().lvs.iter_mut().find(|l| l.name == "hd1").unwrap();
+    hd1.lv_type = host::LvType::Jfs;
+    let fs = hd1.fs.as_mut().unwrap();
+    fs.fs_type = host::FsType::Jfs;
+    fs.params = host::FsParams::Jfs { frag: 4096, nbpi: 4096, compress: false, bf: false, agsize: 8 };
+    h.save().unwrap();
+    let mut o = opts(&["hdisk1"]);
+    o.to_jfs2 = true;
+    o.phases = Phases::parse("1").unwrap();
+    alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
+    let h = Host::open(&dir).unwrap();
+    let l = host::lsvg_l(&h.state, "altinst_rootvg").unwrap();
+    assert!(l.contains("alt_hd1             jfs2       2"), "{l}");
+    let l = host::lsvg_l(&h.state, "rootvg").unwrap();
+    assert!(l.contains("hd1                 jfs        2"), "{l}");
+}
+
+#[test]
+fn a_non_empty_alt_inst_is_refused() {
+    let (_t, dir) = common::sample(5);
+    std::fs::create_dir_all(dir.join("root/alt_inst/leftover")).unwrap();
+    let before = std::fs::read(dir.join("host.json")).unwrap();
+    let err = alt_disk_copy(&dir, &opts(&["hdisk1"]), &CP, &AlwaysFits, &NoEvents).unwrap_err();
+    assert!(err.to_string().contains("(/alt_inst) is not empty"), "{err}");
+    assert_eq!(std::fs::read(dir.join("host.json")).unwrap(), before);
+}

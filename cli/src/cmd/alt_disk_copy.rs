@@ -17,7 +17,7 @@ use super::host::{fail, getopt, host_dir, Printer};
 /// `alt_disk_copy -d "disks" [flags] [disks...]`.
 pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
     let dir = host_dir(&mut args)?;
-    let (flags, operands) = getopt(&args, "disbIlfFewPcxR", "DBOVgruTS")?;
+    let (flags, operands) = getopt(&args, "disbIlfFewPcxR", "DBOVgruTSn")?;
     let mut o = CopyOptions::default();
     for (c, v) in flags {
         let v = v.unwrap_or_default();

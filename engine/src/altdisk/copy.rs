@@ -268,6 +268,13 @@ fn check_phase1(host: &Host, o: &CopyOptions) -> Result<()> {
             "alt_disk_copy: the {ALTINST} volume group already exists; remove it with alt_rootvg_op -X {ALTINST}"
         ));
     }
+    let alt = host.alt_inst();
+    if std::fs::read_dir(&alt).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        return refuse(format!(
+            "alt_disk_copy: {} (/alt_inst) is not empty; it must be an unused mount point",
+            alt.display()
+        ));
+    }
     let root = host.rootvg()?;
     for lv in &root.lvs {
         if lv.name.len() > 11 {
