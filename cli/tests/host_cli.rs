@@ -225,7 +225,12 @@ fn refusals_and_exit_codes() {
 fn kill_during_phase_one_then_remove_restores_the_disks() {
     let (_t, h) = new_host("200");
     let before = tree(&h.join("root"));
-    for step in ["Creating logical volume alt_hd2.", "Creating /alt_inst/usr file system.", "Backing-up"] {
+    for step in [
+        "Creating logical volume alt_hd2.",
+        "Creating /alt_inst/usr file system.",
+        "Backing-up",
+        "Fixing LV control blocks...",
+    ] {
         let o = run_env(&h, &["alt_disk_copy", "-d", "hdisk1"], &[("ALTDISK_TEST_ABORT_AFTER", step)]);
         assert_eq!(o.status.code(), None, "{step}: not killed: {}", err(&o));
         // The model is readable and shows the half-built clone.
@@ -331,4 +336,26 @@ fn a_second_command_fails_fast_while_the_host_is_locked() {
     assert!(err(&o).contains("is busy: another altdisk command holds"), "{}", err(&o));
     drop(f);
     assert_eq!(run(&h, &["alt_disk_copy", "-d", "hdisk1", "-P1"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_disk_too_small_is_refused_after_checking_disk_sizes() {
+    let t = tempfile::tempdir().unwrap();
+    let h = t.path().join("host");
+    let o = Command::new(BIN)
+        .args(["host", "init"])
+        .arg(&h)
+        .args(["--sample", "--files", "5", "--disk", "hdisk1:4096"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1"]);
+    assert_eq!(o.status.code(), Some(4), "{}", err(&o));
+    assert_eq!(out(&o), "Calling mkszfile to create new /image.data file.\nChecking disk sizes.\n");
+    assert!(
+        err(&o).contains("rootvg needs 192 PPs of 32 MB, the target disks have 127 usable PPs"),
+        "{}",
+        err(&o)
+    );
+    assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"));
 }
