@@ -178,7 +178,9 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
                 }
             }),
         HostCmd::Show { host } => Host::open(&host).map(|h| {
-            println!("{}", serde_json::to_string_pretty(&h.state).unwrap_or_default());
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ =
+                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&h.state).unwrap_or_default());
         }),
     };
     match res {
