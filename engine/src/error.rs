@@ -40,6 +40,9 @@ pub enum Error {
     /// The space plan failed or does not fit.
     #[error(transparent)]
     Space(#[from] crate::space::SpaceError),
+    /// A host directory could not be used (bad host.json, busy).
+    #[error(transparent)]
+    Host(#[from] crate::host::HostError),
     /// An operation was refused before anything was changed (bad plan, conflicting options, unsafe name).
     #[error("{message}")]
     Refused {

@@ -14,11 +14,13 @@
 #![deny(missing_docs)]
 
 pub mod acl;
+pub mod altdisk;
 pub mod archive;
 pub mod entry;
 pub mod error;
 pub mod events;
 pub mod exclude;
+pub mod host;
 pub mod imagedata;
 pub mod pipeline;
 pub mod space;

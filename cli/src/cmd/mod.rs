@@ -3,8 +3,24 @@
 
 use std::ffi::OsString;
 
+pub mod alt_disk_copy;
+pub mod alt_rootvg_op;
+pub mod bootinfo;
+pub mod bootlist;
+pub mod host;
+pub mod lspv;
+pub mod lsvg;
+
 /// Every command name this binary answers to, with a one-line description.
-pub const COMMANDS: &[(&str, &str)] = &[];
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("alt_disk_copy", "clone the running rootvg to alternate disks (phases 1, 2, 3)"),
+    ("alt_rootvg_op", "remove, wake, sleep, rename or customize an alternate rootvg"),
+    ("bootinfo", "boot disk, disk bootability and size of the modelled host"),
+    ("bootlist", "show or set the normal-mode bootlist of the modelled host"),
+    ("host", "create (init), boot (reboot) or show a modelled AIX host"),
+    ("lspv", "list the physical volumes of the modelled host"),
+    ("lsvg", "list volume groups, one VG's summary (VG) or its logical volumes (-l VG)"),
+];
 
 /// True when `name` is one of our commands.
 pub fn is_command(name: &str) -> bool {
@@ -24,6 +40,14 @@ pub fn usage() -> String {
 
 /// Runs command `name` with its arguments (the program name not included).
 pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
-    let _ = args;
-    crate::exit::usage(format!("unknown command '{name}'"))
+    match name {
+        "alt_disk_copy" => alt_disk_copy::run(args),
+        "alt_rootvg_op" => alt_rootvg_op::run(args),
+        "bootinfo" => bootinfo::run(args),
+        "bootlist" => bootlist::run(args),
+        "host" => host::run(args),
+        "lspv" => lspv::run(args),
+        "lsvg" => lsvg::run(args),
+        _ => crate::exit::usage(format!("unknown command '{name}'")),
+    }
 }

@@ -1,0 +1,237 @@
+//! `altdisk host init|reboot|show`: create and boot modelled AIX hosts; plus what every host command shares
+//! (finding the host, printing engine events, AIX-style error lines).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use altdisk_engine::events::{Event, Events};
+use altdisk_engine::host::{FsSpec, Host, HostLock};
+use clap::Parser;
+
+/// Takes `--host HOST` / `--host=HOST` out of `args`, else `ALTDISK_HOST`; a usage error when neither is given.
+pub fn host_dir(args: &mut Vec<OsString>) -> anyhow::Result<PathBuf> {
+    let mut found = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].to_string_lossy().into_owned();
+        if a == "--host" {
+            if i + 1 >= args.len() {
+                return crate::exit::usage("--host needs a directory");
+            }
+            found = Some(PathBuf::from(args.remove(i + 1)));
+            args.remove(i);
+            continue;
+        }
+        if let Some(v) = a.strip_prefix("--host=") {
+            found = Some(PathBuf::from(v));
+            args.remove(i);
+            continue;
+        }
+        i += 1;
+    }
+    match found.or_else(|| std::env::var_os("ALTDISK_HOST").map(PathBuf::from)) {
+        Some(p) => Ok(p),
+        None => crate::exit::usage("no host: give --host HOST or set ALTDISK_HOST"),
+    }
+}
+
+/// Prints engine events the AIX way: messages on stdout (`+ ` trace lines on stderr), errors on stderr.
+/// Test hook: `ALTDISK_TEST_ABORT_AFTER=TEXT` kills the process with SIGKILL right after printing the first
+/// message containing TEXT (a real `kill -9` at a chosen step).
+pub struct Printer {
+    abort_after: Option<String>,
+}
+
+impl Default for Printer {
+    fn default() -> Printer {
+        Printer { abort_after: std::env::var("ALTDISK_TEST_ABORT_AFTER").ok().filter(|s| !s.is_empty()) }
+    }
+}
+
+impl Printer {
+    /// A printer reading the test hook from the environment.
+    pub fn new() -> Printer {
+        Printer::default()
+    }
+}
+
+impl Events for Printer {
+    fn event(&self, ev: &Event<'_>) {
+        match ev {
+            Event::Message(m) if m.starts_with("+ ") => eprintln!("{m}"),
+            Event::Message(m) => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{m}");
+                let _ = out.flush();
+                if let Some(a) = &self.abort_after {
+                    if m.contains(a.as_str()) {
+                        // SAFETY: kill(2) on our own pid has no memory-safety preconditions.
+                        unsafe {
+                            libc::kill(libc::getpid(), libc::SIGKILL);
+                        }
+                    }
+                }
+            }
+            Event::Entry { name, .. } => println!("{}", String::from_utf8_lossy(name)),
+            Event::Warning(w) => eprintln!("WARNING: {w}"),
+            Event::SoftError { path, message, .. } if path.is_empty() => eprintln!("{message}"),
+            Event::SoftError { path, message, .. } => eprintln!("{path}: {message}"),
+            _ => {}
+        }
+    }
+}
+
+/// Reports an engine error: AIX catalogue messages (`0505-126 ...`, `0516-010 ...`) verbatim, others as
+/// `NAME: message`. Returns the exit code.
+pub fn fail(name: &str, e: altdisk_engine::Error) -> i32 {
+    let msg = e.to_string();
+    let e = anyhow::Error::from(e);
+    let aix =
+        msg.len() > 9 && msg.as_bytes()[..4].iter().all(u8::is_ascii_digit) && msg.as_bytes()[4] == b'-';
+    if aix || msg.starts_with(&format!("{name}:")) {
+        eprintln!("{msg}");
+        crate::exit::code_for(&e)
+    } else {
+        crate::exit::report(name, &e)
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "altdisk host", about = "Create, boot and show a modelled AIX host")]
+enum HostCmd {
+    /// Create a host directory.
+    Init {
+        /// The host directory (created; must be empty).
+        host: PathBuf,
+        /// Build the sample AIX 7.2 rootvg with a generated tree.
+        #[arg(long, conflicts_with = "root")]
+        sample: bool,
+        /// Adopt an existing tree as the running rootvg.
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// Files in the sample tree.
+        #[arg(long, default_value_t = 2000)]
+        files: usize,
+        /// A free disk NAME:SIZE_MB (repeatable; default hdisk1:20480 and hdisk2:20480).
+        #[arg(long = "disk")]
+        disks: Vec<String>,
+        /// A filesystem of the adopted tree MOUNT_POINT:LV:SIZE_MB (repeatable; default: guessed).
+        #[arg(long = "fs")]
+        fs: Vec<String>,
+    },
+    /// Boot from the first bootable disk of the bootlist.
+    Reboot {
+        /// The host directory.
+        host: PathBuf,
+    },
+    /// Print host.json.
+    Show {
+        /// The host directory.
+        host: PathBuf,
+    },
+}
+
+fn parse_disk(s: &str) -> anyhow::Result<(String, u64)> {
+    match s.split_once(':') {
+        Some((n, mb)) if n.starts_with("hdisk") => match mb.parse() {
+            Ok(mb) => Ok((n.to_string(), mb)),
+            Err(_) => crate::exit::usage(format!("--disk {s}: size must be a number of MB")),
+        },
+        _ => crate::exit::usage(format!("--disk {s}: expected hdiskN:SIZE_MB")),
+    }
+}
+
+fn parse_fs(s: &str) -> anyhow::Result<FsSpec> {
+    let parts: Vec<&str> = s.split(':').collect();
+    match parts.as_slice() {
+        [mp, lv, mb] if mp.starts_with('/') => match mb.parse() {
+            Ok(size_mb) => Ok(FsSpec { mount_point: mp.to_string(), lv: lv.to_string(), size_mb }),
+            Err(_) => crate::exit::usage(format!("--fs {s}: size must be a number of MB")),
+        },
+        _ => crate::exit::usage(format!("--fs {s}: expected /MOUNT_POINT:LV:SIZE_MB")),
+    }
+}
+
+/// `altdisk host ...`.
+pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
+    let mut argv = vec![OsString::from("altdisk host")];
+    argv.extend(args);
+    let cmd = HostCmd::try_parse_from(argv)?;
+    let printer = Printer::new();
+    let res = match cmd {
+        HostCmd::Init { host, sample, root, files, disks, fs } => {
+            let disks = disks.iter().map(|d| parse_disk(d)).collect::<anyhow::Result<Vec<_>>>()?;
+            let fs = fs.iter().map(|f| parse_fs(f)).collect::<anyhow::Result<Vec<_>>>()?;
+            match (sample, root) {
+                (_, Some(r)) => Host::init_root(&host, &r, &fs).map(|_| ()),
+                (true, None) => Host::init_sample(&host, files, &disks).map(|_| ()),
+                (false, None) => return crate::exit::usage("host init: give --sample or --root DIR"),
+            }
+        }
+        HostCmd::Reboot { host } => HostLock::acquire(&host)
+            .and_then(|lock| Ok((lock, Host::open(&host)?)))
+            .and_then(|(_lock, mut h)| h.reboot(&printer))
+            .map(|r| {
+                if let Some((p, code)) = r.firstboot {
+                    println!("first-boot script {} exited {code}", p.display());
+                }
+            }),
+        HostCmd::Show { host } => Host::open(&host).map(|h| {
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ =
+                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&h.state).unwrap_or_default());
+        }),
+    };
+    match res {
+        Ok(()) => Ok(crate::exit::OK),
+        Err(e) => Ok(fail("host", e)),
+    }
+}
+
+/// Parsed flags, in command-line order: the letter and its value for flags that take one.
+pub type Flags = Vec<(char, Option<String>)>;
+
+/// AIX getopt: `with_arg` flags take a value (attached, `-Pall`, or the next argument), `bools` do not and may
+/// be clustered (`-DBOVgruTS`). Returns the flags in order and the operands (which may come between flags).
+pub fn getopt(args: &[OsString], with_arg: &str, bools: &str) -> anyhow::Result<(Flags, Vec<String>)> {
+    let mut flags = Vec::new();
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].to_string_lossy().into_owned();
+        i += 1;
+        if a == "--" {
+            operands.extend(args[i..].iter().map(|s| s.to_string_lossy().into_owned()));
+            break;
+        }
+        if !a.starts_with('-') || a == "-" {
+            operands.push(a);
+            continue;
+        }
+        let chars: Vec<char> = a[1..].chars().collect();
+        let mut j = 0;
+        while j < chars.len() {
+            let c = chars[j];
+            j += 1;
+            if with_arg.contains(c) {
+                let rest: String = chars[j..].iter().collect();
+                let v = if !rest.is_empty() {
+                    rest
+                } else if i < args.len() {
+                    i += 1;
+                    args[i - 1].to_string_lossy().into_owned()
+                } else {
+                    return crate::exit::usage(format!("flag -{c} requires an argument"));
+                };
+                flags.push((c, Some(v)));
+                break;
+            } else if bools.contains(c) {
+                flags.push((c, None));
+            } else {
+                return crate::exit::usage(format!("unknown flag -{c}"));
+            }
+        }
+    }
+    Ok((flags, operands))
+}

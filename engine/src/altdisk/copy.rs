@@ -1,0 +1,487 @@
+//! The `alt_disk_copy` phase machine (spec alt-disk.md §1.2, §1.6, §1.7).
+//!
+//! Everything that can be refused is refused before anything changes; then each step saves the host model, so
+//! a kill at any point leaves a host that `alt_rootvg_op -X` cleans.
+
+use std::path::{Path, PathBuf};
+
+use super::rootvg_op::{remove_locked, sleep_names};
+use super::{customize, say, trace, BakErrPolicy, CopyRequest, CopyStats, Customize, Mover, SpaceCheck};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::host::{
+    alt_path, usable_pps, AltState, BootEntry, BootReport, FsParams, FsType, Host, HostError, HostLock,
+    LogicalVolume, LvType, Mount, VolumeGroup,
+};
+use crate::space::SpaceError;
+
+/// The name of the volume group alternate-disk operations build.
+pub const ALTINST: &str = "altinst_rootvg";
+
+/// Which phases to run (`-P`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phases {
+    /// Phase 1: create and copy.
+    pub one: bool,
+    /// Phase 2: customize.
+    pub two: bool,
+    /// Phase 3: unmount, rename, bootlist.
+    pub three: bool,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases { one: true, two: true, three: true }
+    }
+}
+
+impl Phases {
+    /// Parses `-P`: only `1`, `2`, `3`, `12`, `23` and `all` are valid (`13` is not).
+    pub fn parse(s: &str) -> Result<Phases> {
+        let p = |one, two, three| Ok(Phases { one, two, three });
+        match s {
+            "1" => p(true, false, false),
+            "2" => p(false, true, false),
+            "3" => p(false, false, true),
+            "12" => p(true, true, false),
+            "23" => p(false, true, true),
+            "all" => p(true, true, true),
+            _ => Err(Error::refused(format!(
+                "alt_disk_copy: invalid phase option '{s}': use 1, 2, 3, 12, 23 or all"
+            ))),
+        }
+    }
+}
+
+/// Everything `alt_disk_copy` was asked to do. The CLI fills it from AIX flags.
+#[derive(Debug, Clone, Default)]
+pub struct CopyOptions {
+    /// `-d`: the target disks.
+    pub disks: Vec<String>,
+    /// `-P`.
+    pub phases: Phases,
+    /// `-i`: a customized image.data (its LV table is not read yet: the host model's LVs are used).
+    pub image_data: Option<PathBuf>,
+    /// `-e`: exclude list.
+    pub exclude: Option<PathBuf>,
+    /// `-s -R -n -x`: phase-2 work.
+    pub customize: Customize,
+    /// `-B`: leave the bootlist alone.
+    pub no_bootlist: bool,
+    /// `-r`: reboot from the clone at the end.
+    pub reboot: bool,
+    /// `-g`: skip the bootability check.
+    pub skip_boot_check: bool,
+    /// `-S`: skip the space check.
+    pub skip_space_check: bool,
+    /// `-O`: device reset.
+    pub device_reset: bool,
+    /// `-c`: console device (only with `-O`).
+    pub console: Option<String>,
+    /// `-T`: convert JFS filesystems to JFS2.
+    pub to_jfs2: bool,
+    /// `-u`: also copy defined WPARs' filesystems (the model has no WPARs: nothing more to copy).
+    pub wpars: bool,
+    /// `-V`.
+    pub verbose: bool,
+    /// `-D`: `+ step` trace lines.
+    pub trace: bool,
+    /// Update flags given (`-l -b -f -F -w -I`): refused, installp is not modelled.
+    pub update_flags: Vec<char>,
+    /// `ALT_BAK_ERR_FAIL` / `ALT_BAK_ERR_REPORT`.
+    pub bak_err: BakErrPolicy,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct CopyOutcome {
+    /// Phase 1's copy statistics.
+    pub stats: Option<CopyStats>,
+    /// True when the command must exit 1 (`ALT_BAK_ERR_REPORT=1` and errors).
+    pub failed: bool,
+    /// Set by `-r`.
+    pub boot: Option<BootReport>,
+}
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T> {
+    Err(Error::refused(msg))
+}
+
+fn need_full(flag: char, p: &Option<PathBuf>) -> Result<()> {
+    match p {
+        Some(p) if !p.is_absolute() => {
+            refuse(format!("alt_disk_copy: the -{flag} argument {} must be a full path name", p.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the flags alone (no host needed), in the documented order.
+pub fn validate_flags(o: &CopyOptions) -> Result<()> {
+    if o.no_bootlist && o.reboot {
+        return refuse("alt_disk_copy: the -B and -r flags cannot be used together");
+    }
+    if o.console.is_some() && !o.device_reset {
+        return refuse("alt_disk_copy: the -c flag is only valid with the -O flag");
+    }
+    need_full('i', &o.image_data)?;
+    need_full('s', &o.customize.script)?;
+    need_full('R', &o.customize.resolv_conf)?;
+    need_full('e', &o.exclude)?;
+    need_full('x', &o.customize.first_boot)?;
+    if let Some(f) = o.update_flags.first() {
+        return refuse(format!(
+            "alt_disk_copy: -{f}: installation of updates into the clone is not implemented yet"
+        ));
+    }
+    if o.disks.is_empty() {
+        return refuse("alt_disk_copy: a target disk is required (-d)");
+    }
+    for (flag, p) in [
+        ('i', &o.image_data),
+        ('e', &o.exclude),
+        ('R', &o.customize.resolv_conf),
+        ('x', &o.customize.first_boot),
+        ('s', &o.customize.script),
+    ] {
+        if let Some(p) = p {
+            if !p.is_file() {
+                return refuse(format!("alt_disk_copy: -{flag}: {} does not exist", p.display()));
+            }
+        }
+    }
+    if let Some(s) = &o.customize.script {
+        use std::os::unix::fs::PermissionsExt;
+        let exec = std::fs::metadata(s).map(|m| m.permissions().mode() & 0o111 != 0).unwrap_or(false);
+        if !exec {
+            return refuse(format!("alt_disk_copy: -s: {} is not executable", s.display()));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `alt_disk_copy` on the host in `dir`: takes the lock, then runs the asked phases.
+pub fn alt_disk_copy(
+    dir: &Path,
+    o: &CopyOptions,
+    mover: &dyn Mover,
+    space: &dyn SpaceCheck,
+    events: &dyn Events,
+) -> Result<CopyOutcome> {
+    validate_flags(o)?;
+    let _lock = HostLock::acquire(dir)?;
+    let mut host = Host::open(dir)?;
+    let mut out = CopyOutcome::default();
+    if o.phases.one {
+        out.stats = Some(phase1(&mut host, o, mover, space, events)?);
+    } else {
+        need_phase(&host, o, if o.phases.two { 2 } else { 3 })?;
+    }
+    if o.phases.two {
+        events.event(&Event::Phase(2));
+        trace(o.trace, events, "phase 2");
+        set_step(&mut host, "phase 2")?;
+        customize(&mut host, &o.customize, o.trace, events)?;
+        if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+            a.phase_done = 2;
+        }
+        host.save()?;
+    }
+    let errors = host.state.vg(ALTINST).and_then(|v| v.alt.as_ref()).map(|a| a.copy_errors).unwrap_or(0);
+    out.failed = o.bak_err == BakErrPolicy::Report && errors > 0;
+    if o.phases.three {
+        events.event(&Event::Phase(3));
+        trace(o.trace, events, "phase 3");
+        let boot_disk = phase3(&mut host, events)?;
+        if !o.no_bootlist && !out.failed {
+            let blv = host.state.vg(ALTINST).map(|v| v.blv()).unwrap_or_else(|| "hd5".into());
+            host.set_bootlist(vec![BootEntry { disk: boot_disk.clone(), blv: blv.clone() }])?;
+            say(&host, events, &format!("Bootlist is set to the boot disk: {boot_disk} blv={blv}"))?;
+        }
+        if o.reboot && !out.failed {
+            trace(o.trace, events, "reboot");
+            out.boot = Some(host.reboot(events)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a phase 2 or 3 run when phase 1 has not left an `altinst_rootvg` on these disks.
+fn need_phase(host: &Host, o: &CopyOptions, phase: u8) -> Result<()> {
+    let Some(v) = host.state.vg(ALTINST) else {
+        return refuse(format!(
+            "alt_disk_copy: phase {phase} needs phase 1 first: there is no {ALTINST} (run alt_disk_copy -P1)"
+        ));
+    };
+    let done = v.alt.as_ref().map(|a| a.phase_done).unwrap_or(3);
+    if v.mount != Mount::AltInst || done == 0 {
+        return refuse(format!(
+            "alt_disk_copy: phase {phase} needs a completed phase 1 with /alt_inst mounted ({ALTINST} is {})",
+            if done == 0 {
+                "incomplete: remove it with alt_rootvg_op -X"
+            } else {
+                "not mounted: phase 3 was already run or it is asleep"
+            }
+        ));
+    }
+    let mut want = o.disks.clone();
+    let mut have = v.disks.clone();
+    want.sort();
+    have.sort();
+    if want != have {
+        return refuse(format!(
+            "alt_disk_copy: {ALTINST} is on {}, not on {}",
+            v.disks.join(" "),
+            o.disks.join(" ")
+        ));
+    }
+    Ok(())
+}
+
+fn set_step(host: &mut Host, step: &str) -> Result<()> {
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.step = step.to_string();
+    }
+    host.save()
+}
+
+/// Phase 1 checks, in order; nothing is changed until all pass.
+fn check_phase1(host: &Host, o: &CopyOptions) -> Result<()> {
+    let st = &host.state;
+    for d in &o.disks {
+        let Some(disk) = st.disk(d) else {
+            return refuse(format!("alt_disk_copy: target disk {d} does not exist"));
+        };
+        if disk.vg.is_some() {
+            return refuse(format!(
+                "0505-126 alt_disk_copy- target disk {d} has a volume group assigned to it."
+            ));
+        }
+        if !o.skip_boot_check && !disk.bootable {
+            return refuse(format!(
+                "alt_disk_copy: target disk {d} is not bootable (bootinfo -B {d} gives 0); use -g to skip this check"
+            ));
+        }
+    }
+    if st.vg(ALTINST).is_some() {
+        return refuse(format!(
+            "alt_disk_copy: the {ALTINST} volume group already exists; remove it with alt_rootvg_op -X {ALTINST}"
+        ));
+    }
+    let alt = host.alt_inst();
+    if std::fs::read_dir(&alt).map(|mut d| d.next().is_some()).unwrap_or(false) {
+        return refuse(format!(
+            "alt_disk_copy: {} (/alt_inst) is not empty; it must be an unused mount point",
+            alt.display()
+        ));
+    }
+    let root = host.rootvg()?;
+    for lv in &root.lvs {
+        if lv.name.len() > 11 {
+            return refuse(format!(
+                "alt_disk_copy: logical volume name {} is longer than 11 characters: alt_{} would exceed the \
+                 15-character LVM limit; shorten it with a customized image.data (-i)",
+                lv.name, lv.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn clone_lv(lv: &LogicalVolume, to_jfs2: bool) -> LogicalVolume {
+    let mut n = lv.clone();
+    n.name = format!("alt_{}", lv.name);
+    if to_jfs2 {
+        // -T: JFS → JFS2 (spec §4.5); the JFS log becomes a JFS2 log.
+        n.lv_type = match lv.lv_type {
+            LvType::Jfs => LvType::Jfs2,
+            LvType::Jfslog => LvType::Jfs2log,
+            t => t,
+        };
+        if let Some(fs) = n.fs.as_mut() {
+            if fs.fs_type == FsType::Jfs {
+                fs.fs_type = FsType::Jfs2;
+                fs.params = FsParams::Jfs2 { bs: 4096, inlinelog: false, eaformat: "v2".into() };
+            }
+        }
+    }
+    n
+}
+
+fn phase1(
+    host: &mut Host,
+    o: &CopyOptions,
+    mover: &dyn Mover,
+    space: &dyn SpaceCheck,
+    events: &dyn Events,
+) -> Result<CopyStats> {
+    events.event(&Event::Phase(1));
+    trace(o.trace, events, "phase 1");
+    check_phase1(host, o)?;
+    let root = host.rootvg()?.clone();
+    let filesystems: Vec<String> = root.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
+    let req = CopyRequest {
+        src_root: host.root(),
+        filesystems: filesystems.clone(),
+        dst_root: host.alt_inst(),
+        exclude_file: o.exclude.clone(),
+        verbose: o.verbose,
+        fs_limits: root
+            .mounted_fs_sorted()
+            .iter()
+            .map(|f| (f.mount_point.clone(), f.size_blocks * 512))
+            .collect(),
+    };
+    if o.image_data.is_none() {
+        // [I] The mkszfile output itself is written by engine::imagedata at integration; the model's LV table
+        // stands in for it here and the source tree is not touched.
+        say(host, events, "Calling mkszfile to create new /image.data file.")?;
+    }
+    say(host, events, "Checking disk sizes.")?;
+    // Disk-level PP check: usable PPs per disk = floor(size_mb / pp_size) - 1; required = Σ LPs × copies.
+    let pp = root.pp_size_mb;
+    let have: u64 =
+        o.disks.iter().filter_map(|d| host.state.disk(d)).map(|d| usable_pps(d.size_mb, pp)).sum();
+    let need = root.used_pps();
+    if need > have {
+        return Err(SpaceError::DoesNotFit {
+            mount_point: o.disks.join(" "),
+            need: need * pp * 1024 * 1024,
+            have: have * pp * 1024 * 1024,
+            reason: format!("rootvg needs {need} PPs of {pp} MB, the target disks have {have} usable PPs"),
+        }
+        .into());
+    }
+    if !o.skip_space_check {
+        space.check(&host.state, &req)?;
+    }
+    say(host, events, "Creating cloned rootvg volume group and associated logical volumes.")?;
+    trace(o.trace, events, "mkvg altinst_rootvg");
+    // The VG is recorded (owning its disks, mounted at /alt_inst) before anything is created on disk, so a kill
+    // from here on is always visible to alt_rootvg_op -X.
+    host.state.vgs.push(VolumeGroup {
+        name: ALTINST.into(),
+        pp_size_mb: pp,
+        disks: o.disks.clone(),
+        varied_on: true,
+        auto_varyon: false,
+        lvs: Vec::new(),
+        oslevel: root.oslevel.clone(),
+        mount: Mount::AltInst,
+        bootable: false,
+        alt: Some(AltState { phase_done: 0, step: "mkvg".into(), copy_errors: 0, woken_from: None }),
+        firstboot_pending: false,
+    });
+    host.sync_disk_owners();
+    host.save()?;
+    // LVs in lv_data order, filling the target disks in order.
+    let mut free: Vec<(String, u64)> = o
+        .disks
+        .iter()
+        .filter_map(|d| host.state.disk(d))
+        .map(|d| (d.name.clone(), usable_pps(d.size_mb, pp)))
+        .collect();
+    for lv in &root.lvs {
+        let mut n = clone_lv(lv, o.to_jfs2);
+        let mut left = lv.lps * lv.copies;
+        n.disks.clear();
+        for (d, f) in free.iter_mut() {
+            if left == 0 {
+                break;
+            }
+            if *f > 0 {
+                let take = left.min(*f);
+                *f -= take;
+                left -= take;
+                n.disks.push(d.clone());
+            }
+        }
+        if let Some(f) = n.fs.as_mut() {
+            f.mounted = false;
+        }
+        // [I] The verified alt_disk_mksysb transcript ends these lines with "."; the same text is used here.
+        say(host, events, &format!("Creating logical volume {}.", n.name))?;
+        if let Some(v) = host.state.vg_mut(ALTINST) {
+            v.lvs.push(n);
+            if let Some(a) = v.alt.as_mut() {
+                a.step = "mklv".into();
+            }
+        }
+        host.save()?;
+    }
+    // Filesystems in sorted mount-point order, "mounted" (created) under /alt_inst.
+    for mp in &filesystems {
+        let shown = if mp == "/" { "/alt_inst/".to_string() } else { alt_path(mp) };
+        say(host, events, &format!("Creating {shown} file system."))?;
+        let d = host.alt_inst().join(mp.trim_start_matches('/'));
+        std::fs::create_dir_all(&d).map_err(|e| Error::io("create", &d, e))?;
+        if let Some(v) = host.state.vg_mut(ALTINST) {
+            for l in &mut v.lvs {
+                if let Some(f) = l.fs.as_mut().filter(|f| &f.mount_point == mp) {
+                    f.mounted = true;
+                }
+            }
+            if let Some(a) = v.alt.as_mut() {
+                a.step = "crfs".into();
+            }
+        }
+        host.save()?;
+    }
+    say(
+        host,
+        events,
+        "Generating a list of files\nfor backup and restore into the alternate file system...",
+    )?;
+    say(host, events, "Backing-up the rootvg files and restoring them to the\nalternate file system...")?;
+    set_step(host, "copy")?;
+    trace(o.trace, events, "backup | restore");
+    let stats = mover.copy_filesystems(&req, events)?;
+    host.log(&format!(
+        "copied {} entries, {} bytes, {} errors",
+        stats.entries,
+        stats.bytes,
+        stats.soft_errors.len()
+    ))?;
+    for e in &stats.soft_errors {
+        events.event(&Event::SoftError { class: "copy", path: String::new(), message: e.clone() });
+    }
+    if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
+        remove_locked(host, ALTINST, o.trace, events)?;
+        return Err(HostError::CopyFailed { count: stats.soft_errors.len() }.into());
+    }
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.copy_errors = stats.soft_errors.len();
+    }
+    set_step(host, "odm")?;
+    say(host, events, "Modifying ODM on cloned disk.")?;
+    if o.device_reset {
+        say(host, events, "Resetting all device attributes.")?;
+        if o.console.is_none() {
+            say(
+                host,
+                events,
+                "NOTE: The first boot from altinst_rootvg will prompt to define the new system console.",
+            )?;
+        }
+    }
+    // [I] bosboot is printed in phase 1, right after the ODM step, as in a single full run (spec §1.6).
+    say(host, events, "Building boot image on cloned disk.")?;
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.phase_done = 1;
+        a.step = "phase 1 done".into();
+    }
+    host.save()?;
+    Ok(stats)
+}
+
+/// Phase 3: unmount, real names, vary off. Returns the clone's boot disk.
+fn phase3(host: &mut Host, events: &dyn Events) -> Result<String> {
+    set_step(host, "phase 3")?;
+    let disk = sleep_names(host, ALTINST, ALTINST, events)?;
+    if let Some(v) = host.state.vg_mut(ALTINST) {
+        v.bootable = true;
+        v.alt = None;
+    }
+    host.save()?;
+    Ok(disk)
+}
