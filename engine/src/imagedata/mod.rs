@@ -40,3 +40,32 @@ pub enum StanzaError {
         message: String,
     },
 }
+
+/// The invariants a fuzzer checks on arbitrary bytes: no panic; whatever parses as a stanza file writes back
+/// byte for byte; an image.data that parses still parses (and round-trips) after `-T` conversion.
+/// Returns the broken invariant. Shared by `fuzz/fuzz_targets/stanza_parse.rs` and the corpus replay test.
+pub fn fuzz_check(data: &[u8]) -> Result<(), String> {
+    if let Ok(f) = stanza::parse("fuzz", data) {
+        if f.to_text().as_bytes() != data {
+            return Err("the stanza file does not write back byte for byte".into());
+        }
+    }
+    if let Ok(mut img) = ImageData::parse("fuzz", data) {
+        if img.to_text().as_bytes() != data {
+            return Err("image.data does not write back byte for byte".into());
+        }
+        let _ = crate::space::targets_from_image(&img);
+        crate::space::convert_to_jfs2(&mut img);
+        let text = img.to_text();
+        let again = ImageData::parse("fuzz", text.as_bytes()).map_err(|e| format!("converted file: {e}"))?;
+        if again.to_text() != text {
+            return Err("the converted file does not write back byte for byte".into());
+        }
+    }
+    if let Ok(b) = BosinstData::parse("fuzz", data) {
+        if b.to_text().as_bytes() != data {
+            return Err("bosinst.data does not write back byte for byte".into());
+        }
+    }
+    Ok(())
+}
