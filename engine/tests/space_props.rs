@@ -67,12 +67,10 @@ fn make(s: &Spec) -> Entry {
         _ => None,
     };
     if kind == Kind::Symlink {
-        meta.size = (s.size % 400) as u64;
+        meta.size = s.size % 400;
     }
-    if kind != Kind::File {
-        if kind != Kind::Symlink {
-            meta.size = 0;
-        }
+    if kind != Kind::File && kind != Kind::Symlink {
+        meta.size = 0;
     }
     Entry { name: name.into_bytes(), kind, meta, link_target, data: EntryData::None }
 }

@@ -275,7 +275,7 @@ fn fs_of(file: &str, st: &Stanza) -> Result<FsData, StanzaError> {
         FsKind::Jfs2 {
             block_size: bs as u32,
             inline_log: yes(st, "FS_JFS2_INLINELOG", &["yes"]),
-            ea_v2: !st.get("FS_JFS2_EAFORMAT").is_some_and(|v| v.trim() == "v1"),
+            ea_v2: st.get("FS_JFS2_EAFORMAT").map(str::trim) != Some("v1"),
         }
     };
     Ok(FsData {
