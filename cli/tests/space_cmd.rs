@@ -54,6 +54,10 @@ fn too_small_fs_exits_4_naming_it() {
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("does not fit: /home: need "), "{out}");
     assert!(out.contains(&format!("have {} bytes", 2 << 20)), "{out}");
+    // -S: reported, not checked.
+    let (code, out, _) = altdisk(&[s(t.path()), "--fs", "/=64", "--fs", "/home=2", "--type", "jfs", "-S"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("not checked (-S)"), "{out}");
 }
 
 #[test]

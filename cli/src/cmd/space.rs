@@ -45,6 +45,9 @@ struct Args {
     /// Convert every JFS file system to JFS2 (alt_disk_copy -T) and grow it when it no longer fits.
     #[arg(short = 'T')]
     to_jfs2: bool,
+    /// Skip the checks, as alt_disk_copy -S does: report only, exit 0.
+    #[arg(short = 'S')]
+    skip_check: bool,
     /// File-system type for --fs targets.
     #[arg(long = "type", value_name = "jfs|jfs2", default_value = "jfs2")]
     fs_type: String,
@@ -93,7 +96,16 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         Some(p) => {
             let text = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
             let mut img = ImageData::parse(&p.display().to_string(), &text).map_err(Error::from)?;
-            let conv = if a.to_jfs2 { convert_to_jfs2(&mut img).converted } else { Vec::new() };
+            let mut conv = Vec::new();
+            if a.to_jfs2 {
+                let c = convert_to_jfs2(&mut img);
+                for m in &c.were_compressed {
+                    eprintln!(
+                        "space: {m} was a compressed JFS; JFS2 has no compression and its data expands"
+                    );
+                }
+                conv = c.converted;
+            }
             (img, conv, Vec::new())
         }
         None => synthetic(&a)?,
@@ -122,7 +134,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     } else {
         a.disk.iter().enumerate().map(|(i, mb)| (format!("disk{i}"), *mb)).collect()
     };
-    let opts = PlanOptions { grow_converted: a.to_jfs2, skip_check: false };
+    let opts = PlanOptions { grow_converted: a.to_jfs2, skip_check: a.skip_check };
     let p = plan(&mut img, needs, &disks, &converted, opts).map_err(Error::from)?;
     if a.json {
         let v = serde_json::json!({
@@ -203,7 +215,9 @@ fn render(p: &SpacePlan, converted: &[String], unassigned: u64) -> String {
             ));
         }
     }
-    if p.fits() {
+    if p.fits() && p.skipped {
+        s.push_str("not checked (-S)\n");
+    } else if p.fits() {
         s.push_str("everything fits\n");
     } else {
         for m in &p.problems {

@@ -299,12 +299,6 @@ impl Accountant {
         }
         let ft = self.targets[fs].fs_type;
         let a = &mut self.acc[fs];
-        let ea = ea_bytes(&e.meta);
-        if ea > 0 && e.kind != Kind::HardLink {
-            if let FsType::Jfs2(p) = ft {
-                a.ea += p.ea(ea);
-            }
-        }
         match e.kind {
             Kind::Dir => {
                 a.dirs += 1;
@@ -318,10 +312,6 @@ impl Accountant {
                     if !self.links.insert(key) {
                         // A later name of a file already counted: only its directory slot (added above).
                         a.hard_links += 1;
-                        a.ea -= match ft {
-                            FsType::Jfs2(p) => p.ea(ea),
-                            FsType::Jfs(_) => 0,
-                        };
                         return;
                     }
                 }
@@ -345,6 +335,13 @@ impl Accountant {
                 };
             }
             Kind::CharDev | Kind::BlockDev | Kind::Fifo => a.specials += 1,
+        }
+        // Extended attributes and ACLs of a counted inode: JFS2 EA blocks [I §4.2]; JFS1 has no named EAs and
+        // keeps ACLs in its own inode extension, not counted [I].
+        if let FsType::Jfs2(p) = ft {
+            if e.kind != Kind::HardLink {
+                a.ea += p.ea(ea_bytes(&e.meta));
+            }
         }
     }
 

@@ -64,6 +64,8 @@ pub struct SpacePlan {
     pub pp_size_mb: u64,
     /// SHRINK was in effect.
     pub shrink: bool,
+    /// The checks were skipped (`-S`).
+    pub skipped: bool,
     /// Per file system.
     pub filesystems: Vec<FsFit>,
     /// Per logical volume (empty when no disks were given).
@@ -231,6 +233,7 @@ pub fn plan(
     let mut out = SpacePlan {
         pp_size_mb: pp_mb,
         shrink,
+        skipped: opts.skip_check,
         filesystems: Vec::new(),
         lvs: Vec::new(),
         disks: Vec::new(),
