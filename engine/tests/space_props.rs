@@ -173,3 +173,37 @@ proptest! {
         prop_assert!(j2d >= data);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Sizes and sparse maps from an archive can be anything: no overflow, no panic, need ≥ data.
+    #[test]
+    fn any_size_and_sparse_map_is_accounted_without_overflow(
+        size in any::<u64>(),
+        segs in prop::collection::vec((any::<u64>(), any::<u64>()), 0..6),
+        bf in any::<bool>(),
+    ) {
+        let mut segs = segs;
+        segs.sort();
+        let tg = vec![
+            FsTarget {
+                mount_point: "/".into(),
+                fs_type: FsType::Jfs(JfsParams { frag: 4096, nbpi: 4096, agsize_mb: 8, bf, compress: false }),
+                size: Some(u64::MAX),
+            },
+            FsTarget { mount_point: "/j2".into(), fs_type: FsType::Jfs2(Jfs2Params::default()), size: None },
+        ];
+        let mut a = Accountant::new(tg);
+        for name in ["./f", "./j2/f"] {
+            for sparse in [None, Some(segs.clone())] {
+                let meta = Meta { size, nlink: 1, sparse: sparse.clone(), ..Meta::default() };
+                a.add(&Entry { name: name.as_bytes().to_vec(), kind: Kind::File, meta, link_target: None, data: EntryData::None });
+            }
+        }
+        for n in a.finish() {
+            prop_assert!(n.need_bytes >= n.data_bytes);
+            prop_assert!(n.min_size >= 512);
+        }
+    }
+}

@@ -232,7 +232,7 @@ fn lv_of(file: &str, st: &Stanza) -> Result<LvData, StanzaError> {
         mount_point: st.get("MOUNT_POINT").unwrap_or("").to_string(),
         copies: copies as u32,
         lps,
-        pp: num_or(file, st, "PP", lps * copies)?,
+        pp: num_or(file, st, "PP", lps.saturating_mul(copies))?,
         pp_size_mb: num_or(file, st, "PP_SIZE", 0)?,
         min_lps: num_or(file, st, "LV_MIN_LPS", lps)?,
         separate_pv: yes(st, "LV_SEPARATE_PV", &["yes", "superstrict"]),

@@ -60,12 +60,9 @@ pub struct FsNeed {
 impl FsNeed {
     /// Bytes that do not depend on the file-system size.
     fn variable(&self) -> u64 {
-        self.data_bytes
-            + self.index_bytes
-            + self.dir_bytes
-            + self.symlink_bytes
-            + self.ea_bytes
-            + self.inode_bytes
+        [self.index_bytes, self.dir_bytes, self.symlink_bytes, self.ea_bytes, self.inode_bytes]
+            .iter()
+            .fold(self.data_bytes, |s, x| s.saturating_add(*x))
     }
 
     /// Metadata bytes (everything but file data).
@@ -78,7 +75,7 @@ impl FsNeed {
         let mut n = self.clone();
         n.size = Some(size);
         n.fixed_bytes = fixed(&self.fs_type, size);
-        n.need_bytes = n.variable() + n.fixed_bytes;
+        n.need_bytes = n.variable().saturating_add(n.fixed_bytes);
         n.max_objects = max_objects(&self.fs_type, size);
         n
     }
@@ -136,7 +133,7 @@ fn min_size(t: &FsType, variable: u64, objects: u64) -> u64 {
         fs = fs.max(jfs2::MIN_FS);
     }
     for _ in 0..4096 {
-        let need = variable + fixed(t, fs);
+        let need = variable.saturating_add(fixed(t, fs));
         let inodes_ok = match max_objects(t, fs) {
             Some(m) => objects <= m,
             None => true,
@@ -144,13 +141,13 @@ fn min_size(t: &FsType, variable: u64, objects: u64) -> u64 {
         if need <= fs && inodes_ok {
             return fs;
         }
-        let mut next = rup(need, 512).max(fs + 512);
+        let mut next = rup(need, 512).max(fs.saturating_add(512));
         if let FsType::Jfs(p) = t {
             if !inodes_ok {
                 if objects > jfs::MAX_INODES - jfs::RESERVED_INODES {
                     return rup(need, 512).max(jfs::max_size(p.nbpi, p.frag));
                 }
-                next = next.max(rup((objects + jfs::RESERVED_INODES) * u64::from(p.nbpi), 512));
+                next = next.max(rup((objects + jfs::RESERVED_INODES).saturating_mul(u64::from(p.nbpi)), 512));
             }
         }
         fs = next;
@@ -316,23 +313,23 @@ impl Accountant {
                     }
                 }
                 a.files += 1;
-                a.logical += e.meta.size;
+                a.logical = a.logical.saturating_add(e.meta.size);
                 let sparse = e.meta.sparse.as_deref();
                 let (data, index) = match ft {
                     FsType::Jfs(p) => p.file(e.meta.size, sparse),
                     FsType::Jfs2(p) => p.file(e.meta.size, sparse),
                 };
-                a.data += data;
-                a.index += index;
+                a.data = a.data.saturating_add(data);
+                a.index = a.index.saturating_add(index);
             }
             Kind::HardLink => a.hard_links += 1,
             Kind::Symlink => {
                 a.symlinks += 1;
                 let len = e.link_target.as_ref().map_or(e.meta.size, |t| t.len() as u64);
-                a.symlink += match ft {
+                a.symlink = a.symlink.saturating_add(match ft {
                     FsType::Jfs(p) => p.symlink(len),
                     FsType::Jfs2(p) => p.symlink(len),
-                };
+                });
             }
             Kind::CharDev | Kind::BlockDev | Kind::Fifo => a.specials += 1,
         }
@@ -340,7 +337,7 @@ impl Accountant {
         // keeps ACLs in its own inode extension, not counted [I].
         if let FsType::Jfs2(p) = ft {
             if e.kind != Kind::HardLink {
-                a.ea += p.ea(ea_bytes(&e.meta));
+                a.ea = a.ea.saturating_add(p.ea(ea_bytes(&e.meta)));
             }
         }
     }
@@ -349,10 +346,10 @@ impl Accountant {
     pub fn finish(self) -> Vec<FsNeed> {
         let mut dir_bytes = vec![0u64; self.targets.len()];
         for d in self.dirs.values() {
-            dir_bytes[d.fs] += match self.targets[d.fs].fs_type {
+            dir_bytes[d.fs] = dir_bytes[d.fs].saturating_add(match self.targets[d.fs].fs_type {
                 FsType::Jfs(p) => p.dir(d.jfs_blocks),
                 FsType::Jfs2(p) => p.dir(d.slots),
-            };
+            });
         }
         self.targets
             .iter()

@@ -107,7 +107,7 @@ impl JfsParams {
         let frag = u64::from(self.frag);
         let data = match sparse {
             None if size <= FRAG_LIMIT => rup(size, frag),
-            None if self.bf && size > BF_START => BF_START + rup(size - BF_START, LARGE_BLOCK),
+            None if self.bf && size > BF_START => BF_START.saturating_add(rup(size - BF_START, LARGE_BLOCK)),
             None => rup(size, BLOCK),
             Some(segs) => {
                 if size <= FRAG_LIMIT {
@@ -115,12 +115,13 @@ impl JfsParams {
                     let last = (size.max(1) - 1) / BLOCK * BLOCK;
                     let full = touched(segs, 0, last, BLOCK) * BLOCK;
                     let tail = if touched(segs, last, size, BLOCK) > 0 { rup(size - last, frag) } else { 0 };
-                    full + tail
+                    full.saturating_add(tail)
                 } else if self.bf && size > BF_START {
-                    touched(segs, 0, BF_START, BLOCK) * BLOCK
-                        + touched(segs, BF_START, u64::MAX, LARGE_BLOCK) * LARGE_BLOCK
+                    (touched(segs, 0, BF_START, BLOCK) * BLOCK).saturating_add(
+                        touched(segs, BF_START, u64::MAX, LARGE_BLOCK).saturating_mul(LARGE_BLOCK),
+                    )
                 } else {
-                    touched(segs, 0, u64::MAX, BLOCK) * BLOCK
+                    touched(segs, 0, u64::MAX, BLOCK).saturating_mul(BLOCK)
                 }
             }
         };
@@ -144,9 +145,9 @@ impl JfsParams {
     /// Bytes of a directory made of `dir_blocks` 512-byte directory blocks: rounded to fragments, and like a
     /// file once it passes 32 KiB [R §4.1, I].
     pub fn dir(&self, dir_blocks: u64) -> u64 {
-        let size = dir_blocks * DIR_BLOCK;
+        let size = dir_blocks.saturating_mul(DIR_BLOCK);
         let (d, i) = self.file(size, None);
-        d + i
+        d.saturating_add(i)
     }
 
     /// Bytes of a symlink with a target of `len` bytes: 0 when kept in the inode, else fragments [I §4.3].

@@ -82,7 +82,7 @@ impl Jfs2Params {
         let bs = self.bs();
         let (data, extents) = match sparse {
             None => (rup(size, bs), u64::from(size > 0)),
-            Some(segs) => (touched(segs, 0, u64::MAX, bs) * bs, extent_count(segs, bs)),
+            Some(segs) => (touched(segs, 0, u64::MAX, bs).saturating_mul(bs), extent_count(segs, bs)),
         };
         (data, xtree(extents))
     }

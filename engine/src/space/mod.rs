@@ -119,9 +119,9 @@ pub enum SpaceError {
     Stanza(#[from] crate::imagedata::StanzaError),
 }
 
-/// `ceil(x / a) × a`.
+/// `ceil(x / a) × a`, saturating (sizes from an archive can be anything).
 pub fn rup(x: u64, a: u64) -> u64 {
-    x.div_ceil(a) * a
+    x.div_ceil(a).saturating_mul(a)
 }
 
 /// Units of `unit` bytes (aligned to multiples of `unit`) that hold data, counting only the part of the

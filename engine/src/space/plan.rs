@@ -117,7 +117,7 @@ pub fn check_lv_names(img: &ImageData) -> Result<(), SpaceError> {
 /// The target file systems of image.data: mount point, type and `FS_SIZE`; under SHRINK the size is
 /// `LV_MIN_LPS` whole PPs [I: AIX makes the LV that big and the file system `FS_MIN_SIZE`].
 pub fn targets_from_image(img: &ImageData) -> Result<Vec<FsTarget>, SpaceError> {
-    let pp = img.vg_pp_size()? << 20;
+    let pp = img.vg_pp_size()?.saturating_mul(1 << 20);
     let lvs = img.lvs()?;
     let shrink = img.shrink();
     img.filesystems()?
@@ -135,8 +135,8 @@ pub fn targets_from_image(img: &ImageData) -> Result<Vec<FsTarget>, SpaceError> 
             };
             let lv = lvs.iter().find(|l| l.name == fs.lv_name());
             let size = match (shrink, lv) {
-                (true, Some(lv)) => lv.min_lps * pp,
-                _ => fs.size_blocks * 512,
+                (true, Some(lv)) => lv.min_lps.saturating_mul(pp),
+                _ => fs.size_blocks.saturating_mul(512),
             };
             Ok(FsTarget { mount_point: fs.name, fs_type, size: Some(size) })
         })
@@ -226,7 +226,7 @@ pub fn plan(
 ) -> Result<SpacePlan, SpaceError> {
     check_lv_names(img)?;
     let pp_mb = img.vg_pp_size()?;
-    let pp = pp_mb << 20;
+    let pp = pp_mb.saturating_mul(1 << 20);
     let shrink = img.shrink();
     let lvs = img.lvs()?;
     let fss = img.filesystems()?;
@@ -254,7 +254,7 @@ pub fn plan(
         match (lv, opts.grow_converted && converted.contains(&need.mount_point)) {
             (Some(lv), true) => {
                 let new_lps = need.min_size.div_ceil(pp).max(1);
-                let grown = need.at_size(new_lps * pp);
+                let grown = need.at_size(new_lps.saturating_mul(pp));
                 let old = need.size;
                 grow(img, &lv.name, &need.mount_point, new_lps, need.min_size.div_ceil(512), shrink);
                 out.filesystems.push(FsFit { need: grown, fits: true, reason: None, grown_from: old });
@@ -286,14 +286,14 @@ fn grow(img: &mut ImageData, lv: &str, mount: &str, lps: u64, min_blocks: u64, s
             let old: u64 = st.get("LPs").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
             if lps > old || !shrink {
                 st.set("LPs", lps.max(old).to_string());
-                st.set("PP", (lps.max(old) * copies).to_string());
+                st.set("PP", lps.max(old).saturating_mul(copies).to_string());
             }
             if shrink {
                 st.set("LV_MIN_LPS", lps.to_string());
             }
         }
         if st.name == "fs_data" && st.get("FS_NAME") == Some(mount) {
-            let size = lps * pp_mb * 2048;
+            let size = lps.saturating_mul(pp_mb).saturating_mul(2048);
             let old: u64 = st.get("FS_SIZE").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
             st.set("FS_SIZE", size.max(old).to_string());
             if shrink {
@@ -303,8 +303,12 @@ fn grow(img: &mut ImageData, lv: &str, mount: &str, lps: u64, min_blocks: u64, s
     }
 }
 
-/// Places every LV's PPs on the disks, largest free first; copies of an `LV_SEPARATE_PV` LV go to distinct
-/// disks [I §3.3: required PPs = Σ (SHRINK ? LV_MIN_LPS : LPs) × COPIES].
+/// Places every LV's PPs on the disks [I §3.3: required PPs = Σ (SHRINK ? LV_MIN_LPS : LPs) × COPIES].
+///
+/// Each LV is spread so the free space left stays as level as possible (what `mklv` with
+/// `INTER_POLICY=minimum` on several disks converges to). For an `LV_SEPARATE_PV` LV of L LPs and c copies
+/// each disk can hold at most one copy of each LP, so at most L of its PPs: it fits exactly when
+/// `Σ min(free_i, L) ≥ c × L` (any such split is realizable by dealing the copies round-robin).
 fn disk_plan(
     img: &ImageData,
     disks: &[(String, u64)],
@@ -322,17 +326,16 @@ fn disk_plan(
             used_pps: 0,
         })
         .collect();
-    let mut idx: Vec<usize> = (0..out.disks.len()).collect();
     for lv in img.lvs()? {
         let lps = if shrink { lv.min_lps } else { lv.lps };
-        let u = LvUse {
+        let pps = lps.saturating_mul(u64::from(lv.copies));
+        out.lvs.push(LvUse {
             name: lv.name.clone(),
             lps,
             copies: lv.copies,
-            pps: lps * u64::from(lv.copies),
+            pps,
             separate_pv: lv.separate_pv,
-        };
-        out.lvs.push(u);
+        });
         if skip {
             continue;
         }
@@ -342,45 +345,80 @@ fn disk_plan(
             out.errors.push(e);
             continue;
         }
-        let free = |d: &DiskUse| d.usable_pps.saturating_sub(d.used_pps);
-        let total_free: u64 = out.disks.iter().map(free).sum();
-        let mut failed = false;
-        'lps: for _ in 0..lps {
-            if lv.separate_pv {
-                idx.sort_by_key(|&i| std::cmp::Reverse(free(&out.disks[i])));
-                for &i in idx.iter().take(lv.copies as usize) {
-                    if free(&out.disks[i]) == 0 {
-                        failed = true;
-                        break 'lps;
-                    }
-                }
-                for &i in idx.iter().take(lv.copies as usize) {
-                    out.disks[i].used_pps += 1;
-                }
-            } else {
-                for _ in 0..lv.copies {
-                    let Some(i) = (0..out.disks.len()).max_by_key(|&i| free(&out.disks[i])) else {
-                        failed = true;
-                        break 'lps;
-                    };
-                    if free(&out.disks[i]) == 0 {
-                        failed = true;
-                        break 'lps;
-                    }
-                    out.disks[i].used_pps += 1;
+        let free: Vec<u64> = out.disks.iter().map(|d| d.usable_pps.saturating_sub(d.used_pps)).collect();
+        let cap: Vec<u64> = free.iter().map(|&f| if lv.separate_pv { f.min(lps) } else { f }).collect();
+        match level_take(&free, &cap, pps) {
+            Some(x) => {
+                for (d, n) in out.disks.iter_mut().zip(x) {
+                    d.used_pps += n;
                 }
             }
-        }
-        if failed {
-            let e = SpaceError::NoPps {
-                lv: lv.name,
-                need: lps * u64::from(lv.copies),
-                copies: lv.copies,
-                free: total_free,
-            };
-            out.problems.push(e.to_string());
-            out.errors.push(e);
+            None => {
+                let e = SpaceError::NoPps {
+                    lv: lv.name,
+                    need: pps,
+                    copies: lv.copies,
+                    free: free.iter().fold(0u64, |s, f| s.saturating_add(*f)),
+                };
+                out.problems.push(e.to_string());
+                out.errors.push(e);
+            }
         }
     }
     Ok(())
+}
+
+/// Takes `need` PPs from disks with `free` PPs, at most `cap` from each, lowering the fullest disks first
+/// (water level): the largest level `t` with `Σ min(cap_i, free_i − t) ≥ need`, then the excess handed back
+/// one PP per disk at that level. `None` when the caps cannot hold `need`.
+fn level_take(free: &[u64], cap: &[u64], need: u64) -> Option<Vec<u64>> {
+    let take =
+        |t: u64| -> Vec<u64> { free.iter().zip(cap).map(|(&f, &c)| c.min(f.saturating_sub(t))).collect() };
+    let sum = |v: &[u64]| v.iter().fold(0u64, |s, x| s.saturating_add(*x));
+    if sum(&take(0)) < need {
+        return None;
+    }
+    if need == 0 {
+        return Some(vec![0; free.len()]);
+    }
+    let (mut lo, mut hi) = (0u64, free.iter().copied().max().unwrap_or(0));
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if sum(&take(mid)) >= need {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut x = take(lo);
+    let next = take(lo + 1);
+    let mut excess = sum(&x) - need;
+    for (xi, ni) in x.iter_mut().zip(next) {
+        if excess > 0 && *xi > ni {
+            *xi -= 1;
+            excess -= 1;
+        }
+    }
+    Some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_take;
+
+    #[test]
+    fn level_take_balances_and_respects_caps() {
+        // 15 LPs, 2 strict copies, 3 disks of 10: caps 10 each, 30 PPs: all taken.
+        assert_eq!(level_take(&[10, 10, 10], &[10, 10, 10], 30), Some(vec![10, 10, 10]));
+        // Leveling: 100 and 20 free, 90 needed -> 85 and 5 (both left with 15).
+        assert_eq!(level_take(&[100, 20], &[100, 20], 90), Some(vec![85, 5]));
+        // Caps: 8 LPs x 2 strict copies on disks of 100 and 5: at most 8 + 5 = 13 < 16.
+        assert_eq!(level_take(&[100, 5], &[8, 5], 16), None);
+        assert_eq!(level_take(&[100, 8], &[8, 8], 16), Some(vec![8, 8]));
+        assert_eq!(level_take(&[3], &[3], 0), Some(vec![0]));
+        // Odd excess: 7 from [5, 5, 5] -> levels at 2 or 3 left.
+        let x = level_take(&[5, 5, 5], &[5, 5, 5], 7).unwrap();
+        assert_eq!(x.iter().sum::<u64>(), 7);
+        assert!(x.iter().all(|&v| v == 2 || v == 3), "{x:?}");
+    }
 }
