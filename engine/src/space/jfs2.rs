@@ -126,6 +126,8 @@ impl Jfs2Params {
 
     /// Inode extents and IAG pages for `objects` inodes [§4.3]:
     /// `ceil((objects + 4) / 32) × 16 KiB + 4 KiB × ceil(objects / 4096) + 4 KiB`.
+    /// The spec's "margin per allocation group" is not added: a restore fills AGs in order, so partly used
+    /// extents are at most one per AG actually written [I].
     pub fn inodes(&self, objects: u64) -> u64 {
         (objects + RESERVED_INODES).div_ceil(INODES_PER_EXTENT) * INODE_EXTENT
             + 4096 * objects.div_ceil(INODES_PER_IAG)
