@@ -15,7 +15,8 @@ pub use account::{Accountant, FsNeed};
 pub use jfs::JfsParams;
 pub use jfs2::Jfs2Params;
 pub use plan::{
-    check_lv_names, convert_to_jfs2, plan, targets_from_image, DiskUse, FsFit, LvUse, PlanOptions, SpacePlan,
+    check_lv_names, convert_to_jfs2, plan, targets_from_image, Conversion, DiskUse, FsFit, LvUse,
+    PlanOptions, SpacePlan,
 };
 
 /// The type of a target file system, with the parameters that change space use.
