@@ -7,9 +7,12 @@ pub mod alt_disk_copy;
 pub mod alt_rootvg_op;
 pub mod bootinfo;
 pub mod bootlist;
+pub mod clone;
 pub mod host;
 pub mod lspv;
 pub mod lsvg;
+pub mod space;
+pub mod common;
 
 /// Every command name this binary answers to, with a one-line description.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -17,9 +20,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("alt_rootvg_op", "remove, wake, sleep, rename or customize an alternate rootvg"),
     ("bootinfo", "boot disk, disk bootability and size of the modelled host"),
     ("bootlist", "show or set the normal-mode bootlist of the modelled host"),
+    ("clone", "standalone fast rootvg copy of real mounts with full metadata"),
     ("host", "create (init), boot (reboot) or show a modelled AIX host"),
     ("lspv", "list the physical volumes of the modelled host"),
     ("lsvg", "list volume groups, one VG's summary (VG) or its logical volumes (-l VG)"),
+    ("space", "what a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan"),
 ];
 
 /// True when `name` is one of our commands.
@@ -45,9 +50,11 @@ pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
         "alt_rootvg_op" => alt_rootvg_op::run(args),
         "bootinfo" => bootinfo::run(args),
         "bootlist" => bootlist::run(args),
+        "clone" => clone::run(args),
         "host" => host::run(args),
         "lspv" => lspv::run(args),
         "lsvg" => lsvg::run(args),
+        "space" => space::run(args),
         _ => crate::exit::usage(format!("unknown command '{name}'")),
     }
 }
