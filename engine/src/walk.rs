@@ -80,6 +80,9 @@ pub struct WalkOptions {
     pub with_data_source: bool,
 }
 
+/// The pruning hook: true for a directory name (`./var/spool`) whose contents must not be read.
+pub type Prune<'a> = &'a (dyn Fn(&[u8]) -> bool + Sync);
+
 /// Totals of one walk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WalkStats {
@@ -107,6 +110,8 @@ struct SoftErr {
 }
 
 /// What a worker learned about one name in a directory.
+// Sockets are rare; boxing the common variant would cost an allocation per entry.
+#[allow(clippy::large_enum_variant)]
 enum Info {
     Entry { kind: Kind, meta: Meta, link_target: Option<Vec<u8>>, warnings: Vec<SoftErr> },
     Socket,
@@ -280,8 +285,9 @@ impl Shared {
     }
 
     fn stat_info(&self, dir: &OwnedFd, dir_path: &Path, name: &CStr) -> Result<Info, SoftErr> {
-        let stx = rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, statx_mask())
-            .map_err(|e| SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) })?;
+        let stx = rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, statx_mask()).map_err(|e| {
+            SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) }
+        })?;
         let mode = u32::from(stx.stx_mode);
         if mode & 0o170000 == 0o140000 {
             return Ok(Info::Socket);
@@ -607,7 +613,7 @@ struct Frame {
 /// The per-walk state of the emitter.
 struct Emitter<'a> {
     opts: &'a WalkOptions,
-    prune: Option<&'a (dyn Fn(&[u8]) -> bool + Sync)>,
+    prune: Option<Prune<'a>>,
     events: &'a dyn Events,
     out: &'a Sender<Entry>,
     shared: &'a Shared,
@@ -636,7 +642,7 @@ impl Emitter<'_> {
             _ => {}
         }
         self.out.send(e).map_err(|_| Error::Cancelled("the consumer of the walk hung up".into()))?;
-        if self.stats.entries % PROGRESS_EVERY == 0 {
+        if self.stats.entries.is_multiple_of(PROGRESS_EVERY) {
             self.events.event(&Event::Progress { entries: self.stats.entries, bytes: self.stats.bytes });
         }
         Ok(())
@@ -655,7 +661,8 @@ impl Emitter<'_> {
         let fs_dev = DevId { major: stx.stx_dev_major, minor: stx.stx_dev_minor };
         let mut meta = meta_from_statx(&stx, Kind::Dir);
         if self.opts.xattrs || self.opts.acls {
-            if let Err(e) = read_xattrs(XTarget::Fd(fd.as_fd()), self.opts.xattrs, self.opts.acls, &mut meta) {
+            if let Err(e) = read_xattrs(XTarget::Fd(fd.as_fd()), self.opts.xattrs, self.opts.acls, &mut meta)
+            {
                 self.soft(e.class, &root_path, e.message);
             }
         }
@@ -869,7 +876,7 @@ impl Emitter<'_> {
 /// or filesystem mount point is a hard error, as is a consumer that hangs up ([`Error::Cancelled`]).
 pub fn walk(
     opts: &WalkOptions,
-    prune: Option<&(dyn Fn(&[u8]) -> bool + Sync)>,
+    prune: Option<Prune<'_>>,
     events: &dyn Events,
     out: &Sender<Entry>,
 ) -> Result<WalkStats, Error> {
