@@ -285,8 +285,9 @@ impl Shared {
     }
 
     fn stat_info(&self, dir: &OwnedFd, dir_path: &Path, name: &CStr) -> Result<Info, SoftErr> {
-        let stx = rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, statx_mask()).map_err(|e| {
-            SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) }
+        let stx = rustix::fs::statx(dir, name, stat_flags(), statx_mask()).map_err(|e| SoftErr {
+            class: "read",
+            message: format!("cannot stat: {}", io::Error::from(e)),
         })?;
         let mode = u32::from(stx.stx_mode);
         if mode & 0o170000 == 0o140000 {
@@ -334,6 +335,12 @@ impl Shared {
         }
         Ok(Info::Entry { kind, meta, link_target, warnings })
     }
+}
+
+/// Never follow a final symlink, never trigger an automount (AIX `find -xdev` does not) and never wait for a
+/// network filesystem to revalidate a mount point we will not descend anyway.
+fn stat_flags() -> AtFlags {
+    AtFlags::SYMLINK_NOFOLLOW | AtFlags::NO_AUTOMOUNT | AtFlags::STATX_DONT_SYNC
 }
 
 fn statx_mask() -> StatxFlags {

@@ -436,3 +436,50 @@ fn one_filesystem_per_walk() {
     let mnt_dev = fs::metadata(r.join("mnt")).unwrap().dev();
     assert_eq!(find(&entries, b"./mnt/inner/f").meta.dev.to_dev(), mnt_dev);
 }
+
+#[test]
+fn more_subdirectories_than_the_window_keep_order_and_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    // More sibling directories than the walker keeps outstanding (at most 1024), so some are queued late.
+    for i in 0..1300 {
+        let d = r.join(format!("d{i}/inner"));
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join("f"), i.to_string()).unwrap();
+    }
+    let oracle = find_oracle(r);
+    for threads in [1, 3] {
+        let (res, entries, events) = run(&opts(r, threads), None);
+        let stats = res.unwrap();
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(names(&entries), oracle, "threads={threads}");
+        assert_eq!((stats.dirs, stats.files), (2601, 1300));
+        assert_eq!(stats.bytes, (0..1300).map(|i: u32| i.to_string().len() as u64).sum::<u64>());
+    }
+}
+
+#[test]
+fn without_xattrs_acls_or_data_sources_nothing_extra_is_read() {
+    let t = make_tree();
+    let o = WalkOptions { root: t.root.clone(), threads: 2, ..WalkOptions::default() };
+    let (res, entries, _) = run(&o, None);
+    res.unwrap();
+    assert!(entries.iter().all(|e| matches!(e.data, EntryData::None)));
+    assert!(entries.iter().all(|e| e.meta.xattrs.is_empty() && e.meta.acl.is_none()));
+    assert!(find(&entries, b"./b").meta.default_acl.is_none());
+    // Sparse maps and hard links do not depend on those options.
+    assert!(find(&entries, b"./sparse").meta.sparse.is_some());
+    assert_eq!(find(&entries, b"./b/z").kind, Kind::HardLink);
+}
+
+#[test]
+fn root_entry_carries_its_own_xattrs() {
+    let tmp = tempfile::tempdir().unwrap();
+    rustix::fs::setxattr(tmp.path(), "user.root", b"r", rustix::fs::XattrFlags::empty()).unwrap();
+    let (res, entries, _) = run(&opts(tmp.path(), 1), None);
+    res.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].name, b".");
+    assert_eq!(entries[0].meta.xattrs.len(), 1);
+    assert_eq!(entries[0].meta.xattrs[0].name, b"user.root");
+}
