@@ -68,7 +68,8 @@ pub struct WalkOptions {
     /// Mount points of the filesystems to walk, as absolute paths inside the source (`/usr` means
     /// `root/usr`); empty means just `/`.
     pub filesystems: Vec<PathBuf>,
-    /// Worker threads (0: one per CPU). The output order does not depend on it.
+    /// Threads doing directory work, the emitting thread included (0: one per CPU). The output order does
+    /// not depend on it.
     pub threads: usize,
     /// Read extended attributes (other than ACLs) into [`Meta::xattrs`].
     pub xattrs: bool,
@@ -947,6 +948,32 @@ pub fn walk(
         }
         Ok(em.stats)
     })
+}
+
+/// A cheap estimate of `(entries, data bytes)` for an ETA: the used inodes and used bytes of each listed
+/// filesystem from `statvfs`, without reading any directory.
+///
+/// It counts whole filesystems, so it overestimates when directories are excluded or pruned, and it counts
+/// metadata blocks as data; it is meant for [`Event::Planned`], never for space decisions.
+pub fn prescan(opts: &WalkOptions) -> Result<(u64, u64), Error> {
+    let mut fs_names = Vec::new();
+    for p in &opts.filesystems {
+        fs_names.push(archive_name(p)?);
+    }
+    if fs_names.is_empty() {
+        fs_names.push(b".".to_vec());
+    }
+    fs_names.sort();
+    fs_names.dedup();
+    let (mut entries, mut bytes) = (0u64, 0u64);
+    for name in &fs_names {
+        let fd = open_fs_root(&opts.root, name)?;
+        let st = rustix::fs::fstatvfs(&fd)
+            .map_err(|e| Error::io("statvfs", full_path(&opts.root, name), e.into()))?;
+        entries += st.f_files.saturating_sub(st.f_ffree);
+        bytes += st.f_blocks.saturating_sub(st.f_bfree).saturating_mul(st.f_frsize);
+    }
+    Ok((entries, bytes))
 }
 
 /// How many directory listings may be outstanding: each holds an open descriptor, so stay well inside the

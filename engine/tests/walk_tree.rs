@@ -433,6 +433,12 @@ fn one_filesystem_per_walk() {
         .collect();
     assert_eq!(names(&entries), want, "a listed mount point is emitted once, as the root of its walk");
     assert_eq!(stats.foreign_mounts, 0);
+    let mut only_mnt = opts(r, 1);
+    only_mnt.filesystems = vec![PathBuf::from("/mnt")];
+    let (planned_entries, planned_bytes) = altdisk_engine::walk::prescan(&only_mnt).unwrap();
+    // tmpfs counts its root, ./inner and ./inner/f as used inodes; the 8-byte file uses one page.
+    assert_eq!(planned_entries, 3);
+    assert!(planned_bytes > 0 && planned_bytes <= 64 * 1024, "{planned_bytes}");
     let mnt_dev = fs::metadata(r.join("mnt")).unwrap().dev();
     assert_eq!(find(&entries, b"./mnt/inner/f").meta.dev.to_dev(), mnt_dev);
 }
@@ -482,4 +488,20 @@ fn root_entry_carries_its_own_xattrs() {
     assert_eq!(entries[0].name, b".");
     assert_eq!(entries[0].meta.xattrs.len(), 1);
     assert_eq!(entries[0].meta.xattrs[0].name, b"user.root");
+}
+
+#[test]
+fn filesystem_paths_must_stay_inside_the_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut o = opts(tmp.path(), 1);
+    o.filesystems = vec![PathBuf::from("/../etc")];
+    let (res, entries, _) = run(&o, None);
+    assert!(matches!(res, Err(Error::Refused { .. })), "{res:?}");
+    assert!(entries.is_empty());
+    // A symlink as a mount point is not followed out of the source.
+    std::os::unix::fs::symlink("/etc", tmp.path().join("usr")).unwrap();
+    o.filesystems = vec![PathBuf::from("/usr")];
+    let (res, entries, _) = run(&o, None);
+    assert!(matches!(res, Err(Error::Io { op: "open", .. })), "{res:?}");
+    assert!(entries.is_empty());
 }
