@@ -78,6 +78,9 @@ pub struct WalkOptions {
     /// Paths inside the source treated as foreign mount points even on the same device (e.g. `/alt_inst`).
     pub extra_foreign: Vec<PathBuf>,
     /// Attach [`EntryData::Source`] to regular files and hard links (a listing or count does not need it).
+    ///
+    /// Each source keeps its parent directory's descriptor open until the entry is dropped, so a consumer
+    /// must not hoard entries of more directories than the descriptor limit allows.
     pub with_data_source: bool,
 }
 
