@@ -548,3 +548,50 @@ fn backrefs_grep_accepts_are_refused_with_a_reason() {
         assert!(msg.contains("br.list:1") && msg.contains("back-references"), "{msg}");
     }
 }
+
+/// Random patterns built from grep's special tokens: grep and we must agree on acceptance and on the kept
+/// names. Seeded, so a failure is reproducible.
+#[test]
+fn random_patterns_match_grep() {
+    if !grep_available() {
+        return;
+    }
+    let oracle = Oracle::new();
+    let tokens: &[&str] = &[
+        "a", "b", "x", "t", "mp", ".", "*", "+", "?", "|", "(", ")", "{", "}", "\\(", "\\)", "\\{", "\\}",
+        "\\|", "\\+", "\\?", "^", "$", "[", "]", "[a-c]", "[^a]", "[[:alpha:]]", "\\<", "\\>", "\\b", "\\B",
+        "\\w", "\\W", "\\s", "1", "2", ",", "-", "\\.", "/", ":", "\\`", "\\'", "\\\\", " ",
+    ];
+    // EXCLUDE_ORACLE_SEED / EXCLUDE_ORACLE_ROUNDS widen the search by hand; the defaults keep the test quick.
+    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let rounds = env("EXCLUDE_ORACLE_ROUNDS", 400);
+    let mut rng = SmallRng::seed_from_u64(env("EXCLUDE_ORACLE_SEED", 0xE4C1));
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for syntax in [Syntax::Basic, Syntax::Extended] {
+        for _ in 0..rounds {
+            let n = rng.gen_range(1..7);
+            let p: String = (0..n).map(|_| tokens[rng.gen_range(0..tokens.len())]).collect();
+            let list = format!("{p}\n");
+            let ours = ExcludeList::from_bytes("r", list.as_bytes(), syntax);
+            match (oracle.grep(list.as_bytes(), syntax), ours) {
+                (Ok(expected), Ok(l)) => {
+                    compared += 1;
+                    let got = oracle.ours(&l);
+                    if got != expected {
+                        failures.push(format!(
+                            "{syntax:?} {p:?}: grep kept {:?}, we kept {:?}",
+                            String::from_utf8_lossy(&expected),
+                            String::from_utf8_lossy(&got)
+                        ));
+                    }
+                }
+                (Err(_), Err(_)) => {}
+                (Ok(_), Err(e)) => failures.push(format!("{syntax:?} {p:?}: grep accepts, we refuse: {e}")),
+                (Err(e), Ok(_)) => failures.push(format!("{syntax:?} {p:?}: grep refuses ({e}), we accept")),
+            }
+        }
+    }
+    assert!(compared > rounds * 3 / 4, "only {compared} valid random patterns compared");
+    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+}
