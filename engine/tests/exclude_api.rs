@@ -135,7 +135,8 @@ fn prune_examples() {
     assert!(bre("l", "\n").prunes_subtree(b"./anything"));
 }
 
-const PATTERNS: &str = "^\\./scratch/\n/cache/\n\\.log$\n\\<tmp\\>/\n^./home/[a-z]*/old/\nx*y\\{2\\}\n^./v[0-9]\n\
+const PATTERNS: &str =
+    "^\\./scratch/\n/cache/\n\\.log$\n\\<tmp\\>/\n^./home/[a-z]*/old/\nx*y\\{2\\}\n^./v[0-9]\n\
                         core\\|dump\n[[:upper:]]/\n\\(ab\\)\\+/\n";
 
 fn dir_strategy() -> impl Strategy<Value = Vec<u8>> {

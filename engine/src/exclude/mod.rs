@@ -89,11 +89,7 @@ pub struct ExcludeList {
 }
 
 fn build_set<'a>(regexes: impl IntoIterator<Item = &'a str>) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(regexes)
-        .unicode(false)
-        .size_limit(SIZE_LIMIT)
-        .dfa_size_limit(DFA_SIZE_LIMIT)
-        .build()
+    RegexSetBuilder::new(regexes).unicode(false).size_limit(SIZE_LIMIT).dfa_size_limit(DFA_SIZE_LIMIT).build()
 }
 
 impl ExcludeList {

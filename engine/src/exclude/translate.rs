@@ -14,6 +14,10 @@ use std::fmt::Write as _;
 /// Largest repetition count GNU grep accepts (glibc `RE_DUP_MAX`).
 const DUP_MAX: u32 = 0x7fff;
 
+/// Deepest group nesting accepted: bounds the parser's recursion (the `regex` crate refuses deeper
+/// nesting anyway).
+const MAX_DEPTH: usize = 100;
+
 /// Longest `[:name:]` / `[.name.]` / `[=name=]` glibc accepts inside a bracket expression.
 const BRACKET_NAME_MAX: usize = 32;
 
@@ -69,7 +73,7 @@ pub fn translate_ere(pattern: &[u8]) -> Result<String, PatternError> {
 
 /// Translates a pattern in either dialect.
 pub(crate) fn translate(pattern: &[u8], syntax: Syntax) -> Result<Translated, PatternError> {
-    let mut parser = Parser { lex: Lexer::new(pattern, syntax), tok: Tok::End, tok_at: 0 };
+    let mut parser = Parser { lex: Lexer::new(pattern, syntax), tok: Tok::End, tok_at: 0, depth: 0 };
     parser.advance()?;
     let node = parser.regexp()?;
     if parser.tok != Tok::End {
@@ -251,9 +255,14 @@ fn emit(node: &Node, out: &mut String) {
             out.push(')');
         }
         Node::Repeat { node, min, max } => {
-            out.push_str("(?:");
-            emit(node, out);
-            out.push(')');
+            // Bytes, sets and groups are single atoms already; anything else needs a group to repeat.
+            if matches!(**node, Node::Byte(_) | Node::Set(_) | Node::Group(_)) {
+                emit(node, out);
+            } else {
+                out.push_str("(?:");
+                emit(node, out);
+                out.push(')');
+            }
             let _ = match (min, max) {
                 (0, None) => write!(out, "*"),
                 (1, None) => write!(out, "+"),
@@ -382,12 +391,10 @@ impl<'a> Lexer<'a> {
                     self.literal(c)
                 }
             }
-            b'1'..=b'9' if bs => {
-                return self.err(
-                    "back-references (\\1 to \\9) are not supported: the pattern cannot be matched without them",
-                    at,
-                )
-            }
+            b'1'..=b'9' if bs => return self.err(
+                "back-references (\\1 to \\9) are not supported: the pattern cannot be matched without them",
+                at,
+            ),
             b'`' if bs => Tok::Look(Look::Start),
             b'\'' if bs => Tok::Look(Look::End),
             b'<' if bs => Tok::Look(Look::WordStart),
@@ -665,12 +672,18 @@ enum Elem {
     Equiv(ByteSet),
 }
 
+/// `*`, `+` or `?`.
+fn star_like(min: u32, max: Option<u32>) -> bool {
+    matches!((min, max), (0, None) | (1, None) | (0, Some(1)))
+}
+
 /// Recursive-descent parser over the lexer, with dfa.c's grammar:
 /// regexp = branch ('|' branch)*; branch = closure+; closure = atom repetition*; a missing atom is empty.
 struct Parser<'a> {
     lex: Lexer<'a>,
     tok: Tok,
     tok_at: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -700,8 +713,25 @@ impl Parser<'_> {
 
     fn closure(&mut self) -> Result<Node, PatternError> {
         let mut node = self.atom()?;
+        let mut chained = 0;
         while let Tok::Repeat(min, max) = self.tok {
-            node = Node::Repeat { node: Box::new(node), min, max };
+            node = match node {
+                // `a**`, `a+?` and friends collapse, so a long run of them cannot nest deeply.
+                Node::Repeat { node: inner, min: m, max: x } if star_like(m, x) && star_like(min, max) => {
+                    let both_optional = x == Some(1) && max == Some(1);
+                    Node::Repeat { node: inner, min: m * min, max: both_optional.then_some(1) }
+                }
+                other => {
+                    chained += 1;
+                    if chained > MAX_DEPTH {
+                        return Err(PatternError {
+                            message: format!("more than {MAX_DEPTH} intervals in a row are not supported"),
+                            offset: self.tok_at,
+                        });
+                    }
+                    Node::Repeat { node: Box::new(other), min, max }
+                }
+            };
             self.advance()?;
         }
         Ok(node)
@@ -714,8 +744,16 @@ impl Parser<'_> {
             Tok::Look(l) => Node::Look(*l),
             Tok::LParen => {
                 let open_at = self.tok_at;
+                if self.depth >= MAX_DEPTH {
+                    return Err(PatternError {
+                        message: format!("groups nested more than {MAX_DEPTH} deep are not supported"),
+                        offset: open_at,
+                    });
+                }
                 self.advance()?;
+                self.depth += 1;
                 let inner = self.regexp()?;
+                self.depth -= 1;
                 if self.tok != Tok::RParen {
                     return Err(PatternError { message: "Unmatched ( or \\(".into(), offset: open_at });
                 }
@@ -751,14 +789,21 @@ mod tests {
 
     #[test]
     fn operators_in_bre() {
-        assert_eq!(bre(r"\(ab\)\{2,3\}"), "(?:(?:ab)){2,3}");
-        assert_eq!(bre(r"a\+b\?"), "(?:a)+(?:b)?");
+        assert_eq!(bre(r"\(ab\)\{2,3\}"), "(?:ab){2,3}");
+        assert_eq!(bre(r"a\+b\?"), "a+b?");
+        assert_eq!(bre(r"[ab]*"), r"[\x61-\x62]*");
         assert_eq!(bre(r"a\|b$"), "(?:a|b(?:$))");
     }
 
     #[test]
     fn ere_start_repetition_applies_to_empty() {
         assert_eq!(ere("*a"), "(?:(?:))*a");
+        assert_eq!(ere("a**"), "a*");
+        assert_eq!(ere("a+?"), "a*");
+        assert_eq!(ere("a??"), "a?");
+        assert_eq!(ere("a{2}{3}"), "(?:a{2}){3}");
+        assert_eq!(ere(&"a*".repeat(10_000)), "a*".repeat(10_000));
+        assert_eq!(ere(&format!("a{}", "*".repeat(100_000))), "a*");
         assert_eq!(ere("a{1"), r"a\x7B1");
         assert_eq!(ere("^*a"), "(?:(?:^))*a");
     }
@@ -775,6 +820,14 @@ mod tests {
         assert_eq!(e("[[:foo:]]", Syntax::Basic), "Invalid character class name");
         assert_eq!(e("a\\", Syntax::Basic), "Trailing backslash");
         assert!(e(r"\(a\)\1", Syntax::Basic).starts_with("back-references"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let deep = format!("{}a{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(translate_ere(deep.as_bytes()).unwrap_err().message.contains("nested"));
+        let ok = format!("{}a{}", "(".repeat(50), ")".repeat(50));
+        assert!(translate_ere(ok.as_bytes()).is_ok());
     }
 
     #[test]
