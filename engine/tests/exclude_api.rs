@@ -185,3 +185,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn grep_style_warnings_for_surprising_patterns() {
+    let l = ExcludeList::from_bytes("w.list", b"*core\na|+b\n^./ok/\n", Syntax::Extended).unwrap();
+    assert_eq!(
+        l.warnings(),
+        [
+            "exclude list w.list line 1: '*core': * at start of expression (it repeats nothing and is ignored)",
+            "exclude list w.list line 2: 'a|+b': + at start of expression (it repeats nothing and is ignored)",
+        ]
+    );
+    // In BRE a leading `*` is an ordinary character: nothing to warn about.
+    assert!(bre("w.list", "*core\n").warnings().is_empty());
+    let l = bre("w.list", "core\\.\\d\n");
+    assert_eq!(l.warnings().len(), 1);
+    assert!(l.warnings()[0].contains("\\d is the letter d in grep"), "{:?}", l.warnings());
+    assert!(l.is_excluded(b"./core.d"));
+    assert!(!l.is_excluded(b"./core.1"));
+}

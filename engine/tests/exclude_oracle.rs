@@ -141,11 +141,17 @@ const BRE: &[&str] = &[
     "x\\(^a\\)",
     "\\(a$\\)",
     "a$\\|b",
+    "}$)*",
+    "a$)",
+    "a$|b",
+    "$|",
+    "a$\\.",
     "a^",
     "^^a",
     "a$b",
     "$a",
     "a$$",
+    "a$*",
     "\\`*a",
     "\\<*",
     "\\(\\)",
@@ -396,6 +402,11 @@ impl Oracle {
 
     /// Runs grep; Ok(kept names as one byte string) or Err(stderr) when grep refuses the list.
     fn grep(&self, list: &[u8], syntax: Syntax) -> Result<Vec<u8>, String> {
+        self.grep_with_stderr(list, syntax).map(|(kept, _)| kept)
+    }
+
+    /// Like [`Oracle::grep`], also returning grep's warnings (stderr).
+    fn grep_with_stderr(&self, list: &[u8], syntax: Syntax) -> Result<(Vec<u8>, String), String> {
         let list_path = self.dir.path().join("list");
         std::fs::write(&list_path, list).unwrap();
         let out = Command::new("grep")
@@ -407,7 +418,7 @@ impl Oracle {
             .output()
             .unwrap();
         match out.status.code() {
-            Some(0) | Some(1) => Ok(out.stdout),
+            Some(0) | Some(1) => Ok((out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())),
             _ => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
         }
     }
@@ -433,14 +444,20 @@ impl Oracle {
             Err(e) => return Some(format!("{syntax:?} list {shown:?}: we refused it: {e}")),
         };
         let got = self.ours(&ours);
-        (got != expected).then(|| {
-            format!(
-                "{syntax:?} list {shown:?}:\n  grep kept {:?}\n  we kept   {:?}",
-                String::from_utf8_lossy(&expected),
-                String::from_utf8_lossy(&got)
-            )
-        })
+        (got != expected).then(|| format!("{syntax:?} list {shown:?}: {}", difference(&expected, &got)))
     }
+}
+
+/// The names only grep kept and only we kept (the first few of each).
+fn difference(grep_kept: &[u8], we_kept: &[u8]) -> String {
+    let lines = |b: &[u8]| -> std::collections::BTreeSet<Vec<u8>> {
+        b.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
+    };
+    let (g, w) = (lines(grep_kept), lines(we_kept));
+    let show = |a: &std::collections::BTreeSet<Vec<u8>>, b: &std::collections::BTreeSet<Vec<u8>>| {
+        a.difference(b).take(8).map(|n| format!("{:?}", String::from_utf8_lossy(n))).collect::<Vec<_>>()
+    };
+    format!("only grep kept {:?}; only we kept {:?}", show(&g, &w), show(&w, &g))
 }
 
 fn lists(syntax: Syntax) -> Vec<&'static str> {
@@ -499,6 +516,10 @@ fn list_file_details_match_grep() {
         b"\xff\n",
         b"[\x80-\xff]\n",
         b"^.\xc3\n",
+        b"$|\nzzz\n",
+        b"zzz\n$|\n",
+        b"x$)\n\n",
+        b"a$)*\nb$|\n",
     ];
     let mut failures = Vec::new();
     for list in cases {
@@ -617,16 +638,18 @@ fn random_patterns_match_grep() {
             let p: String = (0..n).map(|_| tokens[rng.gen_range(0..tokens.len())]).collect();
             let list = format!("{p}\n");
             let ours = ExcludeList::from_bytes("r", list.as_bytes(), syntax);
-            match (oracle.grep(list.as_bytes(), syntax), ours) {
-                (Ok(expected), Ok(l)) => {
+            match (oracle.grep_with_stderr(list.as_bytes(), syntax), ours) {
+                (Ok((expected, stderr)), Ok(l)) => {
                     compared += 1;
+                    let grep_warns = stderr.contains("at start of expression");
+                    let we_warn = l.warnings().iter().any(|w| w.contains("at start of expression"));
+                    if grep_warns != we_warn {
+                        failures
+                            .push(format!("{syntax:?} {p:?}: grep warned {stderr:?}, we {:?}", l.warnings()));
+                    }
                     let got = oracle.ours(&l);
                     if got != expected {
-                        failures.push(format!(
-                            "{syntax:?} {p:?}: grep kept {:?}, we kept {:?}",
-                            String::from_utf8_lossy(&expected),
-                            String::from_utf8_lossy(&got)
-                        ));
+                        failures.push(format!("{syntax:?} {p:?}: {}", difference(&expected, &got)));
                     }
                 }
                 (Err(_), Err(_)) => {}

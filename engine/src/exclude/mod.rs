@@ -72,6 +72,7 @@ pub struct ExcludeMatch {
 struct Pattern {
     file: String,
     line: usize,
+    syntax: Syntax,
     text: Vec<u8>,
     regex: String,
     extendable: bool,
@@ -108,14 +109,22 @@ impl ExcludeList {
         let mut patterns = Vec::new();
         let mut warnings = Vec::new();
         if !content.is_empty() {
+            let count = body.split(|&b| b == b'\n').count();
             for (i, text) in body.split(|&b| b == b'\n').enumerate() {
                 let line = i + 1;
-                let translated = translate::translate(text, syntax).map_err(|e| ExcludeError::Pattern {
-                    file: source_name.to_string(),
-                    line,
-                    pattern: String::from_utf8_lossy(text).into_owned(),
-                    message: e.message,
-                })?;
+                let translated =
+                    translate::translate(text, syntax, line < count).map_err(|e| ExcludeError::Pattern {
+                        file: source_name.to_string(),
+                        line,
+                        pattern: String::from_utf8_lossy(text).into_owned(),
+                        message: e.message,
+                    })?;
+                for note in &translated.notes {
+                    warnings.push(format!(
+                        "exclude list {source_name} line {line}: '{}': {note}",
+                        String::from_utf8_lossy(text)
+                    ));
+                }
                 if text.is_empty() {
                     warnings.push(format!(
                         "exclude list {source_name} line {line} is empty: it matches and excludes EVERY file"
@@ -124,6 +133,7 @@ impl ExcludeList {
                 patterns.push(Pattern {
                     file: source_name.to_string(),
                     line,
+                    syntax,
                     text: text.to_vec(),
                     regex: translated.regex,
                     extendable: translated.extendable,
@@ -141,6 +151,20 @@ impl ExcludeList {
         for list in lists {
             patterns.extend(list.patterns);
             warnings.extend(list.warnings);
+        }
+        // grep joins the lines of all lists; the last line of an earlier list now has lines after it.
+        let count = patterns.len();
+        for (i, p) in patterns.iter_mut().enumerate() {
+            let t = translate::translate(&p.text, p.syntax, i + 1 < count).map_err(|e| {
+                ExcludeError::Pattern {
+                    file: p.file.clone(),
+                    line: p.line,
+                    pattern: String::from_utf8_lossy(&p.text).into_owned(),
+                    message: e.message,
+                }
+            })?;
+            p.regex = t.regex;
+            p.extendable = t.extendable;
         }
         Self::compile(patterns, warnings)
     }
@@ -210,7 +234,8 @@ impl ExcludeList {
         self.prune_set.is_match(&probe)
     }
 
-    /// Warnings found while reading the lists (empty lines that exclude everything).
+    /// Warnings found while reading the lists: empty lines (which exclude everything), the warnings GNU grep
+    /// prints for ERE repetitions with nothing to repeat, and `\d`, which grep reads as the letter `d`.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }

@@ -56,6 +56,8 @@ pub(crate) struct Translated {
     /// True when the pattern has no end anchor and no word-boundary assertion: then a match inside a name
     /// stays a match whatever is appended to the name. Subtree pruning relies on it.
     pub extendable: bool,
+    /// Things grep warns about (an ERE repetition with nothing to repeat) or that surprise users (`\d`).
+    pub notes: Vec<String>,
 }
 
 /// Translates a GNU grep basic regular expression (`grep -G`, C locale) to `regex` crate syntax.
@@ -63,25 +65,94 @@ pub(crate) struct Translated {
 /// The result is meant for `regex::bytes` with Unicode disabled. Back-references are rejected: the `regex`
 /// crate cannot match them.
 pub fn translate_bre(pattern: &[u8]) -> Result<String, PatternError> {
-    translate(pattern, Syntax::Basic).map(|t| t.regex)
+    translate(pattern, Syntax::Basic, false).map(|t| t.regex)
 }
 
 /// Translates a GNU grep extended regular expression (`grep -E`, C locale) to `regex` crate syntax.
 pub fn translate_ere(pattern: &[u8]) -> Result<String, PatternError> {
-    translate(pattern, Syntax::Extended).map(|t| t.regex)
+    translate(pattern, Syntax::Extended, false).map(|t| t.regex)
 }
 
-/// Translates a pattern in either dialect.
-pub(crate) fn translate(pattern: &[u8], syntax: Syntax) -> Result<Translated, PatternError> {
-    let mut parser = Parser { lex: Lexer::new(pattern, syntax), tok: Tok::End, tok_at: 0, depth: 0 };
+/// Translates a pattern in either dialect. `more_lines` says whether more lines of the list follow: GNU grep
+/// joins all lines with newlines before parsing, and whether a `$` is an anchor can depend on that.
+pub(crate) fn translate(
+    pattern: &[u8],
+    syntax: Syntax,
+    more_lines: bool,
+) -> Result<Translated, PatternError> {
+    let mut lex = Lexer::new(pattern, syntax);
+    lex.more_lines = more_lines;
+    let mut parser = Parser { lex, tok: Tok::End, tok_at: 0, depth: 0 };
     parser.advance()?;
     let node = parser.regexp()?;
     if parser.tok != Tok::End {
         return Err(PatternError { message: "Unmatched ) or \\)".into(), offset: parser.tok_at });
     }
+    if syntax == Syntax::Extended {
+        glibc_ere_groups(pattern)?;
+    }
     let mut regex = String::with_capacity(pattern.len() * 4 + 8);
     emit(&node, &mut regex);
-    Ok(Translated { regex, extendable: node.extendable() })
+    Ok(Translated { regex, extendable: node.extendable(), notes: parser.lex.notes })
+}
+
+/// Replays how glibc's `regcomp` pairs parentheses in an ERE, which GNU grep also requires to succeed.
+///
+/// glibc skips a repetition operator found where an expression should start (the start, after `(`, `|` or
+/// an assertion) and then reads a `)` right after it as an ordinary character. So grep refuses `(*)` and
+/// `(a|{)` as unbalanced although its matcher alone would accept them.
+fn glibc_ere_groups(s: &[u8]) -> Result<(), PatternError> {
+    let mut lex = Lexer::new(s, Syntax::Extended);
+    let mut opens: Vec<usize> = Vec::new();
+    // Where an expression starts, and whether a repetition operator was skipped there.
+    let mut at_start = true;
+    let mut skipped = false;
+    while let Some(c) = lex.peek(lex.pos) {
+        let at = lex.pos;
+        lex.pos += 1;
+        match c {
+            b'\\' => {
+                let Some(n) = lex.peek(lex.pos) else {
+                    break;
+                };
+                lex.pos += 1;
+                if matches!(n, b'<' | b'>' | b'b' | b'B' | b'`' | b'\'') {
+                    (at_start, skipped) = (true, false);
+                    continue;
+                }
+            }
+            b'(' => {
+                opens.push(at);
+                (at_start, skipped) = (true, false);
+                continue;
+            }
+            b')' if !skipped && !opens.is_empty() => {
+                opens.pop();
+            }
+            b'|' | b'^' | b'$' => {
+                (at_start, skipped) = (true, false);
+                continue;
+            }
+            b'*' | b'+' | b'?' | b'{' if at_start => {
+                skipped = true;
+                continue;
+            }
+            b'{' => {
+                if let Interval::Valid { end, .. } = lex.interval() {
+                    lex.pos = end;
+                }
+            }
+            b'[' => {
+                lex.bracket(at)?;
+            }
+            _ => {}
+        }
+        (at_start, skipped) = (false, false);
+    }
+    match opens.last() {
+        Some(&open) => Err(PatternError { message: "Unmatched ( or \\(".into(), offset: open }),
+        None => Ok(()),
+    }
 }
 
 /// A set of bytes (a bracket expression, `.`, `\w`, ...).
@@ -321,11 +392,23 @@ struct Lexer<'a> {
     laststart: bool,
     prev: Prev,
     parens: usize,
+    notes: Vec<String>,
+    /// More list lines follow this one (see [`translate`]).
+    more_lines: bool,
 }
 
 impl<'a> Lexer<'a> {
     fn new(s: &'a [u8], syntax: Syntax) -> Self {
-        Lexer { s, pos: 0, syntax, laststart: true, prev: Prev::Start, parens: 0 }
+        Lexer {
+            s,
+            pos: 0,
+            syntax,
+            laststart: true,
+            prev: Prev::Start,
+            parens: 0,
+            notes: Vec::new(),
+            more_lines: false,
+        }
     }
 
     fn bre(&self) -> bool {
@@ -384,8 +467,15 @@ impl<'a> Lexer<'a> {
                 }
             }
             b'$' if !bs => {
+                // dfa.c calls `$` an anchor before `\)` or `\|`, but its check also accepts a plain `)` or `|`,
+                // provided at least two bytes remain in the buffer of all lines joined by newlines.
                 let rest = &self.s[self.pos..];
-                if !self.bre() || rest.is_empty() || rest.starts_with(b"\\)") || rest.starts_with(b"\\|") {
+                let left = rest.len() + usize::from(self.more_lines);
+                let next = match rest.first() {
+                    Some(b'\\') => rest.get(1).copied().or(self.more_lines.then_some(b'\n')),
+                    other => other.copied(),
+                };
+                if !self.bre() || rest.is_empty() || (left > 1 && matches!(next, Some(b')' | b'|'))) {
                     Tok::Look(Look::End)
                 } else {
                     self.literal(c)
@@ -404,16 +494,20 @@ impl<'a> Lexer<'a> {
             b'?' | b'+' if op => {
                 if self.bre() && self.laststart {
                     self.literal(c)
-                } else if c == b'?' {
-                    Tok::Repeat(0, Some(1))
                 } else {
-                    Tok::Repeat(1, None)
+                    self.note_start_repetition(if c == b'?' { "?" } else { "+" });
+                    if c == b'?' {
+                        Tok::Repeat(0, Some(1))
+                    } else {
+                        Tok::Repeat(1, None)
+                    }
                 }
             }
             b'*' if !bs => {
                 if self.bre() && self.laststart {
                     self.literal(c)
                 } else {
+                    self.note_start_repetition("*");
                     Tok::Repeat(0, None)
                 }
             }
@@ -429,6 +523,7 @@ impl<'a> Lexer<'a> {
                         if min > DUP_MAX || max.is_some_and(|m| m > DUP_MAX) {
                             return self.err("Regular expression too big", at);
                         }
+                        self.note_start_repetition("{...}");
                         self.pos = end;
                         self.laststart = false;
                         Tok::Repeat(min, max)
@@ -482,8 +577,23 @@ impl<'a> Lexer<'a> {
                 self.laststart = false;
                 Tok::Set(self.bracket(at)?)
             }
+            b'd' | b'D' if bs => {
+                self.notes.push(format!(
+                    "\\{} is the letter {} in grep, not a digit class: use [[:digit:]]",
+                    char::from(c),
+                    char::from(c)
+                ));
+                self.literal(c)
+            }
             _ => self.literal(c),
         })
+    }
+
+    /// Records grep's warning for an ERE repetition with nothing before it (it repeats the empty string).
+    fn note_start_repetition(&mut self, op: &str) {
+        if self.laststart {
+            self.notes.push(format!("{op} at start of expression (it repeats nothing and is ignored)"));
+        }
     }
 
     /// Reads a number the way glibc's `fetch_number` does, starting at `self.pos + *p`.
@@ -810,13 +920,16 @@ mod tests {
 
     #[test]
     fn errors_name_grep_messages() {
-        let e = |p: &str, s| translate(p.as_bytes(), s).unwrap_err().message;
+        let e = |p: &str, s| translate(p.as_bytes(), s, false).unwrap_err().message;
         assert_eq!(e(r"\(a", Syntax::Basic), "Unmatched ( or \\(");
         assert_eq!(e(r"a\)", Syntax::Basic), "Unmatched ) or \\)");
         assert_eq!(e(r"a\{1", Syntax::Basic), "Unmatched \\{");
         assert_eq!(e(r"a\{2,1\}", Syntax::Basic), "Invalid content of \\{\\}");
         assert_eq!(e("a{2,1}", Syntax::Extended), "Invalid content of \\{\\}");
         assert_eq!(e("[z-a]", Syntax::Basic), "Invalid range end");
+        assert_eq!(e("(*)", Syntax::Extended), "Unmatched ( or \\(");
+        assert_eq!(e("(a|{)", Syntax::Extended), "Unmatched ( or \\(");
+        assert_eq!(e("(^*)", Syntax::Extended), "Unmatched ( or \\(");
         assert_eq!(e("[[:foo:]]", Syntax::Basic), "Invalid character class name");
         assert_eq!(e("a\\", Syntax::Basic), "Trailing backslash");
         assert!(e(r"\(a\)\1", Syntax::Basic).starts_with("back-references"));
@@ -831,9 +944,17 @@ mod tests {
     }
 
     #[test]
+    fn dollar_before_plain_paren_or_bar_depends_on_what_follows() {
+        assert_eq!(translate(b"a$)", Syntax::Basic, false).unwrap().regex, r"a\x24\x29");
+        assert_eq!(translate(b"a$)", Syntax::Basic, true).unwrap().regex, r"a(?:$)\x29");
+        assert_eq!(translate(b"a$)*", Syntax::Basic, false).unwrap().regex, r"a(?:$)\x29*");
+        assert_eq!(translate(b"$|", Syntax::Basic, false).unwrap().regex, r"\x24\x7C");
+    }
+
+    #[test]
     fn extendable_tracks_end_assertions() {
-        assert!(translate(br"^\./tmp/", Syntax::Basic).unwrap().extendable);
-        assert!(!translate(br"\.log$", Syntax::Basic).unwrap().extendable);
-        assert!(!translate(br"\<core\>", Syntax::Basic).unwrap().extendable);
+        assert!(translate(br"^\./tmp/", Syntax::Basic, false).unwrap().extendable);
+        assert!(!translate(br"\.log$", Syntax::Basic, false).unwrap().extendable);
+        assert!(!translate(br"\<core\>", Syntax::Basic, false).unwrap().extendable);
     }
 }
