@@ -133,6 +133,11 @@ fn prune_examples() {
     assert!(!l.prunes_subtree(b"./logs.log"));
     assert!(!l.prunes_subtree(b"./tmp"));
     assert!(bre("l", "\n").prunes_subtree(b"./anything"));
+    // Long directory names take the allocating path.
+    let long = format!("./scratch/{}", "d/".repeat(400));
+    assert!(l.prunes_subtree(long.trim_end_matches('/').as_bytes()));
+    let long = format!("./var/{}", "d/".repeat(400));
+    assert!(!l.prunes_subtree(long.trim_end_matches('/').as_bytes()));
 }
 
 const PATTERNS: &str =

@@ -228,6 +228,13 @@ impl ExcludeList {
     /// `dir_name/` still matches whatever follows, because the matched bytes and their position are
     /// unchanged.
     pub fn prunes_subtree(&self, dir_name: &[u8]) -> bool {
+        // The walker asks once per directory: keep the common case free of allocation.
+        let mut stack = [0u8; 512];
+        if let Some(probe) = stack.get_mut(..dir_name.len() + 1) {
+            probe[..dir_name.len()].copy_from_slice(dir_name);
+            probe[dir_name.len()] = b'/';
+            return self.prune_set.is_match(probe);
+        }
         let mut probe = Vec::with_capacity(dir_name.len() + 1);
         probe.extend_from_slice(dir_name);
         probe.push(b'/');
