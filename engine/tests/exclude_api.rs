@@ -209,3 +209,12 @@ fn grep_style_warnings_for_surprising_patterns() {
     assert!(l.is_excluded(b"./core.d"));
     assert!(!l.is_excluded(b"./core.1"));
 }
+
+#[test]
+fn bracket_matching_no_byte_never_matches() {
+    // Every byte from NUL to 0xff negated: an empty set, which must compile and match nothing.
+    let l = ExcludeList::from_bytes("l", b"x[^\x00-\xff]\n", Syntax::Basic).unwrap();
+    assert!(!l.is_excluded(b"x"));
+    assert!(!l.is_excluded(b"xa"));
+    assert!(!l.is_excluded(b"x\xff"));
+}
