@@ -101,7 +101,10 @@ fn every_kind_from_bytes_and_streams_with_full_metadata() {
 
     let m = lmeta(&dst.join("etc/passwd"));
     assert_eq!(std::fs::read(dst.join("etc/passwd")).unwrap(), b"root:x:0:0\n");
-    assert_eq!((m.mtime(), m.mtime_nsec(), m.atime(), m.atime_nsec()), (t1.sec, 123_456_789, t2.sec, 987_654_321));
+    assert_eq!(
+        (m.mtime(), m.mtime_nsec(), m.atime(), m.atime_nsec()),
+        (t1.sec, 123_456_789, t2.sec, 987_654_321)
+    );
     assert_eq!(m.mode() & 0o7777, 0o644);
     assert_eq!(m.nlink(), 2);
     assert_eq!(lmeta(&dst.join("other/passwd.hl")).ino(), m.ino());
@@ -262,8 +265,13 @@ fn path_longer_than_path_max_is_written() {
     // Check by walking down with openat, one component at a time.
     let mut fd = rustix::fs::open(&dst, rustix::fs::OFlags::RDONLY, rustix::fs::Mode::empty()).unwrap();
     for _ in 0..25 {
-        fd = rustix::fs::openat(&fd, comp.as_slice(), rustix::fs::OFlags::DIRECTORY, rustix::fs::Mode::empty())
-            .unwrap();
+        fd = rustix::fs::openat(
+            &fd,
+            comp.as_slice(),
+            rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
     }
     let f = rustix::fs::openat(&fd, "deep", rustix::fs::OFlags::RDONLY, rustix::fs::Mode::empty()).unwrap();
     let mut buf = [0u8; 64];
@@ -282,7 +290,10 @@ fn owner_off_keeps_our_uid_and_mode_off_uses_umask() {
     let (r, _) = run(&o, vec![f]);
     r.unwrap();
     let m = lmeta(&dst.join("f"));
-    assert_eq!((m.uid(), m.gid()), (rustix::process::geteuid().as_raw(), rustix::process::getegid().as_raw()));
+    assert_eq!(
+        (m.uid(), m.gid()),
+        (rustix::process::geteuid().as_raw(), rustix::process::getegid().as_raw())
+    );
 }
 
 #[test]

@@ -61,7 +61,8 @@ fn hostile_names_never_leave_the_target() {
     assert_eq!(std::fs::read(dst.join("fine")).unwrap(), b"fine");
     assert!(!dst.join("hl").exists() && !dst.join("hl2").exists());
     // Nothing appeared outside the target except the target itself.
-    let mut after: Vec<String> = listing(tmp.path()).into_iter().filter(|p| !p.starts_with(&*dst.to_string_lossy())).collect();
+    let mut after: Vec<String> =
+        listing(tmp.path()).into_iter().filter(|p| !p.starts_with(&*dst.to_string_lossy())).collect();
     after.push(dst.display().to_string());
     after.sort();
     let mut want = before.clone();
@@ -160,14 +161,22 @@ fn overwrite_truncates_files_and_replaces_links_without_following_them() {
     std::fs::write(dst.join("becomes_dir"), b"x").unwrap();
     std::fs::create_dir(dst.join("d")).unwrap();
     std::fs::write(dst.join("d/keep"), b"keep").unwrap();
-    let entries =
-        vec![file(b"./f", 0o600, b"new"), file(b"./s", 0o644, b"replaced"), dir(b"./becomes_dir", 0o755), dir(b"./d", 0o700)];
+    let entries = vec![
+        file(b"./f", 0o600, b"new"),
+        file(b"./s", 0o644, b"replaced"),
+        dir(b"./becomes_dir", 0o755),
+        dir(b"./d", 0o700),
+    ];
     // Without overwrite: existing objects are soft errors and stay untouched.
     let (r, _) = run(&opts(&dst), entries);
     assert_eq!(r.unwrap().soft_errors, 3);
     assert_eq!(std::fs::read(dst.join("f")).unwrap(), b"old old old content");
-    let entries =
-        vec![file(b"./f", 0o600, b"new"), file(b"./s", 0o644, b"replaced"), dir(b"./becomes_dir", 0o755), dir(b"./d", 0o700)];
+    let entries = vec![
+        file(b"./f", 0o600, b"new"),
+        file(b"./s", 0o644, b"replaced"),
+        dir(b"./becomes_dir", 0o755),
+        dir(b"./d", 0o700),
+    ];
     let o = TreeOptions { overwrite: true, ..opts(&dst) };
     let ino = std::fs::metadata(dst.join("f")).unwrap().ino();
     let (r, events) = run(&o, entries);

@@ -56,10 +56,12 @@ pub(crate) fn write(
             w.finish(out)
         }
         EntryData::Source(src) => {
-            let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+            let flags =
+                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
             let inp = rustix::fs::openat(&*src.dir, src.name.as_c_str(), flags, Mode::empty())
                 .map_err(|e| DataError::Read(e.into()))?;
-            if !rustix::fs::fstat(&inp).map(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG).unwrap_or(false) {
+            if !rustix::fs::fstat(&inp).map(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG).unwrap_or(false)
+            {
                 // Never read a fifo or a device that took the place of a file.
                 return Err(DataError::Read(io::Error::from_raw_os_error(libc::EINVAL)));
             }
@@ -155,7 +157,9 @@ fn copy_range(
 /// unless the target says otherwise.
 fn classify(e: io::Error) -> DataError {
     match e.raw_os_error() {
-        Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) | Some(libc::EROFS) => DataError::Write(e),
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) | Some(libc::EROFS) => {
+            DataError::Write(e)
+        }
         _ => DataError::Read(e),
     }
 }
@@ -177,7 +181,8 @@ fn rw_copy(
             return Err(DataError::Stopped);
         }
         let want = ((len - done) as usize).min(buf.len());
-        let n = rustix::io::pread(inp, &mut buf[..want], off + done).map_err(|e| DataError::Read(e.into()))?;
+        let n =
+            rustix::io::pread(inp, &mut buf[..want], off + done).map_err(|e| DataError::Read(e.into()))?;
         if n == 0 {
             break;
         }

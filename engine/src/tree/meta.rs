@@ -119,7 +119,13 @@ impl<'a> Shared<'a> {
     }
 
     /// A metadata class could not be applied. Counted, unless its policy is required or the target is full.
-    pub fn class_failed(&self, class: &'static str, policy: Policy, path: &Path, e: io::Error) -> Result<(), Error> {
+    pub fn class_failed(
+        &self,
+        class: &'static str,
+        policy: Policy,
+        path: &Path,
+        e: io::Error,
+    ) -> Result<(), Error> {
         if is_no_space(&e) {
             return Err(Error::NoSpace { path: path.to_path_buf(), fs: self.opts.target.clone() });
         }
@@ -127,7 +133,9 @@ impl<'a> Shared<'a> {
             return Err(Error::Io { op: class, path: path.to_path_buf(), source: e });
         }
         if let Ok(mut lost) = self.lost.lock() {
-            let l = lost.entry(class).or_insert_with(|| Lost { count: 0, first: format!("{e} ({})", path.display()) });
+            let l = lost
+                .entry(class)
+                .or_insert_with(|| Lost { count: 0, first: format!("{e} ({})", path.display()) });
             l.count += 1;
         }
         Ok(())

@@ -165,9 +165,16 @@ pub struct TreeStats {
 /// Work for the pool.
 enum Job {
     /// A regular file: create, write data, apply metadata.
-    File { dir: Arc<OwnedFd>, name: CString, key: Vec<u8>, entry: Entry, tracked: bool },
+    File { dir: Arc<OwnedFd>, name: CString, key: Vec<u8>, entry: Box<Entry>, tracked: bool },
     /// A hard link to `from`, made once `from` is written.
-    Link { from_dir: Arc<OwnedFd>, from_name: CString, from_key: Vec<u8>, dir: Arc<OwnedFd>, name: CString, key: Vec<u8> },
+    Link {
+        from_dir: Arc<OwnedFd>,
+        from_name: CString,
+        from_key: Vec<u8>,
+        dir: Arc<OwnedFd>,
+        name: CString,
+        key: Vec<u8>,
+    },
 }
 
 /// Writes the entries of `rx` into `opts.target`.
@@ -180,12 +187,9 @@ pub fn write_tree(opts: &TreeOptions, rx: Receiver<Entry>, events: &dyn Events) 
     if !opts.target.exists() {
         std::fs::create_dir_all(&opts.target).map_err(|e| Error::io("create", &opts.target, e))?;
     }
-    let target_fd = rustix::fs::open(
-        &opts.target,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| Error::io("open", &opts.target, e.into()))?;
+    let target_fd =
+        rustix::fs::open(&opts.target, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+            .map_err(|e| Error::io("open", &opts.target, e.into()))?;
     let target_setgid =
         rustix::fs::fstat(&target_fd).map(|st| st.st_mode & libc::S_ISGID != 0).unwrap_or(true);
     let sh = Shared::new(opts, events);
@@ -266,7 +270,7 @@ impl Dispatcher<'_, '_> {
                 sh.fail(e);
                 break;
             }
-            if n % 4096 == 0 {
+            if n & 4095 == 0 {
                 let bytes = sh.counters.bytes.load(Ordering::Relaxed);
                 sh.events.event(&Event::Progress { entries: n, bytes });
             }
@@ -323,8 +327,10 @@ impl Dispatcher<'_, '_> {
                 if tracked {
                     sh.begin(key.clone());
                 }
-                let job = Job::File { dir: parent, name: cname, key, entry, tracked };
-                if let Err(crossbeam_channel::SendError(Job::File { key, tracked: true, .. })) = jobs.send(job) {
+                let job = Job::File { dir: parent, name: cname, key, entry: Box::new(entry), tracked };
+                if let Err(crossbeam_channel::SendError(Job::File { key, tracked: true, .. })) =
+                    jobs.send(job)
+                {
                     sh.end(&key);
                 }
                 Ok(())
@@ -390,14 +396,22 @@ impl Dispatcher<'_, '_> {
         Ok(())
     }
 
-    fn dir(&mut self, parent: &OwnedFd, cname: &CString, name: SafeName, meta: Meta, key: &[u8]) -> Result<(), Error> {
+    fn dir(
+        &mut self,
+        parent: &OwnedFd,
+        cname: &CString,
+        name: SafeName,
+        meta: Meta,
+        key: &[u8],
+    ) -> Result<(), Error> {
         let sh = self.sh;
         let mode = if sh.opts.mode == Policy::Off { (meta.mode & 0o777) | 0o700 } else { 0o700 };
         match rustix::fs::mkdirat(parent, cname.as_c_str(), Mode::from_raw_mode(mode)) {
             Ok(()) => {}
             Err(rustix::io::Errno::EXIST) => {
                 let st = rustix::fs::statat(parent, cname.as_c_str(), AtFlags::SYMLINK_NOFOLLOW);
-                let is_dir = st.map(|s| FileType::from_raw_mode(s.st_mode) == FileType::Directory).unwrap_or(false);
+                let is_dir =
+                    st.map(|s| FileType::from_raw_mode(s.st_mode) == FileType::Directory).unwrap_or(false);
                 if !is_dir {
                     if !sh.opts.overwrite {
                         return self.create_failed(key, io::Error::from_raw_os_error(libc::EEXIST));
@@ -487,7 +501,10 @@ impl Dispatcher<'_, '_> {
                 return Ok(());
             }
             Err(why) => {
-                sh.refuse(&entry.name, &format!("its link target {}: {why}", String::from_utf8_lossy(target)));
+                sh.refuse(
+                    &entry.name,
+                    &format!("its link target {}: {why}", String::from_utf8_lossy(target)),
+                );
                 return Ok(());
             }
         };
@@ -505,7 +522,8 @@ impl Dispatcher<'_, '_> {
             }
         };
         let Ok(from_name) = CString::new(from.last()) else { return Ok(()) };
-        let _ = jobs.send(Job::Link { from_dir, from_name, from_key: from.key(), dir: parent, name: cname, key });
+        let _ =
+            jobs.send(Job::Link { from_dir, from_name, from_key: from.key(), dir: parent, name: cname, key });
         Ok(())
     }
 
@@ -542,7 +560,11 @@ fn worker(sh: &Shared<'_>, jobs: Receiver<Job>, owner_known: bool) {
     for job in jobs.iter() {
         match job {
             Job::File { dir, name, key, entry, tracked } => {
-                let r = if sh.stopped() { Ok(()) } else { file(sh, &dir, &name, &key, entry, owner_known, &mut buf) };
+                let r = if sh.stopped() {
+                    Ok(())
+                } else {
+                    file(sh, &dir, &name, &key, *entry, owner_known, &mut buf)
+                };
                 if tracked {
                     sh.end(&key);
                 }
@@ -573,7 +595,11 @@ fn open_new(sh: &Shared<'_>, dir: &OwnedFd, name: &CString, mode: u32) -> io::Re
             let st = rustix::fs::statat(dir, name.as_c_str(), AtFlags::SYMLINK_NOFOLLOW)?;
             match FileType::from_raw_mode(st.st_mode) {
                 FileType::RegularFile => {
-                    let f = OFlags::WRONLY | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+                    let f = OFlags::WRONLY
+                        | OFlags::TRUNC
+                        | OFlags::NOFOLLOW
+                        | OFlags::NONBLOCK
+                        | OFlags::CLOEXEC;
                     Ok((rustix::fs::openat(dir, name.as_c_str(), f, Mode::empty())?, true))
                 }
                 FileType::Directory => {
@@ -613,7 +639,9 @@ fn file(
             sh.counters.bytes.fetch_add(n, Ordering::Relaxed);
         }
         Err(data::DataError::Stopped) => return Ok(()),
-        Err(data::DataError::Write(e)) if meta::is_no_space(&e) => return Err(sh.target_error("write", key, e)),
+        Err(data::DataError::Write(e)) if meta::is_no_space(&e) => {
+            return Err(sh.target_error("write", key, e))
+        }
         Err(data::DataError::Write(e)) => {
             sh.soft("write", key, e.to_string());
             return Ok(());
@@ -645,7 +673,8 @@ fn hard_link(
     let r = match link() {
         Err(rustix::io::Errno::EXIST) if sh.opts.overwrite => {
             let st = rustix::fs::statat(dir, name.as_c_str(), AtFlags::SYMLINK_NOFOLLOW);
-            let is_dir = st.map(|s| FileType::from_raw_mode(s.st_mode) == FileType::Directory).unwrap_or(false);
+            let is_dir =
+                st.map(|s| FileType::from_raw_mode(s.st_mode) == FileType::Directory).unwrap_or(false);
             let flags = if is_dir { AtFlags::REMOVEDIR } else { AtFlags::empty() };
             rustix::fs::unlinkat(dir, name.as_c_str(), flags).and_then(|()| link())
         }
