@@ -168,6 +168,7 @@ fn real_tree_copy_matches_rsync() {
          && chmod 4755 a/one && chmod 1777 d && chmod 2750 a/b && touch -h -d '2001-02-03 04:05:06.123456789' \
          d/sym && touch -d '1999-12-31 23:59:59.987654321' a/b/big a/b/c && printf 'x\\0y' > 'sp ace/f' \
          && setfattr -n user.k -v v1 a/one && setfacl -m u:4321:r-x a/b/big && setfacl -d -m g:99:rwx a/b/c \
+         && echo k > a/b/c/kid && setfacl -b a/b/c/kid && echo i > a/b/c/inherited \
          && truncate -s 5M a/holes && printf data | dd of=a/holes bs=1 seek=2000000 conv=notrunc 2>/dev/null \
          && mkdir ro && echo r > ro/f && chmod 0555 ro && touch -d '2010-01-01 00:00:00.5' ro a"
     ));
@@ -331,4 +332,45 @@ fn many_hard_links_wait_for_their_first_name() {
     for i in 0..200 {
         assert_eq!(lmeta(&dst.join(format!("y/l{i}"))).nlink(), 2);
     }
+}
+
+#[test]
+fn failing_class_is_counted_under_best_effort_and_fatal_when_required() {
+    // Linux refuses user.* xattrs on symlinks: a deterministic failure of the "xattrs" class.
+    let mk = || {
+        let mut s = symlink(b"./s", b"target");
+        s.meta.xattrs.push(Xattr { name: b"user.x".to_vec(), value: b"v".to_vec() });
+        vec![s, file(b"./after", 0o666, b"a")]
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("best");
+    let o = altdisk_engine::tree::TreeOptions { sync: true, ..opts(&dst) };
+    let (r, events) = run(&o, mk());
+    let st = r.unwrap();
+    assert_eq!(st.not_preserved.get("xattrs"), Some(&1), "{st:?}");
+    assert!(events.iter().any(|e| e.starts_with("warning 1 xattrs not preserved")), "{events:?}");
+    // The umask did not take bits away from an explicit mode.
+    assert_eq!(lmeta(&dst.join("after")).mode() & 0o777, 0o666);
+    let dst = tmp.path().join("required");
+    let o = altdisk_engine::tree::TreeOptions { xattrs: Policy::Required, ..opts(&dst) };
+    let (r, _) = run(&o, mk());
+    match r {
+        Err(altdisk_engine::Error::Io { op, path, .. }) => {
+            assert_eq!(op, "xattrs");
+            assert_eq!(path, dst.join("s"));
+        }
+        other => panic!("expected an xattrs error, got {other:?}"),
+    }
+}
+
+#[test]
+fn devices_off_creates_no_specials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("dst");
+    let o = altdisk_engine::tree::TreeOptions { devices: Policy::Off, ..opts(&dst) };
+    let (r, _) =
+        run(&o, vec![Entry::new(b"./p".to_vec(), Kind::Fifo, meta(0o644)), file(b"./f", 0o644, b"")]);
+    let st = r.unwrap();
+    assert_eq!((st.specials, st.files), (0, 1));
+    assert!(std::fs::symlink_metadata(dst.join("p")).is_err());
 }

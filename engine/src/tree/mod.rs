@@ -190,16 +190,25 @@ pub fn write_tree(opts: &TreeOptions, rx: Receiver<Entry>, events: &dyn Events) 
     let target_fd =
         rustix::fs::open(&opts.target, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
             .map_err(|e| Error::io("open", &opts.target, e.into()))?;
+    // A setgid or default-ACL target hands new objects another group or mode than we ask for.
     let target_setgid =
         rustix::fs::fstat(&target_fd).map(|st| st.st_mode & libc::S_ISGID != 0).unwrap_or(true);
+    let mut probe = [0u8; 4];
+    let target_default_acl = !matches!(
+        rustix::fs::fgetxattr(&target_fd, crate::acl::XATTR_DEFAULT, &mut probe[..]),
+        Err(rustix::io::Errno::NODATA) | Err(rustix::io::Errno::OPNOTSUPP)
+    );
+    // Keep a quarter of the descriptor limit for cached directories; the rest is for files and callers.
+    let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(4096);
+    let cache_cap = (nofile / 4).clamp(16, 4096) as usize;
     let sh = Shared::new(opts, events);
     let mut d = Dispatcher {
         sh: &sh,
-        dirs: DirCache::new(Arc::new(target_fd), 1024),
+        dirs: DirCache::new(Arc::new(target_fd), cache_cap),
         pending_dirs: Vec::new(),
         root_meta: None,
         warned_absolute: false,
-        owner_known: !target_setgid && !opts.overwrite,
+        owner_known: !target_setgid && !target_default_acl && !opts.overwrite,
     };
     let threads = opts.threads.max(1);
     let (jtx, jrx) = crossbeam_channel::bounded::<Job>(threads * 64);
@@ -253,8 +262,9 @@ struct Dispatcher<'s, 'a> {
     /// Metadata of `.` (the target itself), applied last.
     root_meta: Option<Meta>,
     warned_absolute: bool,
-    /// A new object gets our uid/gid (no setgid directory can give it another group), so `chown` to our own
-    /// ids can be skipped.
+    /// Every directory objects are created in is ours and fresh: no setgid bit gives a new object another
+    /// group and no default ACL another mode, so a `chown` to our own ids and a `chmod` to the creation mode
+    /// can be skipped.
     owner_known: bool,
 }
 
@@ -657,7 +667,7 @@ fn file(
     // The file was created with the wanted permission bits; only special bits, bits the umask took away, or
     // an existing file need a chmod (an ACL forces one too, see `apply`).
     let umask_took = sh.umask.map(|u| meta.mode & u & 0o777 != 0).unwrap_or(true);
-    let skip_mode = !existed && meta.mode & 0o7000 == 0 && !umask_took;
+    let skip_mode = !existed && owner_known && meta.mode & 0o7000 == 0 && !umask_took;
     meta::apply(sh, Obj::Fd(out.as_fd()), Kind::File, meta, &sh.path(key), Apply { skip_owner, skip_mode })
 }
 
