@@ -161,3 +161,39 @@ fn classify(key: &[u8], e: io::Error) -> DirError {
         _ => DirError::Io(key.to_vec(), e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(p: &std::path::Path) -> Arc<OwnedFd> {
+        Arc::new(rustix::fs::open(p, DIR_FLAGS, Mode::empty()).unwrap())
+    }
+
+    #[test]
+    fn eviction_keeps_the_cache_bounded_and_handles_usable() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut c = DirCache::new(open(tmp.path()), 16);
+        for i in 0..100 {
+            let parts = vec![format!("a{}", i % 7).into_bytes(), format!("b{i}").into_bytes()];
+            let fd = c.get(Anchor::Target, &parts, Some(Mode::RWXU)).unwrap();
+            rustix::fs::mkdirat(&*fd, "leaf", Mode::RWXU).unwrap();
+            assert!(c.map.len() <= 16);
+        }
+        assert!(tmp.path().join("a6/b97/leaf").is_dir());
+    }
+
+    #[test]
+    fn a_symlink_component_is_never_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real", tmp.path().join("link")).unwrap();
+        std::fs::write(tmp.path().join("file"), b"").unwrap();
+        let mut c = DirCache::new(open(tmp.path()), 16);
+        let r = c.get(Anchor::Target, &[b"link".to_vec(), b"x".to_vec()], Some(Mode::RWXU));
+        assert!(matches!(r, Err(DirError::NotDir(ref k)) if k == b"link"));
+        let r = c.get(Anchor::Target, &[b"file".to_vec()], Some(Mode::RWXU));
+        assert!(matches!(r, Err(DirError::NotDir(ref k)) if k == b"file"));
+        assert!(!tmp.path().join("real/x").exists());
+    }
+}
