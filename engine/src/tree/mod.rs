@@ -477,7 +477,13 @@ impl Dispatcher<'_, '_> {
         };
         let dev = if entry.kind == Kind::Fifo { 0 } else { entry.meta.rdev.to_dev() };
         let r = self.create_replacing(parent, cname, key, || {
-            rustix::fs::mknodat(parent, cname.as_c_str(), ft, Mode::from_raw_mode(0o600), dev)?;
+            rustix::fs::mknodat(
+                parent,
+                cname.as_c_str(),
+                ft,
+                Mode::from_raw_mode(entry.meta.mode & 0o777),
+                dev,
+            )?;
             Ok(())
         });
         if let Err(e) = r {
