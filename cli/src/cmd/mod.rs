@@ -13,7 +13,9 @@ pub fn is_command(name: &str) -> bool {
 
 /// The top-level usage text.
 pub fn usage() -> String {
-    let mut s = String::from("usage: altdisk COMMAND [ARGS...]   (or run a symlink named after the command)\n\ncommands:\n");
+    let mut s = String::from(
+        "usage: altdisk COMMAND [ARGS...]   (or run a symlink named after the command)\n\ncommands:\n",
+    );
     for (n, d) in COMMANDS {
         s.push_str(&format!("  {n:<18} {d}\n"));
     }
