@@ -5,13 +5,15 @@ use altdisk_engine::{Entry, EntryData, Kind, Meta, Timestamp};
 
 pub fn golden_archive() -> Vec<u8> {
     let t = Timestamp::from_secs(1_700_000_000);
-    let meta = |mode: u32, size: u64| Meta { mode, size, nlink: 1, atime: t, mtime: t, ctime: t, ..Meta::default() };
+    let meta =
+        |mode: u32, size: u64| Meta { mode, size, nlink: 1, atime: t, mtime: t, ctime: t, ..Meta::default() };
     let d = Entry::new(&b"./d"[..], Kind::Dir, meta(0o755, 256));
     let mut f = Entry::new(&b"./d/f"[..], Kind::File, meta(0o644, 6));
     f.data = EntryData::Bytes(b"hello\n".to_vec());
     let mut l = Entry::new(&b"./d/l"[..], Kind::Symlink, meta(0o777, 1));
     l.link_target = Some(b"f".to_vec());
-    let opts = WriterOptions { block_size: 512, date: 1_700_000_000, user: b"root".to_vec(), ..Default::default() };
+    let opts =
+        WriterOptions { block_size: 512, date: 1_700_000_000, user: b"root".to_vec(), ..Default::default() };
     let mut w = ArchiveWriter::new(Vec::new(), opts).unwrap();
     for e in [&d, &f, &l] {
         w.write_entry(e).unwrap();
