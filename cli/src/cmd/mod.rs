@@ -3,8 +3,15 @@
 
 use std::ffi::OsString;
 
+pub mod backup;
+mod getopt;
+pub mod restore;
+
 /// Every command name this binary answers to, with a one-line description.
-pub const COMMANDS: &[(&str, &str)] = &[];
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("backup", "archive files by name (AIX backup -i): names on standard input"),
+    ("restore", "list a by-name archive or mksysb image (AIX restore -T)"),
+];
 
 /// True when `name` is one of our commands.
 pub fn is_command(name: &str) -> bool {
@@ -24,6 +31,9 @@ pub fn usage() -> String {
 
 /// Runs command `name` with its arguments (the program name not included).
 pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
-    let _ = args;
-    crate::exit::usage(format!("unknown command '{name}'"))
+    match name {
+        "backup" => backup::run(args),
+        "restore" => restore::run(args),
+        _ => crate::exit::usage(format!("unknown command '{name}'")),
+    }
 }

@@ -4,6 +4,8 @@
 //! One concept per file: [`record`] (byte layouts and the checksum), [`security`] (ACL/PCL),
 //! [`reader`] (streaming reader), [`writer`] (block-buffered writer).
 
+pub mod byname;
+pub mod pack;
 pub mod reader;
 pub mod record;
 pub mod security;

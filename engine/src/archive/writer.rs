@@ -187,6 +187,13 @@ impl<W: Write> ArchiveWriter<W> {
         r
     }
 
+    /// Records an entry the caller could not even describe (e.g. `lstat` failed): a soft error, counted
+    /// as skipped.
+    pub fn skip_entry(&mut self, class: &'static str, name: &[u8], message: String) {
+        self.summary.skipped += 1;
+        self.soft(class, name, message);
+    }
+
     fn soft(&mut self, class: &'static str, name: &[u8], message: String) {
         self.summary.soft_errors += 1;
         self.events.event(&Event::SoftError {
