@@ -17,7 +17,8 @@ use altdisk_engine::{Error, Event, Events};
 use super::getopt::{self, Opt};
 use crate::exit;
 
-const USAGE: &str = "usage: backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)";
+const USAGE: &str =
+    "usage: backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)";
 
 struct Printer {
     verbose: bool,
@@ -97,8 +98,14 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs().min(i32::MAX as u64) as i32)
         .unwrap_or(0);
-    let wopts = WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
-    let printer = Arc::new(Printer { verbose, to_stderr: file == "-", soft: AtomicU64::new(0), out: Mutex::new(io::stdout()) });
+    let wopts =
+        WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
+    let printer = Arc::new(Printer {
+        verbose,
+        to_stderr: file == "-",
+        soft: AtomicU64::new(0),
+        out: Mutex::new(io::stdout()),
+    });
     let out: Box<dyn Write> = if file == "-" {
         Box::new(io::stdout())
     } else {

@@ -77,10 +77,15 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
 /// `restore -x`: the integrator connects `altdisk_engine::tree` here (drive `reader.next_entry()` into the
 /// tree writer). Until then it is refused before anything is written.
 fn extract_archive<R: Read>(_reader: ArchiveReader<R>) -> anyhow::Result<i32> {
-    Err(Error::refused("restore -x is not available yet in this build (only -T); nothing was extracted").into())
+    Err(Error::refused("restore -x is not available yet in this build (only -T); nothing was extracted")
+        .into())
 }
 
-fn list_archive<R: Read>(mut r: ArchiveReader<R>, verbose: bool, volume_info: Option<u64>) -> anyhow::Result<i32> {
+fn list_archive<R: Read>(
+    mut r: ArchiveReader<R>,
+    verbose: bool,
+    volume_info: Option<u64>,
+) -> anyhow::Result<i32> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut total = 0u64;
@@ -115,7 +120,10 @@ fn list_archive<R: Read>(mut r: ArchiveReader<R>, verbose: bool, volume_info: Op
     out.flush()?;
     let s = r.stats();
     if s.skipped_bytes > 0 {
-        eprintln!("restore: {} bytes of damaged archive were skipped ({} places)", s.skipped_bytes, s.resyncs);
+        eprintln!(
+            "restore: {} bytes of damaged archive were skipped ({} places)",
+            s.skipped_bytes, s.resyncs
+        );
         return Ok(exit::ARCHIVE);
     }
     Ok(exit::OK)
@@ -136,7 +144,8 @@ fn format_date(t: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MO: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MO: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     format!(
         "{} {} {:2} {:02}:{:02}:{:02} UTC {}",
         WD[days.rem_euclid(7) as usize],
