@@ -2,7 +2,8 @@
 //! `../shared/spec/backup-format.md`.
 //!
 //! One concept per file: [`record`] (byte layouts and the checksum), [`security`] (ACL/PCL),
-//! [`reader`] (streaming reader), [`writer`] (block-buffered writer).
+//! [`pack`] (the Huffman codec of packed file data), [`reader`] (streaming reader), [`writer`]
+//! (block-buffered writer), [`byname`] (`backup -i` from a name list).
 
 pub mod byname;
 pub mod pack;

@@ -475,7 +475,7 @@ impl<R: Read> ArchiveReader<R> {
         let mut counting = CountingWriter { inner: out, n: 0 };
         let res = {
             let mut data = DataReader { r: self };
-            unpack_stream(&mut data, dsize, size, &mut counting)
+            super::pack::unpack_stream(&mut data, dsize, size, &mut counting)
         };
         match res {
             Ok(()) => {
@@ -651,9 +651,4 @@ impl Write for ChannelWriter {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-// PACK-SHIM: replaced by super::pack::unpack_stream when pack.rs lands.
-fn unpack_stream(_: &mut impl Read, _: u64, _: u64, _: &mut impl Write) -> Result<(), String> {
-    Err("packed (60012) data is not supported by this build".to_string())
 }

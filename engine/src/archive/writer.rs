@@ -94,6 +94,33 @@ pub struct ArchiveWriter<W: Write> {
     scratch: Vec<u8>,
     links: HashMap<(DevId, u64), u32>,
     next_ino: u32,
+    pack_buf: Vec<u8>,
+}
+
+/// Largest file packed: the data is held in memory while it is counted and encoded.
+pub const PACK_MAX: u64 = 256 << 20;
+
+/// Feeds encoder output into the block buffer, never more than the `dsize` announced in the header.
+struct PutSink<'a, W: Write> {
+    w: &'a mut ArchiveWriter<W>,
+    left: u64,
+    err: Option<ArchiveError>,
+}
+
+impl<W: Write> Write for PutSink<'_, W> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let k = (b.len() as u64).min(self.left) as usize;
+        if let Err(e) = self.w.put(&b[..k]) {
+            let msg = e.to_string();
+            self.err = Some(e);
+            return Err(io::Error::other(msg));
+        }
+        self.left -= k as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<W: Write> ArchiveWriter<W> {
@@ -112,6 +139,7 @@ impl<W: Write> ArchiveWriter<W> {
             scratch: Vec::with_capacity(4096),
             links: HashMap::new(),
             next_ino: 1,
+            pack_buf: Vec::new(),
             opts,
         };
         let vol = VolumeHeader::by_name(w.opts.date, &w.opts.user).encode();
@@ -334,7 +362,13 @@ impl<W: Write> ArchiveWriter<W> {
         }
         h.size = size;
         h.dsize = size;
-        // PACKING-HOOK
+        if self.opts.pack
+            && h.rtype == record::FS_NAME_X
+            && size > 0
+            && self.try_pack(entry, &mut h, st_mode, &mut src)?
+        {
+            return Ok(());
+        }
         self.scratch.clear();
         self.encode_header(&h, &entry.name)?;
         Security::for_mode(st_mode, entry.meta.acl.as_ref()).encode(&mut self.scratch);
@@ -356,6 +390,104 @@ impl<W: Write> ArchiveWriter<W> {
         }
         self.put_zeros(size - copied)?;
         self.put_zeros(record::pad8(size) - size)
+    }
+
+    /// Packs the file when AIX would (spec §7.4): not excluded by `-e`, not already SysV-packed, and only if
+    /// it saves at least one 4 KiB block. The data must be stable between counting and encoding, so it is
+    /// taken from memory: `Bytes` as is, a source file read into a reused buffer (files up to
+    /// [`PACK_MAX`]; larger ones are stored plain). Returns true when the entry was written here.
+    fn try_pack(
+        &mut self,
+        entry: &Entry,
+        h: &mut NameHeader,
+        st_mode: u32,
+        src: &mut Source<'_>,
+    ) -> Result<bool, ArchiveError> {
+        let size = h.size;
+        if size > PACK_MAX {
+            return Ok(false);
+        }
+        if let Some(re) = &self.opts.pack_exclude {
+            if re.is_match(&entry.name) {
+                return Ok(false);
+            }
+        }
+        let mut buf = std::mem::take(&mut self.pack_buf);
+        buf.clear();
+        let (from_fd, read_err) = match src {
+            Source::Bytes(b) => {
+                buf.extend_from_slice(&b[..(b.len() as u64).min(size) as usize]);
+                (false, None)
+            }
+            Source::Fd(f) => {
+                let r = f.take(size).read_to_end(&mut buf).err();
+                (true, r)
+            }
+            Source::Stream(_) | Source::Zeros => {
+                self.pack_buf = buf;
+                return Ok(false);
+            }
+        };
+        let complete = buf.len() as u64 == size && read_err.is_none();
+        let code = if complete && !buf.starts_with(&super::pack::PACK_MAGIC_SYSV) {
+            let mut freq = super::pack::Frequencies::new();
+            freq.add(&buf);
+            super::pack::PackCode::build(&freq).map(|c| {
+                let out = c.packed_size(&freq);
+                (c, out)
+            })
+        } else {
+            None
+        };
+        let code = code.filter(|(_, out)| size.div_ceil(4096) > out.div_ceil(4096));
+        if code.is_none() && !from_fd {
+            self.pack_buf = buf;
+            return Ok(false);
+        }
+        if let Some((_, out)) = &code {
+            h.magic = record::PACKED_MAGIC;
+            h.dsize = *out;
+        }
+        self.scratch.clear();
+        self.encode_header(h, &entry.name)?;
+        Security::for_mode(st_mode, entry.meta.acl.as_ref()).encode(&mut self.scratch);
+        self.put_scratch()?;
+        let result = match code {
+            Some((code, out)) => {
+                let mut sink = PutSink { w: self, left: out, err: None };
+                let r = super::pack::pack_to(&code, &mut &buf[..], &mut sink);
+                let (left, err) = (sink.left, sink.err.take());
+                if let Some(e) = err {
+                    self.pack_buf = buf;
+                    return Err(e);
+                }
+                if let Err(e) = r {
+                    self.soft("read", &entry.name, format!("packing failed, rest zero-filled: {e}"));
+                }
+                self.summary.packed_files += 1;
+                self.put_zeros(left).and_then(|()| self.put_zeros(record::pad8(out) - out))
+            }
+            None => {
+                if let Some(e) = read_err {
+                    self.soft("read", &entry.name, format!("read error, rest zero-filled: {e}"));
+                } else if (buf.len() as u64) < size {
+                    self.soft(
+                        "read",
+                        &entry.name,
+                        format!(
+                            "file shrank during backup: {} of {size} bytes read, rest zero-filled",
+                            buf.len()
+                        ),
+                    );
+                }
+                let got = buf.len() as u64;
+                self.put(&buf)
+                    .and_then(|()| self.put_zeros(size - got))
+                    .and_then(|()| self.put_zeros(record::pad8(size) - size))
+            }
+        };
+        self.pack_buf = buf;
+        result.map(|()| true)
     }
 
     /// Copies up to `size` bytes of `src` into the output; returns how many, and the error that stopped it.
