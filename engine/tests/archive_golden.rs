@@ -55,3 +55,12 @@ fn writer_reproduces_spec_golden_bytes() {
     assert_eq!(a[0x180..0x188], hex("0107 6bea 820a 0000")[..]);
     assert!(a[0x188..].iter().all(|&b| b == 0));
 }
+
+#[test]
+fn fuzz_corpus_holds_the_golden_archive() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/archive_reader/golden.bff");
+    if std::env::var_os("ALTDISK_BLESS").is_some() {
+        std::fs::write(path, golden_archive()).unwrap();
+    }
+    assert_eq!(std::fs::read(path).unwrap(), golden_archive(), "regenerate with ALTDISK_BLESS=1");
+}

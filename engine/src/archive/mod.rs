@@ -166,3 +166,85 @@ pub fn fuzz_read_all(data: &[u8]) -> (usize, usize) {
     }
     (counts[0], counts[1])
 }
+
+/// Builds entries from arbitrary bytes, writes them (packing on), reads them back and compares names,
+/// kinds, modes, owners, times and contents. `Err` describes the first difference. Shared by the
+/// `archive_roundtrip` fuzz target and the engine tests.
+pub fn fuzz_roundtrip(data: &[u8]) -> Result<(), String> {
+    use crate::entry::{DevId, Entry, EntryData, Kind, Meta, Timestamp};
+    let mut it = data.iter().copied();
+    let mut entries = Vec::new();
+    while entries.len() < 64 {
+        let Some(k) = it.next() else { break };
+        let kind = [Kind::File, Kind::Dir, Kind::Symlink, Kind::CharDev, Kind::BlockDev, Kind::Fifo]
+            [usize::from(k % 6)];
+        let nlen = usize::from(it.next().unwrap_or(0) % 40) + 1;
+        let mut name = b"./".to_vec();
+        name.extend(it.by_ref().take(nlen).map(|b| if b == 0 { b'_' } else { b }));
+        let mut two = || u16::from_le_bytes([it.next().unwrap_or(0), it.next().unwrap_or(0)]);
+        let mode = u32::from(two()) & 0o7777;
+        // Times are i32 in the format: stay below 2038.
+        let mtime = i64::from(two()) * 30_000;
+        let dlen = usize::from(two() % 9000);
+        let uid = u32::from(it.next().unwrap_or(0));
+        let mut bytes: Vec<u8> = it.by_ref().take(dlen).collect();
+        let meta = Meta {
+            mode,
+            uid,
+            gid: uid / 2,
+            mtime: Timestamp::from_secs(mtime),
+            atime: Timestamp::from_secs(mtime + 1),
+            nlink: 1,
+            rdev: DevId { major: uid, minor: mode },
+            size: if kind == Kind::File { bytes.len() as u64 } else { 0 },
+            ..Meta::default()
+        };
+        let mut e = Entry::new(name, kind, meta);
+        match kind {
+            Kind::File => e.data = EntryData::Bytes(bytes),
+            Kind::Symlink => {
+                bytes.retain(|&b| b != 0);
+                bytes.truncate(1000);
+                if bytes.is_empty() {
+                    bytes.push(b'x');
+                }
+                e.meta.size = bytes.len() as u64;
+                e.link_target = Some(bytes);
+            }
+            _ => {}
+        }
+        entries.push(e);
+    }
+    let opts = WriterOptions { block_size: 512, pack: true, ..Default::default() };
+    let mut w = ArchiveWriter::new(Vec::new(), opts).map_err(|e| e.to_string())?;
+    for e in &entries {
+        w.write_entry(e).map_err(|e| e.to_string())?;
+    }
+    let (archive, _) = w.finish().map_err(|e| e.to_string())?;
+    let mut r = ArchiveReader::new(&archive[..], ReaderOptions::default());
+    let mut n = 0;
+    while let Some(got) = r.next_entry().map_err(|e| e.to_string())? {
+        let want = entries.get(n).ok_or("more entries read than written")?;
+        n += 1;
+        let same = got.name == want.name
+            && got.kind == want.kind
+            && got.meta.mode == want.meta.mode
+            && got.meta.uid == want.meta.uid
+            && got.meta.mtime == want.meta.mtime
+            && got.meta.size == want.meta.size
+            && got.link_target == want.link_target
+            && match (&got.data, &want.data) {
+                (EntryData::Bytes(a), EntryData::Bytes(b)) => a == b,
+                (EntryData::None, EntryData::None) => true,
+                _ => false,
+            }
+            && (!matches!(want.kind, Kind::CharDev | Kind::BlockDev) || got.meta.rdev == want.meta.rdev);
+        if !same {
+            return Err(format!("entry {n} differs: wrote {want:?}, read {got:?}"));
+        }
+    }
+    if n != entries.len() {
+        return Err(format!("wrote {} entries, read {n}", entries.len()));
+    }
+    Ok(())
+}
