@@ -163,16 +163,10 @@ impl PackCode {
         // 1-based heap: slot 0 unused, the end code first, then present bytes in ascending order.
         let mut heap = Vec::with_capacity(NSYM + 1);
         heap.push(HeapItem { count: 0, node: 0 });
-        heap.push(HeapItem {
-            count: 0,
-            node: END as u16,
-        });
+        heap.push(HeapItem { count: 0, node: END as u16 });
         for (b, &count) in freq.0.iter().enumerate() {
             if count > 0 {
-                heap.push(HeapItem {
-                    count,
-                    node: b as u16,
-                });
+                heap.push(HeapItem { count, node: b as u16 });
             }
         }
         let diffbytes = heap.len() - 2;
@@ -194,10 +188,7 @@ impl PackCode {
             n -= 1;
             heapify(&mut heap, n, 1);
             parent[heap[1].node as usize] = lastnode as u16;
-            heap[1] = HeapItem {
-                count: heap[1].count.saturating_add(inc),
-                node: lastnode as u16,
-            };
+            heap[1] = HeapItem { count: heap[1].count.saturating_add(inc), node: lastnode as u16 };
             heapify(&mut heap, n, 1);
         }
         // Depth of every node: the root (lastnode) is 0, children are deeper than their (larger) parents.
@@ -233,12 +224,7 @@ impl PackCode {
             mask &= !inc;
             inc <<= 1;
         }
-        Some(PackCode {
-            lengths,
-            codes,
-            maxlev: maxlev as u8,
-            diffbytes: diffbytes as u16,
-        })
+        Some(PackCode { lengths, codes, maxlev: maxlev as u8, diffbytes: diffbytes as u16 })
     }
 
     /// Longest code length, the first header byte.
@@ -572,12 +558,7 @@ impl<'a, R: Read> BitReader<'a, R> {
                     return Ok(true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(PackError::Io {
-                        offset: self.base + keep as u64,
-                        source: e,
-                    })
-                }
+                Err(e) => return Err(PackError::Io { offset: self.base + keep as u64, source: e }),
             }
         }
     }
@@ -585,10 +566,7 @@ impl<'a, R: Read> BitReader<'a, R> {
     /// One header byte (call only while no bits are buffered).
     fn byte(&mut self, what: &'static str) -> Result<u8, PackError> {
         if self.pos == self.end && !self.fill_buf()? {
-            return Err(PackError::Truncated {
-                offset: self.byte_offset(),
-                what,
-            });
+            return Err(PackError::Truncated { offset: self.byte_offset(), what });
         }
         let b = self.buf[self.pos];
         self.pos += 1;
@@ -660,8 +638,7 @@ pub fn unpack_stream(
     let mut oi = 0usize;
     let mut emitted: u64 = 0;
     let mut flush = |buf: &[u8], offset: u64| -> Result<(), PackError> {
-        out.write_all(buf)
-            .map_err(|source| PackError::Io { offset, source })
+        out.write_all(buf).map_err(|source| PackError::Io { offset, source })
     };
     while emitted < size {
         if oi == obuf.len() {
@@ -697,12 +674,7 @@ pub fn unpack_stream(
                     oi += 1;
                     emitted += 1;
                 }
-                None => {
-                    return Err(PackError::SizeMismatch {
-                        expected: size,
-                        got: emitted,
-                    })
-                }
+                None => return Err(PackError::SizeMismatch { expected: size, got: emitted }),
             }
         }
     }
@@ -713,10 +685,7 @@ pub fn unpack_stream(
         extra += 1;
     }
     if extra > 0 {
-        return Err(PackError::SizeMismatch {
-            expected: size,
-            got: size + extra,
-        });
+        return Err(PackError::SizeMismatch { expected: size, got: size + extra });
     }
     rd.drain()
 }
@@ -744,10 +713,7 @@ fn next_symbol<R: Read>(
         });
     }
     if e & E_INVALID != 0 {
-        return Err(PackError::CodeOverflow {
-            offset: rd.bit_offset(),
-            maxlev,
-        });
+        return Err(PackError::CodeOverflow { offset: rd.bit_offset(), maxlev });
     }
     rd.bits <<= len;
     rd.nbits -= len;
@@ -794,11 +760,7 @@ fn read_header<R: Read>(rd: &mut BitReader<'_, R>) -> Result<HeaderBytes, PackEr
     for s in symbols.iter_mut().take(total as usize - 1) {
         *s = rd.byte(WHAT)?;
     }
-    Ok(HeaderBytes {
-        maxlev,
-        levcount,
-        symbols,
-    })
+    Ok(HeaderBytes { maxlev, levcount, symbols })
 }
 
 /// Decodes a packed stream held in memory into exactly `size` bytes.
@@ -848,16 +810,8 @@ mod tests {
 
     fn text_binary_mix(len: usize, seed: u64) -> Vec<u8> {
         let mut rng = SmallRng::seed_from_u64(seed);
-        let words: [&[u8]; 8] = [
-            b"the ",
-            b"archive ",
-            b"/usr/lib/",
-            b"\n",
-            b"0x7f45 ",
-            b"mksysb ",
-            b"\0\0\0\0",
-            b"AIX ",
-        ];
+        let words: [&[u8]; 8] =
+            [b"the ", b"archive ", b"/usr/lib/", b"\n", b"0x7f45 ", b"mksysb ", b"\0\0\0\0", b"AIX "];
         let mut v = Vec::with_capacity(len);
         while v.len() < len {
             if rng.gen_bool(0.8) {
@@ -921,12 +875,7 @@ mod tests {
             }
             let mut p = Vec::new();
             pack_to(&code, &mut &data[..], &mut p).unwrap();
-            assert_eq!(
-                unpack(&p, data.len() as u64).unwrap(),
-                data,
-                "n={n} maxlev={}",
-                code.maxlev()
-            );
+            assert_eq!(unpack(&p, data.len() as u64).unwrap(), data, "n={n} maxlev={}", code.maxlev());
         }
     }
 
@@ -946,10 +895,7 @@ mod tests {
         let mut stream = p.clone();
         stream.extend_from_slice(b"FILLER!!next-record");
         for seed in 0..4 {
-            let mut rd = ChoppyReader {
-                data: &stream,
-                rng: SmallRng::seed_from_u64(seed),
-            };
+            let mut rd = ChoppyReader { data: &stream, rng: SmallRng::seed_from_u64(seed) };
             let mut out = Vec::new();
             unpack_stream(&mut rd, p.len() as u64, data.len() as u64, &mut out).unwrap();
             assert!(out == data);
@@ -971,10 +917,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A huge recorded size must not be allocated up front.
-        assert!(matches!(
-            unpack(&p, u64::MAX),
-            Err(PackError::SizeMismatch { .. })
-        ));
+        assert!(matches!(unpack(&p, u64::MAX), Err(PackError::SizeMismatch { .. })));
     }
 
     #[test]
@@ -1029,11 +972,7 @@ mod tests {
                 let i = rng.gen_range(0..q.len());
                 q[i] ^= 1 << rng.gen_range(0..8);
             }
-            let size = if rng.gen_bool(0.5) {
-                data.len() as u64
-            } else {
-                rng.gen_range(0..100_000)
-            };
+            let size = if rng.gen_bool(0.5) { data.len() as u64 } else { rng.gen_range(0..100_000) };
             let _ = unpack(&q, size);
         }
     }
@@ -1099,11 +1038,7 @@ mod tests {
         let mut counts = vec![0u64; maxlev + 1];
         for level in 1..maxlev {
             let fit = (space >> (32 - level)).min(40);
-            counts[level] = if rng.gen_bool(0.5) {
-                0
-            } else {
-                rng.gen_range(0..=fit / 2)
-            };
+            counts[level] = if rng.gen_bool(0.5) { 0 } else { rng.gen_range(0..=fit / 2) };
             space -= counts[level] << (32 - level);
         }
         let fit = (space >> (32 - maxlev)).min(200);
