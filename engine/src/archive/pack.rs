@@ -978,6 +978,7 @@ mod tests {
     }
 
     /// The AIX bit-by-bit decoder of spec §7.3 (with the same header checks), as a reference for the tables.
+    #[allow(clippy::needless_range_loop)] // mirrors the spec's 1-based level arrays
     fn reference_decode(packed: &[u8]) -> Option<Vec<u8>> {
         let maxlev = *packed.first()? as usize;
         if maxlev == 0 || maxlev > 32 {
@@ -1032,6 +1033,7 @@ mod tests {
     }
 
     /// A random header whose level counts fit the code space (complete or not), then random code bits.
+    #[allow(clippy::needless_range_loop)] // mirrors the spec's 1-based level arrays
     fn random_stream(rng: &mut SmallRng) -> Vec<u8> {
         let maxlev = rng.gen_range(1..=16usize);
         let mut space: u64 = 1 << 32;
