@@ -70,6 +70,21 @@ fn bench_pack(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // A typical small packed file: per-stream costs (header, decode tables, buffers) dominate.
+    let small = &data[..8192];
+    let small_packed = pack(small).expect("small file packs");
+    let mut g = c.benchmark_group("pack_small");
+    g.throughput(Throughput::Bytes(small.len() as u64));
+    g.bench_function("decode_8KiB", |b| {
+        b.iter(|| {
+            let mut src = &small_packed[..];
+            unpack_stream(&mut src, small_packed.len() as u64, small.len() as u64, &mut io::sink())
+                .expect("decode");
+        })
+    });
+    g.bench_function("encode_8KiB", |b| b.iter(|| pack(black_box(small)).expect("encode")));
+    g.finish();
 }
 
 criterion_group!(benches, bench_pack);

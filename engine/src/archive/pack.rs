@@ -92,6 +92,13 @@ impl Frequencies {
 
     /// Counts the bytes of `data` (may be called repeatedly for streamed data).
     pub fn add(&mut self, data: &[u8]) {
+        if data.len() < 4096 {
+            // Not worth zeroing and merging the interleaved tables below.
+            for &b in data {
+                self.0[b as usize] += 1;
+            }
+            return;
+        }
         // Four interleaved tables break the store-to-load dependency on runs of equal bytes.
         let mut t = [[0u64; 256]; 4];
         let mut chunks = data.chunks_exact(4);
