@@ -66,12 +66,24 @@ pub const fn pad8(bytes: u64) -> u64 {
     btow(bytes) * 8
 }
 
+/// `b << (b & 7)` for every byte value: the checksum's per-byte term, precomputed.
+const TERM: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u16) << (b & 7);
+        b += 1;
+    }
+    t
+};
+
 /// The header checksum: sum of `b << (b & 7)` over every byte, the checksum field (bytes 4-5) counting as 0.
 pub fn checksum(hdr: &[u8]) -> u16 {
     let mut s: u16 = 0;
     for (i, &b) in hdr.iter().enumerate() {
-        let b = if i == 4 || i == 5 { 0 } else { b };
-        s = s.wrapping_add(u16::from(b) << (b & 7));
+        if i != 4 && i != 5 {
+            s = s.wrapping_add(TERM[usize::from(b)]);
+        }
     }
     s
 }
