@@ -24,6 +24,8 @@ const TABLE_SIZE: usize = 1 << TABLE_BITS;
 const FAST_STEPS: usize = (56 / TABLE_BITS) as usize;
 /// Chunk size for streaming reads and writes.
 const CHUNK: usize = 64 * 1024;
+/// Input bytes the encoder codes between writes.
+const ENCODE_BLOCK: usize = 16 * 1024;
 
 /// Why a packed stream could not be decoded. Offsets are byte offsets within the packed stream (0 = the
 /// `maxlev` byte).
@@ -299,7 +301,10 @@ pub fn pack_to(code: &PackCode, data: &mut impl Read, out: &mut impl Write) -> i
         *t = u64::from(code.codes[b]) | (u64::from(code.lengths[b]) << 32);
     }
     let mut inbuf = vec![0u8; CHUNK];
-    let mut outbuf: Vec<u8> = Vec::with_capacity(CHUNK + 8);
+    // A byte adds at most 32 bits, so one input block fills at most 4 bytes per input byte, plus the
+    // 8-byte store window.
+    let mut obuf = vec![0u8; 4 * ENCODE_BLOCK + 16];
+    // Pending bits in the low end of `acc` (fewer than 8 between bytes).
     let mut acc: u64 = 0;
     let mut nbits: u32 = 0;
     loop {
@@ -309,43 +314,39 @@ pub fn pack_to(code: &PackCode, data: &mut impl Read, out: &mut impl Write) -> i
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        for &b in &inbuf[..got] {
-            let t = table[b as usize];
-            let len = (t >> 32) as u32;
-            if len == 0 {
+        for block in inbuf[..got].chunks(ENCODE_BLOCK) {
+            let mut o = 0usize;
+            let mut missing = false;
+            for &b in block {
+                let t = table[b as usize];
+                let len = (t >> 32) as u32;
+                missing |= len == 0;
+                acc = (acc << len) | (t & 0xffff_ffff);
+                nbits += len;
+                // Branch-free output: store the pending bits left-aligned (zero below), keep the partial
+                // byte pending. `wrapping_shl` only matters for a missing byte (len 0 with nothing pending).
+                obuf[o..o + 8].copy_from_slice(&acc.wrapping_shl(64 - nbits).to_be_bytes());
+                o += (nbits >> 3) as usize;
+                nbits &= 7;
+            }
+            if missing {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    format!("byte {b:#04x} has no code (data changed since its frequencies were counted?)"),
+                    "a byte has no code (the data changed since its frequencies were counted?)",
                 ));
             }
-            // acc holds nbits (< 32) pending bits in its low end; adding <= 32 keeps it within 64.
-            acc = (acc << len) | (t & 0xffff_ffff);
-            nbits += len;
-            if nbits >= 32 {
-                nbits -= 32;
-                outbuf.extend_from_slice(&((acc >> nbits) as u32).to_be_bytes());
-            }
-        }
-        if outbuf.len() >= CHUNK {
-            out.write_all(&outbuf)?;
-            written += outbuf.len() as u64;
-            outbuf.clear();
+            out.write_all(&obuf[..o])?;
+            written += o as u64;
         }
     }
+    // The end code, then the last partial byte, zero-filled.
     let len = u32::from(code.lengths[END]);
     acc = (acc << len) | u64::from(code.codes[END]);
     nbits += len;
-    if nbits >= 32 {
-        nbits -= 32;
-        outbuf.extend_from_slice(&((acc >> nbits) as u32).to_be_bytes());
-    }
-    if nbits > 0 {
-        // Left-justify the remaining bits; the last byte is zero-filled.
-        let tail = (acc << (64 - nbits)).to_be_bytes();
-        outbuf.extend_from_slice(&tail[..nbits.div_ceil(8) as usize]);
-    }
-    out.write_all(&outbuf)?;
-    written += outbuf.len() as u64;
+    let tail = acc.wrapping_shl(64 - nbits).to_be_bytes();
+    let tail = &tail[..nbits.div_ceil(8) as usize];
+    out.write_all(tail)?;
+    written += tail.len() as u64;
     Ok(written)
 }
 
