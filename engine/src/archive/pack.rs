@@ -912,6 +912,20 @@ mod tests {
     }
 
     #[test]
+    fn bytes_after_the_end_code_within_dsize_are_consumed() {
+        // AIX's decoder stops at the end code; anything after it inside dsize is skipped, not decoded.
+        let data = text_binary_mix(10_000, 6);
+        let mut p = pack(&data).unwrap();
+        let dsize = p.len() as u64 + 3;
+        p.extend_from_slice(&[0xde, 0xad, 0xbe, 0x55]);
+        let mut src = &p[..];
+        let mut out = Vec::new();
+        unpack_stream(&mut src, dsize, data.len() as u64, &mut out).unwrap();
+        assert!(out == data);
+        assert_eq!(src, &[0x55]);
+    }
+
+    #[test]
     fn size_mismatch_is_reported_with_both_sizes() {
         let data = b"hello hello hello world".repeat(10);
         let p = pack(&data).unwrap();
