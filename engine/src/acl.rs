@@ -74,7 +74,7 @@ pub enum AclError {
 impl PosixAcl {
     /// Decodes an xattr value.
     pub fn from_xattr(v: &[u8]) -> Result<Self, AclError> {
-        if v.len() < 4 || (v.len() - 4) % 8 != 0 {
+        if v.len() < 4 || !(v.len() - 4).is_multiple_of(8) {
             return Err(AclError::Length(v.len()));
         }
         let ver = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);

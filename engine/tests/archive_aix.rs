@@ -37,7 +37,8 @@ fn aix_test_bff_lists_exact_entries_and_contents() {
             other => panic!("unexpected {other:?}"),
         }
     }
-    let want: Vec<(String, u64, u32, u32, u32, i32, u16, u64, Vec<u8>)> = vec![
+    type Row = (String, u64, u32, u32, u32, i32, u16, u64, Vec<u8>);
+    let want: Vec<Row> = vec![
         ("backup".into(), 0, 0x141ED, 388113, 21803, 1716803986, 3, 72, vec![]),
         ("backup/file.txt".into(), 3, 0o100644, 388113, 21803, 1716803944, 1, 184, b"abc".to_vec()),
         ("backup/folder".into(), 0, 0x141ED, 388113, 21803, 1716803992, 2, 312, vec![]),

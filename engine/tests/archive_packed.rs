@@ -18,8 +18,10 @@ fn file(name: &[u8], data: Vec<u8>) -> Entry {
     e
 }
 
-/// (name, magic, size, dsize, data) of every entry.
-fn read_back(a: &[u8], seed: u64) -> Vec<(Vec<u8>, u16, u64, u64, Vec<u8>)> {
+/// (name, magic, size, dsize, data) of one entry.
+type ReadBack = (Vec<u8>, u16, u64, u64, Vec<u8>);
+
+fn read_back(a: &[u8], seed: u64) -> Vec<ReadBack> {
     let mut r = ArchiveReader::new(common::ShortReader::new(a, seed), ReaderOptions::default());
     let mut v = Vec::new();
     while let Some(rec) = r.next_record().unwrap() {

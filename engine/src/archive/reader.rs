@@ -510,11 +510,11 @@ impl<R: Read> ArchiveReader<R> {
                 ));
                 continue;
             };
-            return self.to_entry(e, kind).map(Some);
+            return self.make_entry(e, kind).map(Some);
         }
     }
 
-    fn to_entry(&mut self, e: ArchiveEntry, kind: Kind) -> Result<Entry, ArchiveError> {
+    fn make_entry(&mut self, e: ArchiveEntry, kind: Kind) -> Result<Entry, ArchiveError> {
         let h = &e.header;
         let (acl, dropped) = match &e.security {
             Some(s) => s.acl.to_posix(),

@@ -126,7 +126,7 @@ impl<W: Write> Write for PutSink<'_, W> {
 impl<W: Write> ArchiveWriter<W> {
     /// Starts an archive: writes the FS_VOLUME label (into the block buffer).
     pub fn new(out: W, opts: WriterOptions) -> Result<Self, ArchiveError> {
-        if opts.block_size == 0 || opts.block_size % 512 != 0 {
+        if opts.block_size == 0 || !opts.block_size.is_multiple_of(512) {
             return Err(ArchiveError::BlockSize(opts.block_size));
         }
         let mut w = ArchiveWriter {
