@@ -230,3 +230,34 @@ fn short_source_is_zero_filled_and_reported() {
     assert_eq!(b, b"abc\0\0\0");
     assert!(r.next_entry().unwrap().is_none());
 }
+
+#[test]
+fn large_file_stream_reports_an_error_if_the_reader_is_dropped_early() {
+    let big = big_data();
+    let mut f = Entry::new(&b"./big"[..], Kind::File, meta(0o644, big.len() as u64));
+    f.data = EntryData::Bytes(big);
+    let (archive, _) = write(&[f], 512);
+    let mut r = ArchiveReader::new(&archive[..], ReaderOptions::default());
+    let e = r.next_entry().unwrap().unwrap();
+    let EntryData::Stream(rx) = e.data else { panic!("large files stream") };
+    drop(r);
+    let chunks: Vec<_> = rx.iter().collect();
+    assert_eq!(chunks.len(), 1);
+    assert!(chunks[0].as_ref().unwrap_err().to_string().contains("dropped"));
+}
+
+#[test]
+fn large_file_stream_can_be_dropped_to_skip_the_data() {
+    let big = big_data();
+    let mut f = Entry::new(&b"./big"[..], Kind::File, meta(0o644, big.len() as u64));
+    f.data = EntryData::Bytes(big);
+    let mut g = Entry::new(&b"./after"[..], Kind::File, meta(0o644, 2));
+    g.data = EntryData::Bytes(b"hi".to_vec());
+    let (archive, _) = write(&[f, g], 512);
+    let mut r = ArchiveReader::new(&archive[..], ReaderOptions::default());
+    let e = r.next_entry().unwrap().unwrap();
+    drop(e);
+    let e = r.next_entry().unwrap().unwrap();
+    assert_eq!(e.name, b"./after");
+    assert!(matches!(e.data, EntryData::Bytes(ref b) if b == b"hi"));
+}

@@ -577,6 +577,17 @@ impl<R: Read> ArchiveReader<R> {
     }
 }
 
+impl<R: Read> Drop for ArchiveReader<R> {
+    /// A stream whose data was never pumped would otherwise just end early: tell its consumer instead.
+    fn drop(&mut self) {
+        if let Pending::Stream(tx) = std::mem::replace(&mut self.pending, Pending::None) {
+            let _ = tx.try_send(Err(io::Error::other(
+                "archive reader dropped before this file's data was read (call next_entry again to stream it)",
+            )));
+        }
+    }
+}
+
 /// `Read` over the current entry's stored data.
 struct DataReader<'a, R: Read> {
     r: &'a mut ArchiveReader<R>,
