@@ -50,3 +50,20 @@ fn archive_roundtrip_corpus_and_random_inputs_replay() {
         altdisk_engine::archive::fuzz_roundtrip(&d).unwrap();
     }
 }
+
+#[test]
+fn random_mutations_of_the_corpus_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+    for (_, seed) in corpus("archive_reader") {
+        for _ in 0..500 {
+            let mut d = seed.clone();
+            for _ in 0..rng.gen_range(1..8) {
+                let i = rng.gen_range(0..d.len());
+                d[i] = rng.gen();
+            }
+            let cut = rng.gen_range(0..=d.len());
+            let _ = altdisk_engine::archive::fuzz_read_all(&d[..cut]);
+        }
+    }
+}
