@@ -22,6 +22,8 @@ const TABLE_BITS: u32 = 12;
 const TABLE_SIZE: usize = 1 << TABLE_BITS;
 /// Pair-table look-ups per refill: a refill leaves at least 56 bits, each look-up takes at most TABLE_BITS.
 const FAST_STEPS: usize = (56 / TABLE_BITS) as usize;
+// Multi-symbol table entries keep the bit count in 4 bits.
+const _: () = assert!(TABLE_BITS < 16);
 /// Chunk size for streaming reads and writes.
 const CHUNK: usize = 64 * 1024;
 /// Input bytes the encoder codes between writes.
@@ -367,9 +369,11 @@ pub fn pack(data: &[u8]) -> Option<Vec<u8>> {
 const E_END: u32 = 1 << 16;
 const E_INVALID: u32 = 1 << 17;
 const E_LONG: u32 = 1 << 18;
-/// Pair-table entries: byte 0 and byte 1 are up to two decoded bytes, bits 16..24 the bits they use, bits
-/// 24..26 how many bytes (1 or 2); `PAIR_SLOW` sends the decoder to the general path.
-const PAIR_SLOW: u32 = 1 << 31;
+/// Multi-symbol ("pair") table entries: bits 0..4 are the bits they use (<= TABLE_BITS, low so that the
+/// shift needs no extraction), bits 4..6 how many bytes (1..=3), bytes 1..4 up to three decoded bytes.
+/// A count of 0 (`PAIR_SLOW`) sends the decoder to the general path.
+const PAIR_SLOW: u32 = 0;
+const PAIR_COUNT: u32 = 3 << 4;
 
 /// The decoder's view of a header: AIX's `intnodes`/`tree` arrays plus the primary look-up table.
 struct Decoder {
@@ -431,17 +435,21 @@ impl Decoder {
             if e1 >> 16 != 0 {
                 continue;
             }
-            let l1 = (e1 >> 8) & 0xff;
-            let mut p = (e1 & 0xff) | (l1 << 16) | (1 << 24);
-            if l1 < TABLE_BITS {
-                // The bits after the first code; only the top TABLE_BITS - l1 of them are known here.
-                let e2 = d.table[(t << l1) & (TABLE_SIZE - 1)];
-                let l2 = (e2 >> 8) & 0xff;
-                if e2 >> 16 == 0 && l1 + l2 <= TABLE_BITS {
-                    p = (e1 & 0xff) | ((e2 & 0xff) << 8) | ((l1 + l2) << 16) | (2 << 24);
+            let mut bits = (e1 >> 8) & 0xff;
+            let mut syms = e1 & 0xff;
+            let mut count = 1;
+            while count < 3 && bits < TABLE_BITS {
+                // The bits after the codes so far; only the top TABLE_BITS - bits of them are known here.
+                let e = d.table[(t << bits) & (TABLE_SIZE - 1)];
+                let len = (e >> 8) & 0xff;
+                if e >> 16 != 0 || bits + len > TABLE_BITS {
+                    break;
                 }
+                syms |= (e & 0xff) << (8 * count);
+                bits += len;
+                count += 1;
             }
-            d.pair[t] = p;
+            d.pair[t] = bits | (count << 4) | (syms << 8);
         }
         d
     }
@@ -657,20 +665,20 @@ pub fn unpack_stream(
         let stop = oi + room.min(size - emitted) as usize;
         let first = oi;
         // Fast path: while 8 input bytes are buffered a refill gives >= 56 real bits, enough for FAST_STEPS
-        // look-ups of up to two short literal codes each, with no end-of-data checks.
-        'fast: while stop - oi >= 2 * FAST_STEPS && rd.pos + 8 <= rd.end {
+        // look-ups of up to three short literal codes each, with no end-of-data checks.
+        'fast: while stop - oi >= 4 * FAST_STEPS && rd.pos + 8 <= rd.end {
             rd.refill_fast();
             for _ in 0..FAST_STEPS {
                 let e = pair[(rd.bits >> (64 - TABLE_BITS)) as usize];
-                if e & PAIR_SLOW != 0 {
+                if e & PAIR_COUNT == PAIR_SLOW {
                     break 'fast;
                 }
-                let len = (e >> 16) & 0xff;
+                let len = e & 0xf;
                 rd.bits <<= len;
                 rd.nbits -= len;
-                obuf[oi] = e as u8;
-                obuf[oi + 1] = (e >> 8) as u8;
-                oi += (e >> 24) as usize;
+                // Stores 4 bytes; those past `count` are overwritten by the next symbols.
+                obuf[oi..oi + 4].copy_from_slice(&(e >> 8).to_le_bytes());
+                oi += ((e >> 4) & 3) as usize;
             }
         }
         emitted += (oi - first) as u64;
