@@ -4,6 +4,13 @@
 //! reproduces AIX's `mkpackcode` exactly (heap construction, tie rules, code assignment), so packed archives
 //! are byte-identical to the ones AIX writes. The decoder is table-driven and streaming: it reads exactly
 //! `dsize` packed bytes, writes exactly `size` bytes and uses constant memory whatever the header claims.
+//!
+//! Decoder design: the header is checked first (maxlev 1..=32, at most 257 leaves, level counts within the
+//! code space). Codes are then resolved exactly as AIX's bit walk would resolve them (`intnodes` per level),
+//! but through a 12-bit look-up table built once per stream: a fast table yields up to three short literal
+//! codes per look-up, a one-code table handles the end code and bad codes, and codes longer than 12 bits
+//! take a per-level comparison. An incomplete code space is accepted as AIX accepts it; a bit sequence that
+//! lands on an unused code is [`PackError::CodeOverflow`].
 
 use std::io::{self, Read, Write};
 
@@ -375,7 +382,7 @@ const E_LONG: u32 = 1 << 18;
 const PAIR_SLOW: u32 = 0;
 const PAIR_COUNT: u32 = 3 << 4;
 
-/// The decoder's view of a header: AIX's `intnodes`/`tree` arrays plus the primary look-up table.
+/// The decoder's view of a header: AIX's `intnodes`/`tree` arrays plus the two look-up tables.
 struct Decoder {
     maxlev: u32,
     /// Leaves per level (the deepest level includes the end code).
@@ -389,7 +396,7 @@ struct Decoder {
     end: u32,
     /// One code per look-up, indexed by the next TABLE_BITS bits.
     table: Box<[u32; TABLE_SIZE]>,
-    /// Up to two literal codes per look-up (the fast path), same index.
+    /// Up to three literal codes per look-up (the fast path), same index.
     pair: Box<[u32; TABLE_SIZE]>,
 }
 
