@@ -33,8 +33,9 @@ const FAST_STEPS: usize = (56 / TABLE_BITS) as usize;
 const _: () = assert!(TABLE_BITS < 16);
 /// Chunk size for streaming reads and writes.
 const CHUNK: usize = 64 * 1024;
-/// Input bytes the encoder codes between writes.
-const ENCODE_BLOCK: usize = 16 * 1024;
+/// Input bytes the encoder reads and codes between writes (small: most packed files are a few KiB and
+/// the buffers are set up per file).
+const ENCODE_BLOCK: usize = 8 * 1024;
 
 /// Why a packed stream could not be decoded. Offsets are byte offsets within the packed stream (0 = the
 /// `maxlev` byte).
@@ -309,7 +310,7 @@ pub fn pack_to(code: &PackCode, data: &mut impl Read, out: &mut impl Write) -> i
     for (b, t) in table.iter_mut().enumerate() {
         *t = u64::from(code.codes[b]) | (u64::from(code.lengths[b]) << 32);
     }
-    let mut inbuf = vec![0u8; CHUNK];
+    let mut inbuf = vec![0u8; ENCODE_BLOCK];
     // A byte adds at most 32 bits, so one input block fills at most 4 bytes per input byte, plus the
     // 8-byte store window.
     let mut obuf = vec![0u8; 4 * ENCODE_BLOCK + 16];
@@ -323,30 +324,28 @@ pub fn pack_to(code: &PackCode, data: &mut impl Read, out: &mut impl Write) -> i
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        for block in inbuf[..got].chunks(ENCODE_BLOCK) {
-            let mut o = 0usize;
-            let mut missing = false;
-            for &b in block {
-                let t = table[b as usize];
-                let len = (t >> 32) as u32;
-                missing |= len == 0;
-                acc = (acc << len) | (t & 0xffff_ffff);
-                nbits += len;
-                // Branch-free output: store the pending bits left-aligned (zero below), keep the partial
-                // byte pending. `wrapping_shl` only matters for a missing byte (len 0 with nothing pending).
-                obuf[o..o + 8].copy_from_slice(&acc.wrapping_shl(64 - nbits).to_be_bytes());
-                o += (nbits >> 3) as usize;
-                nbits &= 7;
-            }
-            if missing {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "a byte has no code (the data changed since its frequencies were counted?)",
-                ));
-            }
-            out.write_all(&obuf[..o])?;
-            written += o as u64;
+        let mut o = 0usize;
+        let mut missing = false;
+        for &b in &inbuf[..got] {
+            let t = table[b as usize];
+            let len = (t >> 32) as u32;
+            missing |= len == 0;
+            acc = (acc << len) | (t & 0xffff_ffff);
+            nbits += len;
+            // Branch-free output: store the pending bits left-aligned (zero below), keep the partial
+            // byte pending. `wrapping_shl` only matters for a missing byte (len 0 with nothing pending).
+            obuf[o..o + 8].copy_from_slice(&acc.wrapping_shl(64 - nbits).to_be_bytes());
+            o += (nbits >> 3) as usize;
+            nbits &= 7;
         }
+        if missing {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a byte has no code (the data changed since its frequencies were counted?)",
+            ));
+        }
+        out.write_all(&obuf[..o])?;
+        written += o as u64;
     }
     // The end code, then the last partial byte, zero-filled.
     let len = u32::from(code.lengths[END]);
