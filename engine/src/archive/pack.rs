@@ -1140,6 +1140,15 @@ mod tests {
         }
 
         #[test]
+        fn roundtrip_single_value(byte in any::<u8>(), len in 1usize..10_000) {
+            let data = vec![byte; len];
+            let p = pack(&data).unwrap();
+            prop_assert_eq!(p[0], 1, "one value and END need only 1-bit codes");
+            prop_assert_eq!(p.len(), 3 + (len + 1).div_ceil(8));
+            prop_assert_eq!(unpack(&p, len as u64).unwrap(), data);
+        }
+
+        #[test]
         fn roundtrip_all_values(extra in proptest::collection::vec(any::<u8>(), 0..2000)) {
             let mut data: Vec<u8> = (0..=255u8).collect();
             data.extend_from_slice(&extra);
