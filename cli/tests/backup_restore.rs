@@ -1,0 +1,125 @@
+//! `altdisk backup -i` and `altdisk restore -T` driven as real processes in fresh temporary trees.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn altdisk(args: &[&str], cwd: &Path, stdin: &[u8]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_altdisk"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut i = c.stdin.take().unwrap();
+    // The command may exit (usage error) before reading its input.
+    let _ = i.write_all(stdin);
+    drop(i);
+    c.wait_with_output().unwrap()
+}
+
+fn tree() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("d")).unwrap();
+    std::fs::write(t.path().join("d/f"), b"hello\n").unwrap();
+    std::fs::write(t.path().join("d/big"), vec![b'q'; 70_000]).unwrap();
+    std::os::unix::fs::symlink("f", t.path().join("d/l")).unwrap();
+    t
+}
+
+const NAMES: &[u8] = b".\n./d\n./d/f\n./d/big\n./d/l\n";
+
+#[test]
+fn backup_then_list_verbose() {
+    let t = tree();
+    let out = t.path().join("out.bff");
+    let o = altdisk(&["backup", "-iqvf", out.to_str().unwrap()], t.path(), NAMES);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "a .\na ./d\na ./d/f\na ./d/big\na ./d/l\n");
+    assert_eq!(std::fs::metadata(&out).unwrap().len() % 51200, 0);
+
+    let o = altdisk(&["restore", "-Tvf", out.to_str().unwrap()], t.path(), b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!(
+            "{:12} .\n{:12} ./d\n{:12} ./d/f\n{:12} ./d/big\n{:12} ./d/l\nThe total size is 70007 bytes.\n\
+             The number of archived files is 5.\n",
+            0, 0, 6, 70000, 1
+        )
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Cluster size is 51200 bytes (100 blocks)."), "{err}");
+    assert!(err.contains("The volume number is 1."), "{err}");
+    assert!(err.contains("Files are backed up by name."), "{err}");
+}
+
+#[test]
+fn packed_backup_to_stdout_pipes_into_restore() {
+    let t = tree();
+    let o = altdisk(&["backup", "-ipvf-", "-b", "2"], t.path(), NAMES);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.stdout.len() % 1024, 0);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a ./d/big"));
+    // ./d/big (70,000 identical bytes) is packed: the archive is much smaller than the data.
+    assert!(o.stdout.len() < 20_000, "{}", o.stdout.len());
+    let l = altdisk(&["restore", "-Tf", "-"], t.path(), &o.stdout);
+    assert_eq!(l.status.code(), Some(0));
+    assert_eq!(l.stdout, b".\n./d\n./d/f\n./d/big\n./d/l\n");
+    // Volume information only when the archive is a file.
+    assert!(!String::from_utf8_lossy(&l.stderr).contains("Cluster size"));
+}
+
+#[test]
+fn lists_the_real_aix_archive() {
+    let f = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/aix/test.bff");
+    let o = altdisk(&["restore", "-Tqvf", f], Path::new("/"), b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "           0 backup\n           3 backup/file.txt\n           0 backup/folder\n           3 \
+         backup/folder/file_in_folder.txt\nThe total size is 6 bytes.\nThe number of archived files is 4.\n"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("The backup date is: Mon May 27 10:04:34 UTC 2024"), "{err}");
+    assert!(err.contains("The user is root."), "{err}");
+}
+
+#[test]
+fn unreadable_name_is_a_soft_error_and_exit_1() {
+    let t = tree();
+    let out = t.path().join("o.bff");
+    let o = altdisk(&["backup", "-if", out.to_str().unwrap()], t.path(), b"./d/f\n./missing\n./d/l\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("backup: ./missing: cannot back up"));
+    let l = altdisk(&["restore", "-Tf", out.to_str().unwrap()], t.path(), b"");
+    assert_eq!(l.stdout, b"./d/f\n./d/l\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = tree();
+    let o = altdisk(&["backup", "-i"], t.path(), NAMES);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("requires -f"));
+    assert_eq!(altdisk(&["backup", "-iz", "-f", "x"], t.path(), b"").status.code(), Some(2));
+    assert_eq!(altdisk(&["restore", "-f", "x"], t.path(), b"").status.code(), Some(2));
+}
+
+#[test]
+fn damaged_archive_exits_3_and_resync_lists_the_rest() {
+    let t = tree();
+    let o = altdisk(&["backup", "-if-"], t.path(), NAMES);
+    let mut a = o.stdout;
+    let at = a.windows(5).position(|w| w == b"./d/f").unwrap();
+    a[at + 2] = b'X';
+    let l = altdisk(&["restore", "-Tf", "-"], t.path(), &a);
+    assert_eq!(l.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&l.stderr).contains("checksum error in the header at byte offset"));
+    let l = altdisk(&["restore", "-Tf", "-", "--resync"], t.path(), &a);
+    assert_eq!(l.status.code(), Some(3));
+    assert_eq!(l.stdout, b".\n./d\n./d/big\n./d/l\n");
+    assert!(String::from_utf8_lossy(&l.stderr).contains("resynchronised: skipped"));
+}

@@ -1,0 +1,665 @@
+//! Streaming reader of by-name archives: no seeking, constant memory, 64-bit offsets.
+//!
+//! [`ArchiveReader::next_record`] yields the volume label, then one [`ArchiveEntry`] per file record, then
+//! [`Record::End`]. After an entry the caller may read its data ([`ArchiveReader::read_data`]) or ignore it:
+//! the next call skips what is left in fixed-size chunks, so a listing never holds file data in memory.
+//! [`ArchiveReader::next_entry`] converts records into engine [`Entry`] values for the pipeline.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use super::record::{self, BadHeader, NameHeader, SacRec, VolumeHeader};
+use super::security::{AixAcl, Pcl, Security};
+use super::ArchiveError;
+use crate::entry::{DevId, Entry, EntryData, Kind, Meta, Timestamp};
+use crate::events::{Event, Events, NoEvents};
+
+const BUF_SIZE: usize = 128 * 1024;
+/// Files up to this size become [`EntryData::Bytes`]; larger ones are streamed.
+pub const INLINE_MAX: u64 = 1 << 20;
+const CHUNK: usize = 256 * 1024;
+/// Longest symlink target accepted (AIX backup refuses targets of 1024 bytes or more).
+const MAX_TARGET: u64 = 64 * 1024;
+
+/// Reader options.
+#[derive(Clone, Debug, Default)]
+pub struct ReaderOptions {
+    /// On a bad header, step forward dword by dword to the next valid one (as AIX restore does) instead of
+    /// failing. Skipped bytes are reported as warnings and counted in [`ReadStats`].
+    pub resync: bool,
+}
+
+/// Counters a reader keeps for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Headers accepted.
+    pub records: u64,
+    /// Bytes skipped while resynchronising.
+    pub skipped_bytes: u64,
+    /// Times resynchronisation was needed.
+    pub resyncs: u64,
+    /// Records of unknown or unsupported type that were skipped.
+    pub unknown_records: u64,
+    /// ACL entries with no POSIX equivalent dropped by [`ArchiveReader::next_entry`].
+    pub acl_entries_dropped: u64,
+}
+
+/// One record of the stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A volume label (the first record; later ones start further volumes of a concatenated set).
+    Volume(VolumeHeader),
+    /// A file record; its data (if any) is next in the stream.
+    Entry(ArchiveEntry),
+    /// FS_VOLEND: the end of this volume; more volumes follow.
+    VolumeEnd,
+    /// FS_END: the end of the archive. Nothing after it is parsed.
+    End,
+}
+
+/// A file record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveEntry {
+    /// The header fields.
+    pub header: NameHeader,
+    /// The name exactly as stored, up to its NUL.
+    pub name: Vec<u8>,
+    /// The security block (absent for symlinks and legacy records).
+    pub security: Option<Security>,
+    /// Bytes of data on the medium (packed length when packed), before dword filler.
+    pub data_len: u64,
+    /// Whether the data is Huffman-packed.
+    pub packed: bool,
+    /// Byte offset of the header in the stream.
+    pub offset: u64,
+    /// For a hard link (AIX rule: nlink > 1, not a directory, same ino/devmaj/devmin as an earlier record),
+    /// the earlier name.
+    pub hardlink_to: Option<Vec<u8>>,
+}
+
+impl ArchiveEntry {
+    /// The kind from the mode (`None` for sockets and unknown types); hard links report [`Kind::HardLink`].
+    pub fn kind(&self) -> Option<Kind> {
+        if self.hardlink_to.is_some() {
+            return Some(Kind::HardLink);
+        }
+        Kind::from_ifmt(self.header.mode)
+    }
+
+    /// The size to list: the original content length.
+    pub fn size(&self) -> u64 {
+        self.header.size
+    }
+}
+
+enum Pending {
+    None,
+    Stream(crossbeam_channel::Sender<io::Result<Vec<u8>>>),
+}
+
+/// The streaming reader.
+pub struct ArchiveReader<R: Read> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    offset: u64,
+    opts: ReaderOptions,
+    events: Arc<dyn Events>,
+    volume: Option<VolumeHeader>,
+    hdr: Vec<u8>,
+    data_left: u64,
+    pad_left: u64,
+    cur_packed: bool,
+    cur_size: u64,
+    cur_offset: u64,
+    done: bool,
+    force_resync: bool,
+    links: HashMap<(u32, u32, u32), Vec<u8>>,
+    stats: ReadStats,
+    pending: Pending,
+}
+
+impl<R: Read> ArchiveReader<R> {
+    /// A reader over `inner`; nothing is read yet.
+    pub fn new(inner: R, opts: ReaderOptions) -> Self {
+        ArchiveReader {
+            inner,
+            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            eof: false,
+            offset: 0,
+            opts,
+            events: Arc::new(NoEvents),
+            volume: None,
+            hdr: Vec::with_capacity(2048),
+            data_left: 0,
+            pad_left: 0,
+            cur_packed: false,
+            cur_size: 0,
+            cur_offset: 0,
+            done: false,
+            force_resync: false,
+            links: HashMap::new(),
+            stats: ReadStats::default(),
+            pending: Pending::None,
+        }
+    }
+
+    /// Sends warnings (resync, unknown records) to `events`.
+    pub fn with_events(mut self, events: Arc<dyn Events>) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The first volume label, once read.
+    pub fn volume(&self) -> Option<&VolumeHeader> {
+        self.volume.as_ref()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    fn io_err(&self, source: io::Error) -> ArchiveError {
+        ArchiveError::Io { offset: self.offset, source }
+    }
+
+    /// Makes at least `n` bytes available unless the stream ends; returns how many are.
+    fn fill_to(&mut self, n: usize) -> Result<usize, ArchiveError> {
+        if self.end - self.pos >= n {
+            return Ok(self.end - self.pos);
+        }
+        if self.pos + n > self.buf.len() {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        while self.end - self.pos < n && !self.eof {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(k) => self.end += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_err(e)),
+            }
+        }
+        Ok(self.end - self.pos)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+        self.offset += n as u64;
+    }
+
+    fn skip(&mut self, mut n: u64, what: &'static str) -> Result<(), ArchiveError> {
+        while n > 0 {
+            let avail = self.fill_to(1)?;
+            if avail == 0 {
+                return Err(ArchiveError::Truncated { offset: self.offset, what });
+            }
+            let take = (avail as u64).min(n) as usize;
+            self.consume(take);
+            n -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads exactly `n` bytes (n is capped by the caller) into `self.hdr`-like scratch.
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&[u8], ArchiveError> {
+        if self.fill_to(n)? < n {
+            return Err(ArchiveError::Truncated { offset: self.offset, what });
+        }
+        let start = self.pos;
+        self.consume(n);
+        Ok(&self.buf[start..start + n])
+    }
+
+    fn warn(&self, msg: String) {
+        self.events.event(&Event::Warning(msg));
+    }
+
+    /// Reads the next header into `self.hdr`; returns its type and offset.
+    fn read_header(&mut self) -> Result<(u8, u64), ArchiveError> {
+        let resync = self.opts.resync || self.force_resync;
+        self.force_resync = false;
+        let mut skipped_from: Option<u64> = None;
+        loop {
+            let at = self.offset;
+            if self.fill_to(8)? < 8 {
+                if let Some(from) = skipped_from {
+                    self.warn(format!(
+                        "no valid header found after offset {from} up to the end of the archive"
+                    ));
+                }
+                return Err(ArchiveError::Truncated { offset: at, what: "header (no FS_END record)" });
+            }
+            let mut h8 = [0u8; 8];
+            h8.copy_from_slice(&self.buf[self.pos..self.pos + 8]);
+            let problem = match record::goodhdr(&h8) {
+                Ok(len) => {
+                    let n = usize::from(len) * 8;
+                    if self.fill_to(n)? < n {
+                        ArchiveError::Truncated { offset: at, what: "header" }
+                    } else {
+                        let hb = &self.buf[self.pos..self.pos + n];
+                        let (computed, stored) = (record::checksum(hb), record::stored_checksum(hb));
+                        if computed == stored {
+                            self.hdr.clear();
+                            self.hdr.extend_from_slice(hb);
+                            self.consume(n);
+                            self.stats.records += 1;
+                            if let Some(from) = skipped_from {
+                                let skipped = at - from;
+                                self.stats.skipped_bytes += skipped;
+                                self.stats.resyncs += 1;
+                                self.warn(format!(
+                                    "resynchronised: skipped {skipped} bytes from offset {from} to a valid header \
+                                     at offset {at}"
+                                ));
+                            }
+                            return Ok((h8[1], at));
+                        }
+                        ArchiveError::Checksum { offset: at, stored, computed }
+                    }
+                }
+                Err(BadHeader::TrustedAix(magic)) if skipped_from.is_none() => {
+                    return Err(ArchiveError::TrustedAix { offset: at, magic });
+                }
+                Err(reason) => ArchiveError::BadHeader { offset: at, reason },
+            };
+            if !resync {
+                return Err(problem);
+            }
+            if skipped_from.is_none() {
+                self.warn(format!("{problem}; resynchronising"));
+                skipped_from = Some(at);
+            }
+            self.consume(8);
+        }
+    }
+
+    /// Skips or streams out whatever is left of the current entry's data, and its filler.
+    fn finish_data(&mut self) -> Result<(), ArchiveError> {
+        if let Pending::Stream(tx) = std::mem::replace(&mut self.pending, Pending::None) {
+            let mut sink = ChannelWriter { tx: Some(tx), buf: Vec::new() };
+            let r = self.read_data(&mut sink);
+            match r {
+                Ok(_) => sink.flush_chunk(),
+                Err(e) => {
+                    if let Some(tx) = sink.tx.take() {
+                        let _ = tx.send(Err(io::Error::other(e.to_string())));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let n = self.data_left + self.pad_left;
+        self.data_left = 0;
+        self.pad_left = 0;
+        self.skip(n, "file data")
+    }
+
+    /// The next record, or `None` after [`Record::End`]. Skips unread data of the previous entry.
+    pub fn next_record(&mut self) -> Result<Option<Record>, ArchiveError> {
+        if self.done {
+            return Ok(None);
+        }
+        self.finish_data()?;
+        if self.volume.is_none() {
+            let (ty, at) = self.read_header()?;
+            if ty != record::FS_VOLUME {
+                return Err(ArchiveError::NotByName {
+                    offset: at,
+                    message: format!("first record has type {ty}, not a volume header (FS_VOLUME)"),
+                });
+            }
+            let v = VolumeHeader::decode(&self.hdr);
+            if v.incno != record::BYNAME {
+                return Err(ArchiveError::NotByName {
+                    offset: at,
+                    message: format!("volume header has incno {} (by-name archives have 100)", v.incno),
+                });
+            }
+            if v.volnum != 1 {
+                return Err(ArchiveError::NotByName {
+                    offset: at,
+                    message: format!("archive starts with volume {}, not volume 1", v.volnum),
+                });
+            }
+            self.volume = Some(v.clone());
+            return Ok(Some(Record::Volume(v)));
+        }
+        loop {
+            let (ty, at) = self.read_header()?;
+            match ty {
+                record::FS_VOLUME => return Ok(Some(Record::Volume(VolumeHeader::decode(&self.hdr)))),
+                record::FS_END => {
+                    self.done = true;
+                    return Ok(Some(Record::End));
+                }
+                record::FS_VOLEND => return Ok(Some(Record::VolumeEnd)),
+                record::FS_NAME_X | record::FS_NAME_LF | record::FS_NAME | record::FS_ONAME => {
+                    match self.entry_record(ty, at) {
+                        Ok(e) => return Ok(Some(Record::Entry(e))),
+                        Err(e) if self.opts.resync => {
+                            self.warn(format!("{e}; resynchronising"));
+                            self.force_resync = true;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                record::FS_BITS | record::FS_CLRI => {
+                    let nwds = u64::from(u16::from_le_bytes([self.hdr[6], self.hdr[7]]));
+                    self.stats.unknown_records += 1;
+                    self.warn(format!("by-inode bitmap record (type {ty}) at offset {at} skipped"));
+                    self.skip(nwds * 8, "bitmap")?;
+                }
+                record::FS_NAME_EA | record::FS_NAME_ACL | record::FS_NAME_E => {
+                    self.stats.unknown_records += 1;
+                    self.warn(format!(
+                        "header type {ty} at offset {at} has an undocumented layout - skipped, resynchronising"
+                    ));
+                    self.force_resync = true;
+                }
+                _ => {
+                    self.stats.unknown_records += 1;
+                    self.warn(format!("Unknown header type {ty} at offset {at} - ignored"));
+                }
+            }
+        }
+    }
+
+    fn entry_record(&mut self, ty: u8, at: u64) -> Result<ArchiveEntry, ArchiveError> {
+        let Some((header, name)) = NameHeader::decode(&self.hdr) else {
+            return Err(ArchiveError::BadHeader {
+                offset: at,
+                reason: BadHeader::Len { ty, len: self.hdr[0] },
+            });
+        };
+        let name = name.to_vec();
+        let is_link = header.mode & 0o170000 == 0o120000;
+        let security = if (ty == record::FS_NAME_X || ty == record::FS_NAME_LF) && !is_link {
+            let sac_at = self.offset;
+            let b = self.take(8, "security block")?;
+            let mut s8 = [0u8; 8];
+            s8.copy_from_slice(b);
+            let sac = SacRec::decode(&s8);
+            for (what, v) in [("aclsize", sac.aclsize), ("pclsize", sac.pclsize)] {
+                if v > record::MAX_DWORDS {
+                    return Err(ArchiveError::TooLarge { offset: sac_at, what, dwords: v });
+                }
+            }
+            let acl_at = self.offset;
+            let acl = AixAcl::decode(self.take(sac.aclsize as usize * 8, "ACL")?)
+                .map_err(|source| ArchiveError::Security { offset: acl_at, source })?;
+            let pcl_at = self.offset;
+            let pcl = Pcl::decode(self.take(sac.pclsize as usize * 8, "PCL")?)
+                .map_err(|source| ArchiveError::Security { offset: pcl_at, source })?;
+            Some(Security { acl, pcl })
+        } else {
+            None
+        };
+        let data_len = match header.mode & 0o170000 {
+            0o040000 | 0o020000 | 0o060000 | 0o010000 => 0,
+            _ => header.stored_len(),
+        };
+        let hardlink_to = if header.nlink > 1 && header.mode & 0o170000 != 0o040000 {
+            let key = (header.ino, header.devmaj, header.devmin);
+            match self.links.get(&key) {
+                Some(first) => Some(first.clone()),
+                None => {
+                    self.links.insert(key, name.clone());
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        self.data_left = data_len;
+        self.pad_left = record::pad8(data_len) - data_len;
+        self.cur_packed = header.packed() && data_len > 0;
+        self.cur_size = header.size;
+        self.cur_offset = self.offset;
+        Ok(ArchiveEntry {
+            packed: header.packed(),
+            header,
+            name,
+            security,
+            data_len,
+            offset: at,
+            hardlink_to,
+        })
+    }
+
+    /// Writes the current entry's data to `out` (unpacked if packed); returns the bytes written. Call at
+    /// most once per entry, before the next `next_record`.
+    pub fn read_data(&mut self, out: &mut dyn Write) -> Result<u64, ArchiveError> {
+        let written = if self.cur_packed {
+            self.unpack_to(out)?
+        } else {
+            let mut n = 0u64;
+            while self.data_left > 0 {
+                let avail = self.fill_to(1)?;
+                if avail == 0 {
+                    return Err(ArchiveError::Truncated { offset: self.offset, what: "file data" });
+                }
+                let take = (avail as u64).min(self.data_left) as usize;
+                let at = self.offset;
+                out.write_all(&self.buf[self.pos..self.pos + take])
+                    .map_err(|source| ArchiveError::Output { offset: at, source })?;
+                self.consume(take);
+                self.data_left -= take as u64;
+                n += take as u64;
+            }
+            n
+        };
+        let pad = self.pad_left;
+        self.pad_left = 0;
+        self.skip(pad, "file data filler")?;
+        Ok(written)
+    }
+
+    fn unpack_to(&mut self, out: &mut dyn Write) -> Result<u64, ArchiveError> {
+        let at = self.cur_offset;
+        let dsize = self.data_left;
+        let size = self.cur_size;
+        let mut counting = CountingWriter { inner: out, n: 0 };
+        let res = {
+            let mut data = DataReader { r: self };
+            super::pack::unpack_stream(&mut data, dsize, size, &mut counting)
+        };
+        match res {
+            Ok(()) => {
+                // The decoder may stop before the last filler bits; drop what it left unread.
+                let left = self.data_left;
+                self.data_left = 0;
+                self.skip(left, "packed data")?;
+                Ok(counting.n)
+            }
+            Err(e) => Err(ArchiveError::Unpack { offset: at, message: e.to_string() }),
+        }
+    }
+
+    /// The next record as an engine [`Entry`], skipping volume records; `None` at the end.
+    ///
+    /// Files up to [`INLINE_MAX`] bytes carry [`EntryData::Bytes`]. Larger ones carry
+    /// [`EntryData::Stream`]: its chunks are produced by the **next** call of `next_entry` (or
+    /// `next_record`), so the receiver must be drained on another thread, or dropped to skip the data.
+    /// Hard links carry no data (AIX restore skips it too).
+    pub fn next_entry(&mut self) -> Result<Option<Entry>, ArchiveError> {
+        loop {
+            let e = match self.next_record()? {
+                None | Some(Record::End) => return Ok(None),
+                Some(Record::Entry(e)) => e,
+                Some(_) => continue,
+            };
+            let Some(kind) = e.kind() else {
+                self.warn(format!(
+                    "{}: file type {:o} is not supported - skipped",
+                    String::from_utf8_lossy(&e.name),
+                    e.header.mode & 0o170000
+                ));
+                continue;
+            };
+            return self.make_entry(e, kind).map(Some);
+        }
+    }
+
+    fn make_entry(&mut self, e: ArchiveEntry, kind: Kind) -> Result<Entry, ArchiveError> {
+        let h = &e.header;
+        let (acl, dropped) = match &e.security {
+            Some(s) => s.acl.to_posix(),
+            None => (None, 0),
+        };
+        if dropped > 0 {
+            self.stats.acl_entries_dropped += dropped as u64;
+            self.warn(format!(
+                "{}: {dropped} AIX ACL entries (deny/specify/multi-id) have no POSIX equivalent - dropped",
+                String::from_utf8_lossy(&e.name)
+            ));
+        }
+        let size = match kind {
+            Kind::File | Kind::HardLink | Kind::Symlink => h.size,
+            _ => 0,
+        };
+        let meta = Meta {
+            mode: h.mode & 0o7777,
+            uid: h.uid,
+            gid: h.gid,
+            atime: Timestamp::from_secs(i64::from(h.atime)),
+            mtime: Timestamp::from_secs(i64::from(h.mtime)),
+            ctime: Timestamp::from_secs(i64::from(h.ctime)),
+            size,
+            nlink: u32::from(h.nlink),
+            ino: u64::from(h.ino),
+            dev: DevId { major: h.devmaj, minor: h.devmin },
+            rdev: DevId { major: h.rdevmaj, minor: h.rdevmin },
+            acl,
+            ..Meta::default()
+        };
+        let mut entry = Entry::new(e.name, kind, meta);
+        match kind {
+            Kind::HardLink => entry.link_target = e.hardlink_to,
+            Kind::Symlink => {
+                if e.data_len > MAX_TARGET {
+                    return Err(ArchiveError::TooLarge {
+                        offset: e.offset,
+                        what: "symlink target",
+                        dwords: record::btow(e.data_len).min(u64::from(u32::MAX)) as u32,
+                    });
+                }
+                let mut t = Vec::with_capacity(e.data_len as usize);
+                self.read_data(&mut t)?;
+                entry.link_target = Some(t);
+            }
+            Kind::File if size <= INLINE_MAX => {
+                let mut v = Vec::with_capacity(size as usize);
+                self.read_data(&mut v)?;
+                entry.data = EntryData::Bytes(v);
+            }
+            Kind::File => {
+                let (tx, rx) = crossbeam_channel::bounded(4);
+                self.pending = Pending::Stream(tx);
+                entry.data = EntryData::Stream(rx);
+            }
+            _ => {}
+        }
+        Ok(entry)
+    }
+}
+
+impl<R: Read> Drop for ArchiveReader<R> {
+    /// A stream whose data was never pumped would otherwise just end early: tell its consumer instead.
+    fn drop(&mut self) {
+        if let Pending::Stream(tx) = std::mem::replace(&mut self.pending, Pending::None) {
+            let _ = tx.try_send(Err(io::Error::other(
+                "archive reader dropped before this file's data was read (call next_entry again to stream it)",
+            )));
+        }
+    }
+}
+
+/// `Read` over the current entry's stored data.
+struct DataReader<'a, R: Read> {
+    r: &'a mut ArchiveReader<R>,
+}
+
+impl<R: Read> Read for DataReader<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.r.data_left == 0 || out.is_empty() {
+            return Ok(0);
+        }
+        let avail = self.r.fill_to(1).map_err(|e| io::Error::other(e.to_string()))?;
+        if avail == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside file data"));
+        }
+        let take = (avail as u64).min(self.r.data_left).min(out.len() as u64) as usize;
+        out[..take].copy_from_slice(&self.r.buf[self.r.pos..self.r.pos + take]);
+        self.r.consume(take);
+        self.r.data_left -= take as u64;
+        Ok(take)
+    }
+}
+
+struct CountingWriter<'a> {
+    inner: &'a mut dyn Write,
+    n: u64,
+}
+
+impl Write for CountingWriter<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(b)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Collects data into chunks for an [`EntryData::Stream`]; once the receiver is gone it discards.
+struct ChannelWriter {
+    tx: Option<crossbeam_channel::Sender<io::Result<Vec<u8>>>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn flush_chunk(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        if let Some(tx) = &self.tx {
+            if tx.send(Ok(chunk)).is_err() {
+                self.tx = None;
+            }
+        }
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.tx.is_none() {
+            return Ok(b.len());
+        }
+        let room = CHUNK - self.buf.len();
+        let k = room.min(b.len());
+        self.buf.extend_from_slice(&b[..k]);
+        if self.buf.len() == CHUNK {
+            self.flush_chunk();
+        }
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
