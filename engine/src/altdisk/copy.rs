@@ -331,6 +331,12 @@ fn phase1(
             .iter()
             .map(|f| (f.mount_point.clone(), f.size_blocks * 512))
             .collect(),
+        fs_types: root
+            .lvs
+            .iter()
+            .filter_map(|lv| clone_lv(lv, o.to_jfs2).fs)
+            .map(|f| (f.mount_point.clone(), super::mover::fs_type_of(&f.params)))
+            .collect(),
     };
     if o.image_data.is_none() {
         // [I] The mkszfile output itself is written by engine::imagedata at integration; the model's LV table
