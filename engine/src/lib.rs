@@ -15,6 +15,7 @@
 
 pub mod acl;
 pub mod archive;
+pub mod bench;
 pub mod entry;
 pub mod error;
 pub mod events;

@@ -3,8 +3,11 @@
 
 use std::ffi::OsString;
 
+pub mod bench;
+
 /// Every command name this binary answers to, with a one-line description.
-pub const COMMANDS: &[(&str, &str)] = &[];
+pub const COMMANDS: &[(&str, &str)] =
+    &[("bench", "clone/backup/restore speed benchmark against cp, tar, rsync and the floor")];
 
 /// True when `name` is one of our commands.
 pub fn is_command(name: &str) -> bool {
@@ -13,7 +16,9 @@ pub fn is_command(name: &str) -> bool {
 
 /// The top-level usage text.
 pub fn usage() -> String {
-    let mut s = String::from("usage: altdisk COMMAND [ARGS...]   (or run a symlink named after the command)\n\ncommands:\n");
+    let mut s = String::from(
+        "usage: altdisk COMMAND [ARGS...]   (or run a symlink named after the command)\n\ncommands:\n",
+    );
     for (n, d) in COMMANDS {
         s.push_str(&format!("  {n:<18} {d}\n"));
     }
@@ -22,6 +27,8 @@ pub fn usage() -> String {
 
 /// Runs command `name` with its arguments (the program name not included).
 pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
-    let _ = args;
-    crate::exit::usage(format!("unknown command '{name}'"))
+    match name {
+        "bench" => bench::run(args),
+        _ => crate::exit::usage(format!("unknown command '{name}'")),
+    }
 }
