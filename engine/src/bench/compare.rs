@@ -45,7 +45,9 @@ pub struct CompareOptions {
     /// Check sparse files stay sparse: the copy may allocate at most this many bytes more than the source.
     /// `None` skips the check.
     pub sparse_slack: Option<u64>,
-    /// Stop after this many differences (a broken copy of 80,000 files would otherwise list them all).
+    /// Keep at most this many differences. The summary counts only what is kept, so keep this above the
+    /// number of names times the number of kinds when exact counts matter (the default does, for trees of
+    /// up to 100,000 names losing nearly everything).
     pub max_differences: usize,
 }
 
@@ -59,7 +61,7 @@ impl Default for CompareOptions {
             xattrs: true,
             hardlinks: true,
             sparse_slack: Some(1 << 20),
-            max_differences: 10_000,
+            max_differences: 1_000_000,
         }
     }
 }

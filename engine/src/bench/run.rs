@@ -427,12 +427,6 @@ pub fn run_scenario(
             }
             let c = &contestants[i];
             let p = &paths[i];
-            // Restore reads the archive the prepare step made: keep it.
-            if scenario == Scenario::Restore {
-                remove(&p.dst)?;
-            } else {
-                clean(p)?;
-            }
             if c.dst_exists {
                 std::fs::create_dir(&p.dst).map_err(|e| crate::Error::io("create", &p.dst, e))?;
             }
@@ -462,6 +456,11 @@ pub fn run_scenario(
                         res[i].times.push(secs);
                     }
                 }
+            }
+            // Free the space now (tmpfs is memory), untimed; a restore's input archive stays.
+            remove(&p.dst)?;
+            if scenario != Scenario::Restore {
+                remove(&p.archive)?;
             }
         }
     }
