@@ -73,3 +73,28 @@ fn bench_rejects_zero_runs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--runs must be at least 1"));
 }
+
+#[test]
+fn bench_rejects_an_unknown_contestant() {
+    let o = altdisk().args(["bench", "--only", "floor,dd"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown contestant 'dd'"));
+}
+
+#[test]
+fn bench_only_runs_the_chosen_contestants() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = altdisk()
+        .args(["bench", "--files", "50", "--runs", "1", "--scenario", "clone", "--only", "floor"])
+        .arg("--dir")
+        .arg(t.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let names: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(names, vec!["floor"]);
+}

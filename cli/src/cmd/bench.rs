@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::bench::report::{text_table, write_reports};
-use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario};
+use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
 use altdisk_engine::{Event, Events};
 use clap::Parser;
 
@@ -31,6 +31,10 @@ struct Args {
     /// Which scenario: clone, backup, restore or all.
     #[arg(long, default_value = "all")]
     scenario: String,
+    /// Only these contestants, comma-separated (altdisk, "cp -a", "tar c | tar x", rsync -aHAX, floor,
+    /// tar -cf, tar -xf); default all installed.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Seed of the generated tree.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -81,6 +85,12 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     if a.threads == Some(0) {
         return crate::exit::usage("--threads must be at least 1");
     }
+    if let Some(bad) = a.only.iter().find(|n| !CONTESTANT_NAMES.contains(&n.as_str())) {
+        return crate::exit::usage(format!(
+            "unknown contestant '{bad}' (one of: {})",
+            CONTESTANT_NAMES.join(", ")
+        ));
+    }
     // A fresh directory inside --dir (or the temp dir) so nothing of the user's is ever removed.
     let parent = a.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&parent)?;
@@ -92,6 +102,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         runs: a.runs,
         scenarios,
         altdisk: std::env::current_exe().ok(),
+        only: a.only.clone(),
         ..BenchOptions::default()
     };
     if let Some(t) = a.threads {

@@ -154,6 +154,10 @@ impl Contestant {
     }
 }
 
+/// The names [`default_contestants`] uses, for validating a user's selection.
+pub const CONTESTANT_NAMES: &[&str] =
+    &["altdisk", "cp -a", "tar c | tar x", "rsync -aHAX", "floor", "tar -cf", "tar -xf"];
+
 /// True when `prog` is an executable on `PATH`.
 pub fn installed(prog: &str) -> bool {
     let Some(path) = std::env::var_os("PATH") else { return false };
@@ -265,6 +269,8 @@ pub struct BenchOptions {
     pub altdisk: Option<PathBuf>,
     /// What the fidelity check compares.
     pub compare: CompareOptions,
+    /// Run only the contestants with these names (all when empty), e.g. to leave out a slow peer.
+    pub only: Vec<String>,
 }
 
 impl Default for BenchOptions {
@@ -278,6 +284,7 @@ impl Default for BenchOptions {
             scenarios: Scenario::ALL.to_vec(),
             altdisk: None,
             compare: CompareOptions::default(),
+            only: Vec::new(),
         }
     }
 }
@@ -365,7 +372,8 @@ pub fn run_bench(opts: &BenchOptions, events: &dyn Events) -> Result<BenchResult
     let generate_seconds = t.elapsed().as_secs_f64();
     let mut scenarios = Vec::new();
     for &s in &opts.scenarios {
-        let cs = default_contestants(s, opts.altdisk.as_deref(), opts.threads);
+        let mut cs = default_contestants(s, opts.altdisk.as_deref(), opts.threads);
+        cs.retain(|c| opts.only.is_empty() || opts.only.contains(&c.name));
         scenarios.push(run_scenario(s, &src, &opts.dir, &cs, opts, events)?);
     }
     Ok(BenchResults {
