@@ -109,7 +109,7 @@ fn reports_render_every_contestant() {
     assert_eq!(runs_csv(&r).lines().count(), 3);
     let s = svg(&r);
     assert!(s.contains("a, &quot;quoted&quot; &lt;one&gt;"));
-    assert!(s.contains("1.00x floor"));
+    assert!(s.contains("1.00x floor") && s.contains("(lossy)"), "the floor keeps no metadata");
     let table = text_table(&r);
     assert!(table.contains("target: altdisk clone <= 1.15x the floor: not measured"), "{table}");
 }

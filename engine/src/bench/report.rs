@@ -66,8 +66,9 @@ fn xml(s: &str) -> String {
 /// A horizontal bar chart: one group per scenario, one bar per contestant (median seconds), annotated
 /// with the ratio to the floor (clone) or altdisk's speedup over the peer.
 pub fn svg(r: &BenchResults) -> String {
-    let (w, label_w, bar_h, gap) = (900.0, 170.0, 22.0, 6.0);
-    let plot_w = w - label_w - 190.0;
+    let (w, label_w, bar_h, gap) = (1000.0, 170.0, 22.0, 6.0);
+    // Room right of the longest bar for "12.345s  1.23x floor  altdisk 4.56x faster  (lossy)".
+    let plot_w = w - label_w - 330.0;
     let rows: usize = r.scenarios.iter().map(|s| s.contestants.len() + 1).sum();
     let h = 60.0 + rows as f64 * (bar_h + gap) + 20.0;
     let mut s = String::new();
@@ -120,6 +121,9 @@ pub fn svg(r: &BenchResults) -> String {
                     }
                     if let (Some(a), false) = (c.altdisk_speedup, c.name == "altdisk") {
                         note.push_str(&format!("  altdisk {a:.2}x faster"));
+                    }
+                    if c.fidelity != "ok" {
+                        note.push_str("  (lossy)");
                     }
                     let _ = writeln!(
                         s,
