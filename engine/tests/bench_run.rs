@@ -113,3 +113,17 @@ fn reports_render_every_contestant() {
     let table = text_table(&r);
     assert!(table.contains("target: altdisk clone <= 1.15x the floor: not measured"), "{table}");
 }
+
+#[test]
+fn altdisk_clone_gets_the_floors_thread_count() {
+    let cs = default_contestants(Scenario::Clone, Some(std::path::Path::new("/opt/altdisk")), 3);
+    let alt = cs.iter().find(|c| c.is_altdisk).unwrap();
+    assert_eq!(alt.action.display(), "/opt/altdisk clone --threads 3 {src} {dst}");
+    assert!(alt.dst_exists);
+    let floor = cs.iter().find(|c| c.is_floor).unwrap();
+    assert_eq!(floor.action, Action::Floor { threads: 3 });
+    let restore = default_contestants(Scenario::Restore, Some(std::path::Path::new("/opt/altdisk")), 3);
+    let alt = restore.iter().find(|c| c.is_altdisk).unwrap();
+    assert_eq!(alt.action.display(), "/opt/altdisk restore -x -f {archive} --target {dst}");
+    assert_eq!(alt.prepare.as_ref().unwrap().display(), "/opt/altdisk backup --walk {src} -f {archive}");
+}

@@ -175,7 +175,9 @@ pub fn default_contestants(scenario: Scenario, altdisk: Option<&Path>, threads: 
     let tar = installed("tar");
     match scenario {
         Scenario::Clone => {
-            if let Some(a) = ad(&["clone", "{src}", "{dst}"]) {
+            // The same thread count as the floor, so the ratio compares like with like.
+            let t = threads.to_string();
+            if let Some(a) = ad(&["clone", "--threads", &t, "{src}", "{dst}"]) {
                 let mut c = Contestant::new("altdisk", a);
                 c.dst_exists = true;
                 c.is_altdisk = true;
