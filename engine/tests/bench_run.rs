@@ -127,3 +127,54 @@ fn altdisk_clone_gets_the_floors_thread_count() {
     assert_eq!(alt.action.display(), "/opt/altdisk restore -x -f {archive} --target {dst}");
     assert_eq!(alt.prepare.as_ref().unwrap().display(), "/opt/altdisk backup --walk {src} -f {archive}");
 }
+
+/// A stand-in for the altdisk binary (cp and tar underneath) to drive the ratio and target paths.
+fn fake_altdisk(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join("fake-altdisk");
+    let script = r#"#!/bin/sh
+case "$1" in
+  clone) cp -a "$4/." "$5" ;;
+  backup) tar -cf "$5" -C "$3" . ;;
+  restore) tar -xf "$4" -C "$6" ;;
+  *) exit 2 ;;
+esac
+"#;
+    std::fs::write(&p, script).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+#[test]
+fn targets_are_evaluated_when_altdisk_runs() {
+    let t = tempfile::tempdir().unwrap();
+    let fake = fake_altdisk(t.path());
+    let work = t.path().join("work");
+    let opts = BenchOptions {
+        dir: work,
+        files: 40,
+        runs: 1,
+        threads: 2,
+        altdisk: Some(fake),
+        only: vec!["altdisk".into(), "cp -a".into(), "floor".into(), "tar -cf".into(), "tar -xf".into()],
+        ..BenchOptions::default()
+    };
+    let r = altdisk_engine::bench::run::run_bench(&opts, &RecordEvents::default()).unwrap();
+    assert_eq!(r.scenarios.len(), 3);
+    let clone = &r.scenarios[0];
+    let alt = clone.contestants.iter().find(|c| c.name == "altdisk").unwrap();
+    assert!(alt.error.is_none(), "{:?}", alt.error);
+    assert_eq!(alt.altdisk_speedup, Some(1.0));
+    if rustix::process::geteuid().is_root() {
+        assert_eq!(alt.fidelity, "ok", "the stand-in is cp -a");
+    }
+    let cp = clone.contestants.iter().find(|c| c.name == "cp -a").unwrap();
+    assert!(cp.altdisk_speedup.unwrap() > 0.0);
+    // Floor and cp -a targets measured; the tar-pipe one was not selected.
+    let measured: Vec<bool> = clone.targets.iter().map(|t| t.met.is_some()).collect();
+    assert_eq!(measured, vec![true, true, false]);
+    for s in &r.scenarios[1..] {
+        assert!(s.targets[0].measured.is_some(), "{:?}", s.targets);
+        assert!(s.contestants.iter().all(|c| c.error.is_none()), "{:?}", s.contestants);
+    }
+}
