@@ -7,6 +7,7 @@ pub mod alt_disk_copy;
 pub mod alt_disk_install;
 pub mod alt_rootvg_op;
 pub mod backup;
+pub mod bench;
 pub mod bootinfo;
 pub mod bootlist;
 pub mod clone;
@@ -25,6 +26,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("alt_disk_install", "legacy front end: -C clone, -d mksysb install, -X/-q/-S/-v/-W"),
     ("alt_rootvg_op", "remove, wake, sleep, rename or customize an alternate rootvg"),
     ("backup", "write a by-name archive (backup -i: names from standard input; --walk: a tree)"),
+    ("bench", "clone-speed benchmark against cp -a, tar, rsync and the syscall floor"),
     ("bootinfo", "boot disk, disk bootability and size of the modelled host"),
     ("bootlist", "show or set the normal-mode bootlist of the modelled host"),
     ("clone", "standalone fast rootvg copy of real mounts with full metadata"),
@@ -59,6 +61,7 @@ pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
         "alt_disk_install" => alt_disk_install::run(args),
         "alt_rootvg_op" => alt_rootvg_op::run(args),
         "backup" => backup::run(args),
+        "bench" => bench::run(args),
         "bootinfo" => bootinfo::run(args),
         "bootlist" => bootlist::run(args),
         "clone" => clone::run(args),

@@ -1,0 +1,123 @@
+//! `altdisk bench`: generate a rootvg-like tree, time altdisk against its peers and the floor, check every
+//! result's fidelity and write CSV, JSON and SVG reports. All the work is in `altdisk_engine::bench`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use altdisk_engine::bench::report::{text_table, write_reports};
+use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
+use altdisk_engine::{Event, Events};
+use clap::Parser;
+
+/// Flags of `altdisk bench`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "altdisk bench",
+    about = "Clone/backup/restore speed benchmark against cp, tar, rsync and the floor"
+)]
+struct Args {
+    /// Regular files in the generated tree.
+    #[arg(long, default_value_t = 80_000)]
+    files: usize,
+    /// Where to create the trees (its filesystem is the one measured); default a temporary directory.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Measured runs per contestant, after one warm-up run.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Threads for the floor copy (default: the number of CPUs).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Which scenario: clone, backup, restore or all.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+    /// Only these contestants, comma-separated (altdisk, "cp -a", "tar c | tar x", rsync -aHAX, floor,
+    /// tar -cf, tar -xf); default all installed.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Seed of the generated tree.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where the CSV, JSON and SVG reports go.
+    #[arg(long, default_value = "bench-results")]
+    out: PathBuf,
+    /// Keep the work directory (the generated tree) afterwards.
+    #[arg(long)]
+    keep: bool,
+    /// Print progress lines on standard error.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+/// Progress to standard error.
+struct Progress {
+    verbose: bool,
+}
+
+impl Events for Progress {
+    fn event(&self, ev: &Event<'_>) {
+        match ev {
+            Event::Message(m) if self.verbose => eprintln!("bench: {m}"),
+            Event::Warning(w) => eprintln!("bench: warning: {w}"),
+            _ => {}
+        }
+    }
+}
+
+/// Runs `altdisk bench`.
+pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
+    let a = Args::try_parse_from(std::iter::once(OsString::from("altdisk bench")).chain(args))?;
+    let scenarios = match a.scenario.as_str() {
+        "all" => Scenario::ALL.to_vec(),
+        s => match Scenario::parse(s) {
+            Some(x) => vec![x],
+            None => {
+                return crate::exit::usage(format!("unknown scenario '{s}' (clone, backup, restore or all)"))
+            }
+        },
+    };
+    if a.runs == 0 {
+        return crate::exit::usage("--runs must be at least 1");
+    }
+    if a.files == 0 {
+        return crate::exit::usage("--files must be at least 1");
+    }
+    if a.threads == Some(0) {
+        return crate::exit::usage("--threads must be at least 1");
+    }
+    if let Some(bad) = a.only.iter().find(|n| !CONTESTANT_NAMES.contains(&n.as_str())) {
+        return crate::exit::usage(format!(
+            "unknown contestant '{bad}' (one of: {})",
+            CONTESTANT_NAMES.join(", ")
+        ));
+    }
+    // A fresh directory inside --dir (or the temp dir) so nothing of the user's is ever removed.
+    let parent = a.dir.clone().unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&parent)?;
+    let work = tempfile::Builder::new().prefix("altdisk-bench-").tempdir_in(&parent)?;
+    let mut opts = BenchOptions {
+        dir: work.path().to_path_buf(),
+        files: a.files,
+        seed: a.seed,
+        runs: a.runs,
+        scenarios,
+        altdisk: std::env::current_exe().ok(),
+        only: a.only.clone(),
+        ..BenchOptions::default()
+    };
+    if let Some(t) = a.threads {
+        opts.threads = t;
+    }
+    let results = run_bench(&opts, &Progress { verbose: a.verbose })?;
+    let files = write_reports(&results, &a.out)?;
+    print!("{}", text_table(&results));
+    println!();
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    if a.keep {
+        let kept = work.keep();
+        println!("kept the work directory {}", kept.display());
+    }
+    Ok(crate::exit::OK)
+}

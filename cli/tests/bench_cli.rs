@@ -1,0 +1,100 @@
+//! `altdisk bench` end to end on a small tree: reports are written and the peers and the floor appear.
+
+use std::process::Command;
+
+fn altdisk() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_altdisk"))
+}
+
+#[test]
+fn bench_clone_writes_csv_json_and_svg() {
+    let t = tempfile::tempdir().unwrap();
+    let (work, out) = (t.path().join("work"), t.path().join("out"));
+    let o = altdisk()
+        .args(["bench", "--files", "300", "--runs", "1", "--scenario", "clone", "--threads", "2"])
+        .arg("--dir")
+        .arg(&work)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("clone:") && stdout.contains("floor"), "{stdout}");
+
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let row = |name: &str| rows.iter().find(|r| r[0] == "clone" && r[1] == name).cloned();
+    let cp = row("cp -a").expect("cp -a row");
+    assert_eq!(cp[2], "ok");
+    assert!(cp[4].parse::<f64>().unwrap() > 0.0, "median seconds: {cp:?}");
+    if rustix::process::geteuid().is_root() {
+        assert_eq!(cp[9], "ok", "cp -a as root keeps everything: {cp:?}");
+    }
+    let floor = row("floor").expect("floor row");
+    assert_eq!(floor[2], "ok");
+    assert_eq!(floor[7], "1.0000", "the floor is 1.0x itself");
+    assert_ne!(floor[9], "ok", "the floor keeps no metadata and the fidelity column must say so");
+    assert!(rows.iter().any(|r| r[1] == "altdisk"), "altdisk row present (its result is not asserted)");
+
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert!(runs.lines().any(|l| l.starts_with("clone,floor,1,")), "{runs}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["tree"]["fifos"], 1);
+    let names: Vec<&str> = json["scenarios"][0]["contestants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"cp -a") && names.contains(&"floor"), "{names:?}");
+    assert_eq!(json["scenarios"][0]["scenario"], "clone");
+
+    let svg = std::fs::read_to_string(out.join("results.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains(">floor<") && svg.contains(">cp -a<"));
+
+    // The work directory under --dir is removed without --keep.
+    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0);
+}
+
+#[test]
+fn bench_rejects_an_unknown_scenario() {
+    let o = altdisk().args(["bench", "--scenario", "dance"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scenario 'dance'"));
+}
+
+#[test]
+fn bench_rejects_zero_runs() {
+    let o = altdisk().args(["bench", "--runs", "0"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--runs must be at least 1"));
+}
+
+#[test]
+fn bench_rejects_an_unknown_contestant() {
+    let o = altdisk().args(["bench", "--only", "floor,dd"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown contestant 'dd'"));
+}
+
+#[test]
+fn bench_only_runs_the_chosen_contestants() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = altdisk()
+        .args(["bench", "--files", "50", "--runs", "1", "--scenario", "clone", "--only", "floor"])
+        .arg("--dir")
+        .arg(t.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let names: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(names, vec!["floor"]);
+}
