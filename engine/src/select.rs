@@ -50,7 +50,9 @@ pub fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
                     // An unterminated `[` is a literal.
                     None => (name.get(n) == Some(&b'[')).then_some((p + 1, 1)),
                 },
-                b'\\' if p + 1 < pattern.len() => (name.get(n) == Some(&pattern[p + 1])).then_some((p + 2, 1)),
+                b'\\' if p + 1 < pattern.len() => {
+                    (name.get(n) == Some(&pattern[p + 1])).then_some((p + 2, 1))
+                }
                 c => (name.get(n) == Some(&c)).then_some((p + 1, 1)),
             };
             if let Some((np, adv)) = step {
@@ -283,7 +285,8 @@ mod tests {
     fn subtree_selection_and_hints() {
         let ev = RecordEvents::default();
         let s = Selection::new(vec![b"./etc".to_vec(), b"usr/bin".to_vec()], true);
-        let names: &[&[u8]] = &[b".", b"./etc", b"./etc/hosts", b"./etcx", b"./usr", b"./usr/bin", b"./usr/bin/ls"];
+        let names: &[&[u8]] =
+            &[b".", b"./etc", b"./etc/hosts", b"./etcx", b"./usr", b"./usr/bin", b"./usr/bin/ls"];
         let got: Vec<&[u8]> =
             names.iter().copied().filter(|n| s.select(&entry(n, Kind::File, 1, None), &ev)).collect();
         assert_eq!(got, vec![&b"./etc"[..], b"./etc/hosts"]);
