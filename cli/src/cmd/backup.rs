@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
-use altdisk_engine::walk::WalkOptions;
+use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::{DevId, Error, Event, Events};
 
 use super::common::{load_excludes, threads_or_default};
@@ -213,7 +213,7 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         with_data_source: true,
     };
     let prune_fn;
-    let prune: Option<&(dyn Fn(&[u8]) -> bool + Sync)> = match &list {
+    let prune: Option<walk::Prune<'_>> = match &list {
         Some(l) => {
             prune_fn = move |n: &[u8]| l.prunes_subtree(n);
             Some(&prune_fn)

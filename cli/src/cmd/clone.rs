@@ -84,7 +84,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         with_data_source: !a.dry_run,
     };
     let prune_fn;
-    let prune: Option<&(dyn Fn(&[u8]) -> bool + Sync)> = match &exclude {
+    let prune: Option<walk::Prune<'_>> = match &exclude {
         Some(l) => {
             prune_fn = move |n: &[u8]| l.prunes_subtree(n);
             Some(&prune_fn)
