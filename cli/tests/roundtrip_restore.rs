@@ -72,9 +72,9 @@ fn make_tree(root: &Path) {
     fs::set_permissions(root.join("ro/inside"), fs::Permissions::from_mode(0o400)).unwrap();
     if is_root() {
         use rustix::fs::{mknodat, FileType, Mode, CWD};
-        mknodat(CWD, &root.join("fifo"), FileType::Fifo, Mode::from_raw_mode(0o640), 0).unwrap();
+        mknodat(CWD, root.join("fifo"), FileType::Fifo, Mode::from_raw_mode(0o640), 0).unwrap();
         let dev = rustix::fs::makedev(1, 3);
-        mknodat(CWD, &root.join("null"), FileType::CharacterDevice, Mode::from_raw_mode(0o666), dev).unwrap();
+        mknodat(CWD, root.join("null"), FileType::CharacterDevice, Mode::from_raw_mode(0o666), dev).unwrap();
         fs::write(root.join("other_owner"), b"theirs").unwrap();
         std::os::unix::fs::lchown(root.join("other_owner"), Some(1234), Some(4321)).unwrap();
         std::os::unix::fs::lchown(root.join("a/sym"), Some(55), Some(66)).unwrap();
