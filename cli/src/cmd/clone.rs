@@ -91,6 +91,14 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         }
         None => None,
     };
+    if !a.dry_run {
+        // A cheap pre-scan (statvfs of each filesystem) gives the progress bar its total and an ETA; the bar
+        // never goes backwards and grows its total if the estimate was short.
+        match walk::prescan(&wopts) {
+            Ok((entries, bytes)) => r.event(&Event::Planned { entries, bytes }),
+            Err(e) => r.event(&Event::Warning(format!("no progress estimate: {e}"))),
+        }
+    }
     let counters = Counters::default();
     let filter = Filter { exclude: exclude.as_ref(), explain: a.explain, select: None };
     let start = Instant::now();
