@@ -287,6 +287,15 @@ fn hostile_archive_writes_nothing_outside_the_target() {
     second.meta.ino = 77;
     entries.push(first);
     entries.push(second);
+    // A hard link whose first name is absolute: both land inside the target.
+    let mut abs_first = entry(&format!("{}", outside.join("victim").display()), Kind::File, b"abs copy");
+    abs_first.meta.nlink = 2;
+    abs_first.meta.ino = 88;
+    let mut abs_second = entry("./h2", Kind::File, b"abs copy");
+    abs_second.meta.nlink = 2;
+    abs_second.meta.ino = 88;
+    entries.push(abs_first);
+    entries.push(abs_second);
     entries.push(entry("./after", Kind::File, b"still restored"));
     let bytes = archive(&entries);
     fs::write(work.join("evil.bff"), &bytes).unwrap();
@@ -319,6 +328,32 @@ fn hostile_archive_writes_nothing_outside_the_target() {
     assert!(m.file_type().is_file());
     assert_eq!(fs::read(target.join("m")).unwrap(), b"replaces the link, never follows it");
     assert!(!target.join("h").exists());
+    let inside_victim = target.join(outside.join("victim").strip_prefix("/").unwrap());
+    assert_eq!(fs::read(&inside_victim).unwrap(), b"abs copy");
+    let (x, y) = (fs::metadata(&inside_victim).unwrap(), fs::metadata(target.join("h2")).unwrap());
+    assert_eq!(x.ino(), y.ino());
+}
+
+#[test]
+fn absolute_names_flag_writes_where_the_name_says_and_stdin_works() {
+    let t = tempfile::tempdir().unwrap();
+    let abs = t.path().join("literal/place");
+    let bytes = archive(&[entry(&abs.display().to_string(), Kind::File, b"as AIX does")]);
+    let work = t.path().join("cwd");
+    fs::create_dir(&work).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_altdisk"))
+        .args(["restore", "-xf", "-", "--absolute-names"])
+        .current_dir(&work)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut c.stdin.take().unwrap(), &bytes).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(fs::read(&abs).unwrap(), b"as AIX does");
+    assert_eq!(tree_listing(&work), Vec::<String>::new());
 }
 
 #[test]
