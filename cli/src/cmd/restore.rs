@@ -13,7 +13,7 @@
 //!
 //! Exit status of `-x`: 0 when everything selected was restored; 1 when some entries were refused as unsafe
 //! (everything safe is still restored, then one line says `N entries refused`), when a NAME matched nothing,
-//! or on soft errors; 3 when the archive is damaged (what came before the damage is restored); 4 when the
+//! on soft errors, or when some metadata could not be kept (listed per class: owner, mode, devices, ...); 3 when the archive is damaged (what came before the damage is restored); 4 when the
 //! target fills up.
 
 use std::ffi::OsString;
@@ -153,6 +153,7 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
     if !s.tree.not_preserved.is_empty() {
         let lost: Vec<String> = s.tree.not_preserved.iter().map(|(k, v)| format!("{k} of {v}")).collect();
         eprintln!("restore: could not keep: {}", lost.join(", "));
+        code = exit::FAILED;
     }
     if s.tree.soft_errors > 0 || s.orphan_links > 0 {
         code = exit::FAILED;
