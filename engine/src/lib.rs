@@ -24,6 +24,7 @@ pub mod exclude;
 pub mod host;
 pub mod imagedata;
 pub mod pipeline;
+pub mod select;
 pub mod space;
 pub mod tree;
 pub mod walk;

@@ -18,10 +18,16 @@ use std::sync::Arc;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use crate::entry::{Entry, Kind};
+use std::io::{Read, Write};
+
+use crate::archive::{ArchiveReader, ArchiveWriter, ReadStats, WriteSummary};
+use crate::entry::{DevId, Entry, Kind};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::exclude::ExcludeList;
+use crate::select::{Selection, Unmatched};
+use crate::tree::{self, TreeOptions, TreeStats};
+use crate::walk::{self, Prune, WalkOptions, WalkStats};
 
 /// Capacity of the channels between stages: enough to keep every worker busy, small enough that memory stays
 /// bounded (an entry is a few hundred bytes; archive data rides in bounded chunks).
@@ -146,3 +152,103 @@ where
 
 /// Shares an event sink between threads.
 pub type SharedEvents = Arc<dyn Events>;
+
+/// What [`restore_archive`] did.
+#[derive(Clone, Debug, Default)]
+pub struct RestoreSummary {
+    /// What the tree writer did (files, refused names, metadata not kept, soft errors).
+    pub tree: TreeStats,
+    /// What the archive reader saw (resynchronisations, skipped bytes, ACL entries dropped).
+    pub read: ReadStats,
+    /// Entries not selected.
+    pub not_selected: u64,
+    /// Arguments that selected nothing.
+    pub unmatched: Vec<Unmatched>,
+    /// Hard links not restored because their first name was not selected.
+    pub orphan_links: u64,
+}
+
+/// `restore -x`: reads `reader` on its own thread (a large file's data is produced by the *next*
+/// `next_entry` call, so the reader must keep going while the tree writer drains the stream), keeps the
+/// entries `select` selects, and writes them with [`tree::write_tree`].
+///
+/// Unsafe names are refused by the tree writer (counted in [`TreeStats::refused`], one warning each) and the
+/// run goes on. A damaged archive stops the run with [`Error::Archive`] after the entries before the damage
+/// were written; a full target stops it with [`Error::NoSpace`].
+pub fn restore_archive<R: Read + Send>(
+    reader: ArchiveReader<R>,
+    select: &Selection,
+    opts: &TreeOptions,
+    events: &dyn Events,
+) -> Result<RestoreSummary> {
+    let select_fn = |e: &Entry| select.select(e, events);
+    let filter = Filter {
+        exclude: None,
+        explain: false,
+        select: if select.is_all() { None } else { Some(&select_fn) },
+    };
+    let counters = Counters::default();
+    let read = move |tx: Sender<Entry>| -> Result<ReadStats> {
+        let mut r = reader;
+        while let Some(e) = r.next_entry()? {
+            if tx.send(e).is_err() {
+                return Err(Error::Cancelled("the tree writer stopped".into()));
+            }
+        }
+        Ok(r.stats().clone())
+    };
+    let write = |rx: Receiver<Entry>| tree::write_tree(opts, rx, events);
+    let (read, tree) = run(read, &filter, write, &counters, events)?;
+    Ok(RestoreSummary {
+        tree,
+        read,
+        not_selected: counters.excluded.load(Ordering::Relaxed),
+        unmatched: select.unmatched(),
+        orphan_links: select.orphan_links(),
+    })
+}
+
+/// What [`backup_walk`] did.
+#[derive(Clone, Debug, Default)]
+pub struct BackupSummary {
+    /// What the walker saw.
+    pub walk: WalkStats,
+    /// What the archive writer wrote and could not represent.
+    pub write: WriteSummary,
+    /// Entries the exclude list removed.
+    pub excluded: u64,
+    /// True when the archive file itself was met in the walk and left out.
+    pub skipped_output: bool,
+}
+
+/// `backup --walk`: the walker feeding the by-name archive writer through `filter`. `skip` is the
+/// (device, inode) of the archive file when it lies inside the walked tree: it is left out, as archiving
+/// a file while writing it would never end well. Returns the writer's output and the totals.
+pub fn backup_walk<W: Write + Send>(
+    wopts: &WalkOptions,
+    prune: Option<Prune<'_>>,
+    filter: &Filter<'_>,
+    mut writer: ArchiveWriter<W>,
+    skip: Option<(DevId, u64)>,
+    events: &dyn Events,
+) -> Result<(W, BackupSummary)> {
+    let counters = Counters::default();
+    let read = |tx: Sender<Entry>| walk::walk(wopts, prune, events, &tx);
+    let write = move |rx: Receiver<Entry>| -> Result<(W, WriteSummary, bool)> {
+        let mut skipped = false;
+        for e in rx {
+            if skip.is_some_and(|(dev, ino)| {
+                matches!(e.kind, Kind::File | Kind::HardLink) && e.meta.dev == dev && e.meta.ino == ino
+            }) {
+                skipped = true;
+                continue;
+            }
+            writer.write_entry(&e)?;
+        }
+        let (out, summary) = writer.finish()?;
+        Ok((out, summary, skipped))
+    };
+    let (walk, (out, write, skipped_output)) = run(read, filter, write, &counters, events)?;
+    let excluded = counters.excluded.load(Ordering::Relaxed);
+    Ok((out, BackupSummary { walk, write, excluded, skipped_output }))
+}

@@ -1,6 +1,12 @@
 //! `backup -i`: AIX backup by name. Names come from standard input, one per line, exactly as
 //! `find . -print | backup -i -f out` feeds them; each is stored as given.
 //!
+//! `backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f OUT [-p] [-b N] [-v]`: no `find` needed; the
+//! engine walker reads SRC (one filesystem, plus each `--fs`, like `find -xdev`), the exclude lists (grep
+//! patterns, `-E` for egrep ones; with `--walk`, `-e` names an exclude *file*) drop names, and the names are
+//! stored as `./...` relative to SRC. The archive file itself is left out when it lies inside SRC. A summary
+//! (entries, files, bytes, excluded, what the format cannot hold) goes to standard error.
+//!
 //! Output choices: `-v` prints `a NAME` per archived entry on standard output (AIX style; standard error
 //! when the archive itself goes to standard output); soft errors go to
 //! standard error as `backup: NAME: message` and make the exit status 1. `-q` (no media prompt) is accepted
@@ -11,14 +17,20 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
-use altdisk_engine::{Error, Event, Events};
+use std::ops::Not;
+use std::path::PathBuf;
 
+use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
+use altdisk_engine::pipeline::{self, Filter};
+use altdisk_engine::walk::{self, WalkOptions};
+use altdisk_engine::{DevId, Error, Event, Events};
+
+use super::common::{load_excludes, threads_or_default};
 use super::getopt::{self, Opt};
 use crate::exit;
 
-const USAGE: &str =
-    "usage: backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)";
+const USAGE: &str = "usage: backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)\n       \
+                     backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]";
 
 struct Printer {
     verbose: bool,
@@ -54,17 +66,27 @@ impl Events for Printer {
 
 /// Runs `backup`.
 pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let opts = match getopt::parse(args, "iqpv", "fbe") {
+    let opts = match getopt::parse(args, "iqpvE", "fbe") {
         Ok(o) => o,
         Err(e) => return exit::usage(format!("{e}\n{USAGE}")),
     };
-    let (mut by_name, mut verbose, mut pack) = (false, false, false);
+    let (mut by_name, mut verbose, mut pack, mut extended) = (false, false, false, false);
     let mut file: Option<OsString> = None;
     let mut block = 100usize;
     let mut exclude = None;
-    for o in opts {
+    let mut e_args: Vec<OsString> = Vec::new();
+    let mut walk_src: Option<PathBuf> = None;
+    let mut fs: Vec<PathBuf> = Vec::new();
+    let mut it = opts.into_iter();
+    while let Some(o) = it.next() {
         match o {
             Opt::Short('i', _) => by_name = true,
+            Opt::Short('E', _) => extended = true,
+            Opt::Long(l) if l == "walk" || l == "fs" => match it.next() {
+                Some(Opt::Operand(d)) if l == "walk" => walk_src = Some(PathBuf::from(d)),
+                Some(Opt::Operand(d)) => fs.push(PathBuf::from(d)),
+                _ => return exit::usage(format!("--{l} needs a directory\n{USAGE}")),
+            },
             Opt::Short('v', _) => verbose = true,
             Opt::Short('p', _) => pack = true,
             Opt::Short('q', _) => {}
@@ -75,6 +97,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
                     _ => return exit::usage(format!("-b wants a number of 512-byte blocks, got {a:?}")),
                 }
             }
+            Opt::Short('e', Some(a)) if walk_src.is_some() || by_name.not() => e_args.push(a),
             Opt::Short('e', Some(a)) => {
                 let re = regex::bytes::Regex::new(&a.to_string_lossy());
                 match re {
@@ -85,8 +108,23 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
             other => return exit::usage(format!("unexpected argument {other:?}\n{USAGE}")),
         }
     }
-    if !by_name {
-        return exit::usage(format!("only backup by name (-i) is supported\n{USAGE}"));
+    if walk_src.is_some() && by_name {
+        return exit::usage(format!("give -i (names on standard input) or --walk SRC, not both\n{USAGE}"));
+    }
+    if !by_name && walk_src.is_none() {
+        return exit::usage(format!("only backup by name (-i or --walk SRC) is supported\n{USAGE}"));
+    }
+    if walk_src.is_none() {
+        if !fs.is_empty() || extended {
+            return exit::usage(format!("--fs and -E go with --walk\n{USAGE}"));
+        }
+        // `-e` given before `-i` was a pack-exclusion regex after all.
+        if let Some(a) = e_args.last() {
+            match regex::bytes::Regex::new(&a.to_string_lossy()) {
+                Ok(r) => exclude = Some(r),
+                Err(e) => return exit::usage(format!("bad -e regular expression: {e}")),
+            }
+        }
     }
     let Some(file) = file else {
         return exit::usage(format!(
@@ -100,6 +138,11 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         .unwrap_or(0);
     let wopts =
         WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
+    if let Some(src) = walk_src {
+        let w =
+            Walk { src, fs, excludes: e_args.into_iter().map(PathBuf::from).collect(), extended, verbose };
+        return backup_walk(w, &file, wopts);
+    }
     let printer = Arc::new(Printer {
         verbose,
         to_stderr: file == "-",
@@ -124,6 +167,81 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     }
     if summary.soft_errors > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {} files could not be backed up completely", summary.soft_errors);
+        return Ok(exit::FAILED);
+    }
+    Ok(exit::OK)
+}
+
+/// What `--walk` was asked for.
+struct Walk {
+    src: PathBuf,
+    fs: Vec<PathBuf>,
+    excludes: Vec<PathBuf>,
+    extended: bool,
+    verbose: bool,
+}
+
+/// `backup --walk`: walker -> exclude filter -> archive writer.
+fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result<i32> {
+    let to_stdout = file == "-";
+    let printer = Arc::new(Printer {
+        verbose: w.verbose,
+        to_stderr: to_stdout,
+        soft: AtomicU64::new(0),
+        out: Mutex::new(io::stdout()),
+    });
+    let list = load_excludes(&w.excludes, w.extended, printer.as_ref())?;
+    if !w.src.is_dir() {
+        return Err(Error::io("walk", &w.src, io::Error::from_raw_os_error(libc::ENOTDIR)).into());
+    }
+    let (out, skip): (Box<dyn Write + Send>, _) = if to_stdout {
+        (Box::new(io::stdout()), None)
+    } else {
+        let f = std::fs::File::create(file).map_err(|e| Error::io("create", file, e))?;
+        let st = rustix::fs::fstat(&f).map_err(|e| Error::io("stat", file, e.into()))?;
+        (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
+    };
+    let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
+    let filesystems = std::iter::once(PathBuf::from("/")).chain(w.fs.iter().cloned()).collect();
+    let wo = WalkOptions {
+        root: w.src.clone(),
+        filesystems,
+        threads: threads_or_default(None),
+        xattrs: true,
+        acls: true,
+        extra_foreign: Vec::new(),
+        with_data_source: true,
+    };
+    let prune_fn;
+    let prune: Option<walk::Prune<'_>> = match &list {
+        Some(l) => {
+            prune_fn = move |n: &[u8]| l.prunes_subtree(n);
+            Some(&prune_fn)
+        }
+        None => None,
+    };
+    let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
+    let (mut out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())?;
+    out.flush().map_err(|e| Error::io("write", file, e))?;
+    eprintln!(
+        "backup: {} entries ({} files, {} bytes of data) archived in {} bytes; {} excluded{}",
+        s.write.entries,
+        s.write.files,
+        s.write.bytes,
+        s.write.archive_bytes,
+        s.excluded,
+        if s.skipped_output { "; the archive file itself was left out" } else { "" }
+    );
+    if s.write.xattrs_dropped > 0 || s.write.default_acls_dropped > 0 {
+        eprintln!(
+            "backup: the by-name format cannot hold {} extended attributes and {} default ACLs; they were not \
+             archived",
+            s.write.xattrs_dropped, s.write.default_acls_dropped
+        );
+    }
+    let soft = s.write.soft_errors + s.walk.soft_errors;
+    if soft > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
+        eprintln!("backup: {soft} entries could not be backed up completely");
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)

@@ -85,6 +85,14 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     };
     let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
     let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
+    if !a.dry_run {
+        // A cheap pre-scan (statvfs of each filesystem) gives the progress bar its total and an ETA; the bar
+        // never goes backwards and grows its total if the estimate was short.
+        match walk::prescan(&wopts) {
+            Ok((entries, bytes)) => r.event(&Event::Planned { entries, bytes }),
+            Err(e) => r.event(&Event::Warning(format!("no progress estimate: {e}"))),
+        }
+    }
     let counters = Counters::default();
     let filter = Filter { exclude: exclude.as_ref(), explain: a.explain, select: None };
     let start = Instant::now();

@@ -1,21 +1,39 @@
-//! `restore`: AIX restore of by-name archives. Only `-T` (table of contents) is implemented here; `-x`
-//! is refused until the tree writer (`altdisk_engine::tree`) is wired in (see `extract`).
+//! `restore`: AIX restore of by-name archives: `-T` (table of contents) and `-x` (extract).
 //!
 //! `-T` prints each name as stored (raw bytes); `-v` prints `"%12d %s"` (size, name) lines and then the total
 //! size. When the archive is a file (not standard input) the volume information goes to standard error.
 //! `--resync` steps over damaged headers the way AIX restore does and reports the bytes skipped.
+//!
+//! `-x [NAME...]` extracts everything, or the entries whose exact stored name matches a NAME (an exact name
+//! or a shell pattern, `fnmatch(FNM_PATHNAME|FNM_PERIOD)` as AIX does; `-d` makes a directory name select its
+//! whole subtree), into the current directory or `--target DIR`. It prints `x NAME` per entry (`-v`:
+//! `x %12d NAME`, the size), `x NAME linked to FIRST` for hard links. Extraction is safe by default: names
+//! with a `..` component are refused, absolute names are written below the target without their leading `/`
+//! (`--absolute-names` writes them where they say, as AIX does), and nothing is written through a symlink.
+//!
+//! Exit status of `-x`: 0 when everything selected was restored; 1 when some entries were refused as unsafe
+//! (everything safe is still restored, then one line says `N entries refused`), when a NAME matched nothing,
+//! on soft errors, or when some metadata could not be kept (listed per class: owner, mode, devices, ...); 3 when the archive is damaged (what came before the damage is restored); 4 when the
+//! target fills up.
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use altdisk_engine::archive::{ArchiveReader, ReaderOptions, Record};
+use altdisk_engine::pipeline;
+use altdisk_engine::select::Selection;
+use altdisk_engine::tree::TreeOptions;
 use altdisk_engine::{Error, Event, Events};
 
 use super::getopt::{self, Opt};
 use crate::exit;
+use crate::render::Renderer;
 
-const USAGE: &str = "usage: restore -T [-f FILE|-] [-b N] [-v] [-q] [--resync]";
+const USAGE: &str = "usage: restore -T [-f FILE|-] [-b N] [-v] [-q] [--resync]\n       \
+                     restore -x [-f FILE|-] [-v] [-q] [-d] [--target DIR] [--absolute-names] [--resync] [NAME...]";
 
 struct Warnings;
 
@@ -34,14 +52,26 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         Err(e) => return exit::usage(format!("{e}\n{USAGE}")),
     };
     let (mut list, mut extract, mut verbose, mut resync) = (false, false, false, false);
+    let (mut subtree, mut absolute_names) = (false, false);
+    let mut target: Option<PathBuf> = None;
+    let mut names: Vec<Vec<u8>> = Vec::new();
     let mut file: Option<OsString> = None;
     let mut blocks = 100u64;
-    for o in opts {
+    let mut it = opts.into_iter();
+    while let Some(o) = it.next() {
         match o {
             Opt::Short('T', _) => list = true,
             Opt::Short('x', _) => extract = true,
             Opt::Short('v', _) => verbose = true,
-            Opt::Short('q', _) | Opt::Short('d', _) => {}
+            Opt::Short('d', _) => subtree = true,
+            Opt::Short('q', _) => {}
+            Opt::Long(l) if l == "absolute-names" => absolute_names = true,
+            Opt::Long(l) if l == "target" => match it.next() {
+                Some(Opt::Operand(d)) => target = Some(PathBuf::from(d)),
+                _ => return exit::usage(format!("--target needs a directory\n{USAGE}")),
+            },
+            Opt::Long(l) if l.starts_with("target=") => target = Some(PathBuf::from(&l["target=".len()..])),
+            Opt::Operand(n) => names.push(n.into_vec()),
             Opt::Short('f', a) => file = a,
             Opt::Short('b', Some(a)) => {
                 blocks = match a.to_str().and_then(|s| s.parse().ok()) {
@@ -61,24 +91,88 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
             "no input given: AIX restore reads /dev/rfd0 by default, altdisk requires -f FILE (or -f -)\n{USAGE}"
         ));
     };
+    if list && (!names.is_empty() || target.is_some() || subtree || absolute_names) {
+        return exit::usage(format!("NAME, -d, --target and --absolute-names go with -x only\n{USAGE}"));
+    }
     let from_stdin = file == "-";
-    let input: Box<dyn Read> = if from_stdin {
+    let input: Box<dyn Read + Send> = if from_stdin {
         Box::new(io::stdin())
     } else {
         Box::new(std::fs::File::open(&file).map_err(|e| Error::io("open", &file, e))?)
     };
-    let reader = ArchiveReader::new(input, ReaderOptions { resync }).with_events(Arc::new(Warnings));
     if extract {
-        return extract_archive(reader);
+        let x = Extract { verbose, subtree, absolute_names, names, target };
+        return extract_archive(input, resync, x);
     }
+    let reader = ArchiveReader::new(input, ReaderOptions { resync }).with_events(Arc::new(Warnings));
     list_archive(reader, verbose, (!from_stdin).then_some(blocks))
 }
 
-/// `restore -x`: the integrator connects `altdisk_engine::tree` here (drive `reader.next_entry()` into the
-/// tree writer). Until then it is refused before anything is written.
-fn extract_archive<R: Read>(_reader: ArchiveReader<R>) -> anyhow::Result<i32> {
-    Err(Error::refused("restore -x is not available yet in this build (only -T); nothing was extracted")
-        .into())
+/// What `-x` was asked for.
+struct Extract {
+    verbose: bool,
+    subtree: bool,
+    absolute_names: bool,
+    names: Vec<Vec<u8>>,
+    target: Option<PathBuf>,
+}
+
+/// `restore -x`: the archive reader, name selection and the tree writer (see the module documentation for
+/// output and exit status).
+fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> anyhow::Result<i32> {
+    let verbose = x.verbose;
+    let list: crate::render::EntryFormat = Box::new(move |name: &[u8], size: u64, link: Option<&[u8]>| {
+        let mut line = if verbose { format!("x {size:12} ").into_bytes() } else { b"x ".to_vec() };
+        line.extend_from_slice(name);
+        if let Some(first) = link {
+            line.extend_from_slice(b" linked to ");
+            line.extend_from_slice(first);
+        }
+        Some(line)
+    });
+    let r = Arc::new(Renderer::new("restore", false, Some(list), false));
+    let reader = ArchiveReader::new(input, ReaderOptions { resync }).with_events(r.clone());
+    let select = Selection::new(x.names, x.subtree);
+    let opts = TreeOptions {
+        target: x.target.unwrap_or_else(|| PathBuf::from(".")),
+        absolute_names: x.absolute_names,
+        overwrite: true,
+        ..TreeOptions::default()
+    };
+    let s = pipeline::restore_archive(reader, &select, &opts, r.as_ref())?;
+    let mut code = exit::OK;
+    for u in &s.unmatched {
+        let name = String::from_utf8_lossy(&u.pattern);
+        if u.dotslash_hint {
+            eprintln!("restore: {name} is not in the archive (names are stored as ./{name}; give that form)");
+        } else {
+            eprintln!("restore: {name} is not in the archive");
+        }
+        code = exit::FAILED;
+    }
+    if !s.tree.not_preserved.is_empty() {
+        let lost: Vec<String> = s.tree.not_preserved.iter().map(|(k, v)| format!("{k} of {v}")).collect();
+        eprintln!("restore: could not keep: {}", lost.join(", "));
+        code = exit::FAILED;
+    }
+    if s.tree.soft_errors > 0 || s.orphan_links > 0 {
+        code = exit::FAILED;
+    }
+    if s.tree.refused > 0 {
+        eprintln!(
+            "restore: {} entries refused (unsafe names, see the warnings above); everything else was restored",
+            s.tree.refused
+        );
+        code = exit::FAILED;
+    }
+    if s.read.skipped_bytes > 0 {
+        eprintln!(
+            "restore: {} bytes of damaged archive were skipped ({} places)",
+            s.read.skipped_bytes, s.read.resyncs
+        );
+        code = exit::ARCHIVE;
+    }
+    Ok(code)
 }
 
 fn list_archive<R: Read>(

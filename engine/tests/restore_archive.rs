@@ -1,0 +1,89 @@
+//! `pipeline::restore_archive`: archive reader on its own thread -> selection -> tree writer.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+
+use altdisk_engine::archive::{ArchiveReader, ArchiveWriter, ReaderOptions, WriterOptions};
+use altdisk_engine::events::RecordEvents;
+use altdisk_engine::pipeline::restore_archive;
+use altdisk_engine::select::{Selection, Unmatched};
+use altdisk_engine::tree::TreeOptions;
+use altdisk_engine::{Entry, EntryData, Kind, Meta, Timestamp};
+
+fn file(name: &str, data: Vec<u8>, nlink: u32, ino: u64) -> Entry {
+    let meta = Meta {
+        mode: 0o640,
+        nlink,
+        ino,
+        size: data.len() as u64,
+        mtime: Timestamp::from_secs(1_234_567_890),
+        ..Meta::default()
+    };
+    let mut e = Entry::new(name.as_bytes().to_vec(), Kind::File, meta);
+    e.data = EntryData::Bytes(data);
+    e
+}
+
+fn dir(name: &str) -> Entry {
+    Entry::new(name.as_bytes().to_vec(), Kind::Dir, Meta { mode: 0o755, nlink: 2, ..Meta::default() })
+}
+
+fn big(n: usize, seed: u8) -> Vec<u8> {
+    (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 1).collect()
+}
+
+fn archive() -> Vec<u8> {
+    let entries = vec![
+        dir("."),
+        dir("./a"),
+        // Larger than the reader's inline limit: these arrive as streams.
+        file("./a/big1", big(3 << 20, 1), 1, 0),
+        file("./a/big2", big((2 << 20) + 17, 2), 2, 9),
+        dir("./b"),
+        file("./b/link", big((2 << 20) + 17, 2), 2, 9),
+        file("./b/small", b"small".to_vec(), 1, 0),
+    ];
+    let mut w = ArchiveWriter::new(Vec::new(), WriterOptions::default()).unwrap();
+    for e in &entries {
+        w.write_entry(e).unwrap();
+    }
+    w.finish().unwrap().0
+}
+
+#[test]
+fn streams_links_and_one_worker() {
+    let a = archive();
+    let t = tempfile::tempdir().unwrap();
+    let opts = TreeOptions { target: t.path().to_path_buf(), threads: 1, ..TreeOptions::default() };
+    let ev = RecordEvents::default();
+    let r = ArchiveReader::new(&a[..], ReaderOptions::default());
+    let s = restore_archive(r, &Selection::new(Vec::new(), false), &opts, &ev).unwrap();
+    assert_eq!(s.tree.files, 3);
+    assert_eq!(s.tree.hardlinks, 1);
+    assert_eq!(s.tree.refused, 0);
+    assert_eq!(fs::read(t.path().join("a/big1")).unwrap(), big(3 << 20, 1));
+    assert_eq!(fs::read(t.path().join("a/big2")).unwrap(), big((2 << 20) + 17, 2));
+    let x = fs::metadata(t.path().join("a/big2")).unwrap();
+    let y = fs::metadata(t.path().join("b/link")).unwrap();
+    assert_eq!(x.ino(), y.ino());
+    assert_eq!(x.mtime(), 1_234_567_890);
+    assert_eq!(x.mode() & 0o7777, 0o640);
+}
+
+#[test]
+fn selection_skips_unselected_streams_and_reports_orphan_links() {
+    let a = archive();
+    let t = tempfile::tempdir().unwrap();
+    let opts = TreeOptions { target: t.path().to_path_buf(), threads: 2, ..TreeOptions::default() };
+    let ev = RecordEvents::default();
+    let r = ArchiveReader::new(&a[..], ReaderOptions::default());
+    let sel = Selection::new(vec![b"./b".to_vec(), b"b/small".to_vec()], true);
+    let s = restore_archive(r, &sel, &opts, &ev).unwrap();
+    assert_eq!(s.orphan_links, 1);
+    assert_eq!(s.unmatched, vec![Unmatched { pattern: b"b/small".to_vec(), dotslash_hint: true }]);
+    assert_eq!(fs::read(t.path().join("b/small")).unwrap(), b"small");
+    assert!(!t.path().join("b/link").exists());
+    assert!(!t.path().join("a").exists());
+    let log = ev.0.lock().unwrap();
+    assert!(log.iter().any(|l| l.contains("./b/link") && l.contains("hard link to ./a/big2")), "{log:?}");
+}
