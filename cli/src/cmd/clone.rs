@@ -16,7 +16,10 @@ use crate::render::Renderer;
 
 /// Copy the filesystems of a running system to a target directory, keeping every piece of metadata.
 #[derive(Parser, Debug)]
-#[command(name = "clone", about = "Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata")]
+#[command(
+    name = "clone",
+    about = "Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata"
+)]
 struct Args {
     /// The source system's root (its `/`).
     src: PathBuf,

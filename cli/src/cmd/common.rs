@@ -7,8 +7,7 @@ use altdisk_engine::{Event, Events};
 
 /// The thread count: the given one, or the number of CPUs.
 pub fn threads_or_default(t: Option<usize>) -> usize {
-    t.filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    t.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
 }
 
 /// Loads and merges exclude lists, reporting their warnings (an empty line excludes everything).

@@ -9,13 +9,13 @@ pub mod backup;
 pub mod bootinfo;
 pub mod bootlist;
 pub mod clone;
+pub mod common;
+pub mod getopt;
 pub mod host;
 pub mod lspv;
 pub mod lsvg;
 pub mod restore;
 pub mod space;
-pub mod common;
-pub mod getopt;
 
 /// Every command name this binary answers to, with a one-line description.
 pub const COMMANDS: &[(&str, &str)] = &[

@@ -3,6 +3,7 @@
 //! behind [`SpaceCheck`], so the phase machines stay independent of the pipeline that fills them.
 
 pub mod copy;
+pub mod plan;
 pub mod rootvg_op;
 
 use std::path::{Path, PathBuf};
