@@ -30,7 +30,11 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
             'Z' => {}
             'b' => match v.parse::<usize>() {
                 Ok(n) if n > 0 => o.blocks = Some(n),
-                _ => return crate::exit::usage(format!("mksysb: -b {v}: the number of blocks must be positive")),
+                _ => {
+                    return crate::exit::usage(format!(
+                        "mksysb: -b {v}: the number of blocks must be positive"
+                    ))
+                }
             },
             'x' => o.exclude_fs = Some(PathBuf::from(v)),
             'A' | 'm' | 'P' | 'T' | 'X' => {

@@ -106,9 +106,8 @@ fn file_entry(name: &str, text: String, mtime: i64) -> Entry {
 /// The bosinst.data a mksysb carries (see the module docs).
 pub fn bosinst_for(host: &Host) -> Result<BosinstData> {
     let root = host.root();
-    let existing = [root.join("bosinst.data"), root.join("var/adm/ras/bosinst.data")]
-        .into_iter()
-        .find(|p| p.is_file());
+    let existing =
+        [root.join("bosinst.data"), root.join("var/adm/ras/bosinst.data")].into_iter().find(|p| p.is_file());
     let mut b = match &existing {
         Some(p) => {
             let text = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
@@ -243,7 +242,11 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
                 )));
             }
             if l == "/" {
-                return Err(Error::refused(format!("mksysb: {}:{}: / cannot be excluded", x.display(), n + 1)));
+                return Err(Error::refused(format!(
+                    "mksysb: {}:{}: / cannot be excluded",
+                    x.display(),
+                    n + 1
+                )));
             }
             skip_fs.push(l.to_string());
         }
@@ -314,10 +317,8 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     };
     let mut w = ArchiveWriter::new(std::io::BufWriter::new(out), wo)?;
     let t = now();
-    let head = [
-        file_entry("./bosinst.data", bosinst.to_text(), t),
-        file_entry("./image.data", img.to_text(), t),
-    ];
+    let head =
+        [file_entry("./bosinst.data", bosinst.to_text(), t), file_entry("./image.data", img.to_text(), t)];
     let list = |e: &Entry| {
         if o.verbose {
             events.event(&Event::Entry { name: &e.name, kind: e.kind, size: e.meta.size, link: None });

@@ -170,7 +170,9 @@ pub fn validate(o: &MksysbInstallOptions) -> Result<()> {
     }
     if let Some(p) = &o.platform {
         if p != "chrp" {
-            return refuse(format!("{CMD}: -p {p}: no boot image for platform {p} (this host model is chrp)"));
+            return refuse(format!(
+                "{CMD}: -p {p}: no boot image for platform {p} (this host model is chrp)"
+            ));
         }
     }
     Ok(())
@@ -183,7 +185,12 @@ pub fn alt_disk_mksysb(dir: &Path, o: &MksysbInstallOptions, events: &dyn Events
     run_phases(dir, &co, &mut |host: &mut Host| phase1(host, o, &co, events), events)
 }
 
-fn phase1(host: &mut Host, o: &MksysbInstallOptions, co: &CopyOptions, events: &dyn Events) -> Result<CopyStats> {
+fn phase1(
+    host: &mut Host,
+    o: &MksysbInstallOptions,
+    co: &CopyOptions,
+    events: &dyn Events,
+) -> Result<CopyStats> {
     events.event(&Event::Phase(1));
     trace(o.trace, events, "phase 1");
     check_phase1(host, co)?;
@@ -245,7 +252,8 @@ fn phase1(host: &mut Host, o: &MksysbInstallOptions, co: &CopyOptions, events: &
     }
     host.save()?;
     trace(o.trace, events, "restore -xqf mksysb");
-    let stats = restore_archive_into(&o.mksysb, &host.alt_inst(), &plan.fs_limits, o.threads, o.verbose, events)?;
+    let stats =
+        restore_archive_into(&o.mksysb, &host.alt_inst(), &plan.fs_limits, o.threads, o.verbose, events)?;
     host.log(&format!(
         "restored {} entries, {} bytes, {} errors",
         stats.entries,
@@ -268,7 +276,11 @@ fn phase1(host: &mut Host, o: &MksysbInstallOptions, co: &CopyOptions, events: &
     if o.device_reset {
         say(host, events, "Resetting all device attributes.")?;
         if o.console.is_none() {
-            say(host, events, "NOTE: The first boot from altinst_rootvg will prompt to define the new system console.")?;
+            say(
+                host,
+                events,
+                "NOTE: The first boot from altinst_rootvg will prompt to define the new system console.",
+            )?;
         }
     }
     if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
@@ -292,7 +304,9 @@ impl Budget {
         let path = name.trim_start_matches('.');
         let path = if path.is_empty() { "/" } else { path };
         let Some(slot) = self.fs.iter_mut().find(|(m, _)| {
-            m == "/" || path == m || (path.starts_with(m.as_str()) && path.as_bytes().get(m.len()) == Some(&b'/'))
+            m == "/"
+                || path == m
+                || (path.starts_with(m.as_str()) && path.as_bytes().get(m.len()) == Some(&b'/'))
         }) else {
             return true;
         };
@@ -338,11 +352,9 @@ pub fn restore_archive_into(
     let mut fs: Vec<(String, u64)> = fs_limits.to_vec();
     fs.sort_by_key(|(m, _)| std::cmp::Reverse(m.len()));
     let budget = Mutex::new(Budget { fs, errors: Vec::new() });
-    let select = |e: &Entry| {
-        match budget.lock() {
-            Ok(mut b) => b.admit(e),
-            Err(_) => true,
-        }
+    let select = |e: &Entry| match budget.lock() {
+        Ok(mut b) => b.admit(e),
+        Err(_) => true,
     };
     let tree_events = Listing { inner: events, verbose };
     let filter = Filter { exclude: None, explain: false, select: Some(&select) };
@@ -362,7 +374,8 @@ pub fn restore_archive_into(
         }
         Ok(())
     };
-    let ((), ts) = pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;
+    let ((), ts) =
+        pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;
     let mut stats = CopyStats { entries: ts.entries, bytes: ts.bytes, soft_errors: Vec::new() };
     if let Ok(b) = budget.into_inner() {
         stats.soft_errors = b.errors;
