@@ -140,7 +140,7 @@ pub fn bosinst_for(host: &Host) -> Result<BosinstData> {
         .position(|i| matches!(i, Item::Stanza(s) if s.name == "target_disk_data"))
         .or_else(|| items.iter().position(|i| matches!(i, Item::Stanza(s) if s.name == "locale")))
         .unwrap_or(items.len());
-    let keep: Vec<Item> = items.drain(..).collect();
+    let keep: Vec<Item> = std::mem::take(items);
     let (mut before, mut after) = (Vec::new(), Vec::new());
     for (i, it) in keep.into_iter().enumerate() {
         if matches!(&it, Item::Stanza(s) if s.name == "target_disk_data") {
@@ -354,7 +354,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     let done = n + 2;
     let _ = counters.kept.load(Ordering::Relaxed);
     // [R] AIX backup's completion line.
-    let pct = if total == 0 { 100 } else { (done * 100 / total).min(100) };
+    let pct = (done * 100).checked_div(total).map_or(100, |p| p.min(100));
     say(&host, events, &format!("{done} of {total} files backed up ({pct}%)"))?;
     if o.verify {
         verify(&o.output)?;
