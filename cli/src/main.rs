@@ -9,6 +9,12 @@ use std::ffi::OsString;
 use std::path::Path;
 
 fn main() {
+    // Behave like every Unix command when the reader of our output goes away (`lspv | head`): die quietly by
+    // SIGPIPE instead of panicking on a failed print.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args: Vec<OsString> = std::env::args_os().collect();
     let code = run(args);
     std::process::exit(code);

@@ -206,7 +206,7 @@ fn refusals_and_exit_codes() {
             "alt_disk_copy: -l: installation of updates into the clone is not implemented yet\n",
         ),
         (&["alt_disk_copy", "-d", "hdisk7"], 5, "alt_disk_copy: target disk hdisk7 does not exist\n"),
-        (&["alt_disk_copy", "-d", "hdisk1", "-z"], 2, "alt_disk_copy: unknown flag -z\n"),
+        (&["alt_disk_copy", "-d", "hdisk1", "-z"], 2, "alt_disk_copy: unknown option -z\n"),
         (&["alt_disk_copy"], 2, ""),
         (&["alt_rootvg_op", "-X"], 5, "alt_rootvg_op: volume group altinst_rootvg does not exist\n"),
     ];
@@ -246,17 +246,10 @@ fn kill_during_phase_one_then_remove_restores_the_disks() {
     }
 }
 
-/// A source directory whose path fits PATH_MAX but whose /alt_inst copy does not: a real restore error.
+/// More data in /home than its 64 MB filesystem (2 LPs of 32 MB) holds: with -S (no space check) the copy
+/// runs into the modelled "file system full", a real backup/restore error.
 fn make_uncopyable(h: &Path) {
-    let mut p = h.join("root/etc/deep");
-    std::fs::create_dir_all(&p).unwrap();
-    while p.as_os_str().len() < 4087 - 201 {
-        p = p.join("d".repeat(200));
-        std::fs::create_dir(&p).unwrap();
-    }
-    let left = 4090 - p.as_os_str().len() - 1;
-    p = p.join("e".repeat(left));
-    std::fs::create_dir(&p).unwrap();
+    std::fs::write(h.join("root/home/big"), vec![0x5au8; 70 << 20]).unwrap();
 }
 
 #[test]
@@ -265,13 +258,16 @@ fn backup_errors_follow_alt_bak_err_variables() {
     let (_t, h) = new_host("20");
     make_uncopyable(&h);
     let o = run(&h, &["alt_disk_copy", "-d", "hdisk1"]);
+    assert_eq!(o.status.code(), Some(4), "without -S the space check refuses: {}", err(&o));
+    assert!(err(&o).contains("/home"), "{}", err(&o));
+    let o = run(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    assert!(err(&o).contains("File name too long"), "{}", err(&o));
+    assert!(err(&o).contains("There is not enough space in the file system /alt_inst/home"), "{}", err(&o));
     assert!(out(&o).ends_with("Bootlist is set to the boot disk: hdisk1 blv=hd5\n"));
     // ALT_BAK_ERR_REPORT=1: goes on, exit 1, bootlist untouched.
     let (_t, h) = new_host("20");
     make_uncopyable(&h);
-    let o = run_env(&h, &["alt_disk_copy", "-d", "hdisk1"], &[("ALT_BAK_ERR_REPORT", "1")]);
+    let o = run_env(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"], &[("ALT_BAK_ERR_REPORT", "1")]);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(out(&o).ends_with("Fixing file system superblocks...\n"), "{}", out(&o));
     assert_eq!(out(&run(&h, &["bootlist", "-m", "normal", "-o"])), "hdisk0 blv=hd5 pathid=0\n");
@@ -279,7 +275,7 @@ fn backup_errors_follow_alt_bak_err_variables() {
     // ALT_BAK_ERR_FAIL=1: cleaned up, exit 1.
     let (_t, h) = new_host("20");
     make_uncopyable(&h);
-    let o = run_env(&h, &["alt_disk_copy", "-d", "hdisk1"], &[("ALT_BAK_ERR_FAIL", "1")]);
+    let o = run_env(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"], &[("ALT_BAK_ERR_FAIL", "1")]);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(err(&o).contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{}", err(&o));
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"));

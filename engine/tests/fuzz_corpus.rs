@@ -67,3 +67,12 @@ fn random_mutations_of_the_corpus_never_panic() {
         }
     }
 }
+
+#[test]
+fn exclude_compile_corpus_replays() {
+    let files = corpus("exclude_compile");
+    assert!(!files.is_empty(), "the exclude_compile corpus is empty");
+    for (_name, data) in files {
+        altdisk_engine::exclude::fuzz_check(&data);
+    }
+}

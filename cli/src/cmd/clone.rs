@@ -83,14 +83,8 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         extra_foreign: Vec::new(),
         with_data_source: !a.dry_run,
     };
-    let prune_fn;
-    let prune: Option<&(dyn Fn(&[u8]) -> bool + Sync)> = match &exclude {
-        Some(l) => {
-            prune_fn = move |n: &[u8]| l.prunes_subtree(n);
-            Some(&prune_fn)
-        }
-        None => None,
-    };
+    let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
+    let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
     let counters = Counters::default();
     let filter = Filter { exclude: exclude.as_ref(), explain: a.explain, select: None };
     let start = Instant::now();

@@ -56,6 +56,28 @@ pub fn parse(args: Vec<OsString>, flags: &str, with_arg: &str) -> Result<Vec<Opt
     Ok(out)
 }
 
+/// Parsed flags, in command-line order: the letter and its value for flags that take one.
+pub type Flags = Vec<(char, Option<String>)>;
+
+/// [`parse`] for commands that want the flags and operands apart (operands may come between flags, as AIX
+/// scripts write `alt_disk_copy -d hdisk4 hdisk14 -B`); a bad flag is a usage error (exit 2).
+pub fn flags(args: &[OsString], with_arg: &str, bools: &str) -> anyhow::Result<(Flags, Vec<String>)> {
+    let opts = match parse(args.to_vec(), bools, with_arg) {
+        Ok(o) => o,
+        Err(e) => return crate::exit::usage(e),
+    };
+    let mut flags = Vec::new();
+    let mut operands = Vec::new();
+    for o in opts {
+        match o {
+            Opt::Short(c, v) => flags.push((c, v.map(|v| v.to_string_lossy().into_owned()))),
+            Opt::Operand(a) => operands.push(a.to_string_lossy().into_owned()),
+            Opt::Long(l) => return crate::exit::usage(format!("unknown option --{l}")),
+        }
+    }
+    Ok((flags, operands))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 
 pub mod alt_disk_copy;
+pub mod alt_disk_install;
 pub mod alt_disk_mksysb;
 pub mod alt_rootvg_op;
 pub mod backup;
@@ -13,6 +14,7 @@ pub mod clone;
 pub mod common;
 pub mod getopt;
 pub mod host;
+pub mod install_links;
 pub mod lspv;
 pub mod lsvg;
 pub mod mksysb;
@@ -23,6 +25,7 @@ pub mod space;
 /// Every command name this binary answers to, with a one-line description.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("alt_disk_copy", "clone the running rootvg to alternate disks (phases 1, 2, 3)"),
+    ("alt_disk_install", "legacy front end: -C clone, -d mksysb install, -X/-q/-S/-v/-W"),
     ("alt_disk_mksysb", "install a mksysb image onto alternate disks (phases 1, 2, 3)"),
     ("alt_rootvg_op", "remove, wake, sleep, rename or customize an alternate rootvg"),
     ("backup", "write a by-name archive (backup -i: names from standard input; --walk: a tree)"),
@@ -30,6 +33,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("bootlist", "show or set the normal-mode bootlist of the modelled host"),
     ("clone", "standalone fast rootvg copy of real mounts with full metadata"),
     ("host", "create (init), boot (reboot) or show a modelled AIX host"),
+    ("install-links", "create symlinks named after the AIX commands"),
     ("lspv", "list the physical volumes of the modelled host"),
     ("lsvg", "list volume groups, one VG's summary (VG) or its logical volumes (-l VG)"),
     ("mksysb", "back up the rootvg of the modelled host as a mksysb file"),
@@ -58,6 +62,7 @@ pub fn usage() -> String {
 pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
     match name {
         "alt_disk_copy" => alt_disk_copy::run(args),
+        "alt_disk_install" => alt_disk_install::run(args),
         "alt_disk_mksysb" => alt_disk_mksysb::run(args),
         "alt_rootvg_op" => alt_rootvg_op::run(args),
         "backup" => backup::run(args),
@@ -65,6 +70,7 @@ pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
         "bootlist" => bootlist::run(args),
         "clone" => clone::run(args),
         "host" => host::run(args),
+        "install-links" => install_links::run(args),
         "lspv" => lspv::run(args),
         "lsvg" => lsvg::run(args),
         "mksysb" => mksysb::run(args),

@@ -2,19 +2,18 @@
 //! disk-level PP plan. Exit status: 0 everything fits, 4 something does not fit, 2 usage.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use altdisk_engine::entry::{DevId, Entry, EntryData, Kind, Meta};
+use altdisk_engine::exclude::{ExcludeList, Syntax};
 use altdisk_engine::imagedata::mkszfile::SystemInfo;
 use altdisk_engine::imagedata::{mkszfile, DiskDesc, FsDesc, ImageData, LvDesc, VgDesc};
+use altdisk_engine::pipeline::{self, Counters, Filter};
 use altdisk_engine::space::{
     convert_to_jfs2, plan, targets_from_image, Accountant, FsType, Jfs2Params, JfsParams, PlanOptions,
     SpacePlan,
 };
+use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::Error;
-use anyhow::Context;
 use clap::Parser;
 
 use crate::exit;
@@ -85,13 +84,12 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         Err(e) => return Err(e.into()),
     };
     let exclude = match &a.exclude {
-        Some(p) => {
-            let text =
-                std::fs::read(p).with_context(|| format!("cannot read exclude list {}", p.display()))?;
-            text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
-        }
-        None => Vec::new(),
+        Some(p) => Some(ExcludeList::from_file(p, Syntax::Basic).map_err(Error::from)?),
+        None => None,
     };
+    for w in exclude.iter().flat_map(|l| l.warnings()) {
+        eprintln!("space: warning: {w}");
+    }
     let (mut img, converted, no_size) = match &a.image_data {
         Some(p) => {
             let text = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
@@ -126,7 +124,47 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     }
     let mounts: Vec<String> = targets.iter().map(|t| t.mount_point.clone()).collect();
     let mut acc = Accountant::new(targets);
-    entries_of(&a.src, &mounts, &exclude, &mut |e| acc.add(e))?;
+    let meta = std::fs::symlink_metadata(&a.src).map_err(|e| Error::io("stat", &a.src, e))?;
+    if !meta.is_dir() {
+        return exit::usage(format!("{}: not a directory", a.src.display()));
+    }
+    let wopts = WalkOptions {
+        root: a.src.clone(),
+        // A filesystem of the plan with no directory in SRC holds nothing yet: report it empty.
+        filesystems: mounts
+            .iter()
+            .filter(|m| {
+                let there = a.src.join(m.trim_start_matches('/')).is_dir();
+                if !there {
+                    eprintln!("space: {m} is not a directory under {}: counted as empty", a.src.display());
+                }
+                there
+            })
+            .map(PathBuf::from)
+            .collect(),
+        threads: super::common::threads_or_default(None),
+        xattrs: true,
+        acls: true,
+        extra_foreign: Vec::new(),
+        with_data_source: false,
+    };
+    let counters = Counters::default();
+    let filter = Filter { exclude: exclude.as_ref(), explain: false, select: None };
+    let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
+    let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
+    let quiet = altdisk_engine::NoEvents;
+    pipeline::run(
+        |tx| walk::walk(&wopts, prune, &quiet, &tx),
+        &filter,
+        |rx| {
+            for e in rx {
+                acc.add(&e);
+            }
+            Ok(())
+        },
+        &counters,
+        &quiet,
+    )?;
     let unassigned = acc.unassigned();
     let needs = acc.finish();
     let disks: Vec<(String, u64)> = if a.disk.is_empty() {
@@ -321,122 +359,9 @@ fn synthetic(a: &Args) -> anyhow::Result<(ImageData, Vec<String>, Vec<String>)> 
     Ok((img, converted, no_size))
 }
 
-/// Whether `name` matches one exclude pattern: a small matcher for `^`, `$`, `.` and `*` (the subset used
-/// in exclude.rootvg files), anywhere in the name as grep does.
-/// Replaced by engine::exclude (full grep BRE semantics) at integration.
-fn excluded(patterns: &[Vec<u8>], name: &[u8]) -> bool {
-    fn here(p: &[u8], t: &[u8]) -> bool {
-        match p {
-            [] => true,
-            [b'$'] => t.is_empty(),
-            [c, b'*', rest @ ..] => {
-                let mut i = 0;
-                loop {
-                    if here(rest, &t[i..]) {
-                        return true;
-                    }
-                    if i < t.len() && (*c == b'.' || t[i] == *c) {
-                        i += 1;
-                    } else {
-                        return false;
-                    }
-                }
-            }
-            [c, rest @ ..] => !t.is_empty() && (*c == b'.' || *c == t[0]) && here(rest, &t[1..]),
-        }
-    }
-    patterns.iter().any(|p| match p.strip_prefix(b"^") {
-        Some(anchored) => here(anchored, name),
-        None => (0..=name.len()).any(|i| here(p, &name[i..])),
-    })
-}
-
-/// Feeds the entries of `root` to `f`, as `./relative` names, parents before children, names sorted, staying
-/// on one file system per target (a directory on another device is given as an empty directory unless it is
-/// one of `mounts`), skipping excluded names and their subtrees.
-/// Replaced by engine::walk at integration.
-fn entries_of(
-    root: &Path,
-    mounts: &[String],
-    exclude: &[Vec<u8>],
-    f: &mut dyn FnMut(&Entry),
-) -> anyhow::Result<()> {
-    let meta = std::fs::symlink_metadata(root).map_err(|e| Error::io("stat", root, e))?;
-    if !meta.is_dir() {
-        return crate::exit::usage(format!("{}: not a directory", root.display()));
-    }
-    let mut stack: Vec<(PathBuf, Vec<u8>, u64)> = vec![(root.to_path_buf(), b".".to_vec(), meta.dev())];
-    f(&entry_for(b".".to_vec(), &meta, None));
-    while let Some((dir, name, dev)) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|e| Error::io("read directory", &dir, e))?;
-        let mut children: Vec<_> =
-            rd.collect::<Result<_, _>>().map_err(|e| Error::io("read directory", &dir, e))?;
-        children.sort_by_key(|c| c.file_name());
-        let mut subdirs = Vec::new();
-        for c in children {
-            let path = c.path();
-            let mut cname = name.clone();
-            cname.push(b'/');
-            cname.extend_from_slice(c.file_name().as_bytes());
-            if excluded(exclude, &cname) {
-                continue;
-            }
-            let m = std::fs::symlink_metadata(&path).map_err(|e| Error::io("stat", &path, e))?;
-            let target = if m.file_type().is_symlink() {
-                Some(std::fs::read_link(&path).map_err(|e| Error::io("read link", &path, e))?)
-            } else {
-                None
-            };
-            f(&entry_for(cname.clone(), &m, target.as_deref()));
-            if m.is_dir() {
-                let abs = String::from_utf8_lossy(&cname[1..]).into_owned();
-                if m.dev() == dev || mounts.contains(&abs) {
-                    subdirs.push((path, cname, m.dev()));
-                }
-            }
-        }
-        stack.extend(subdirs.into_iter().rev());
-    }
-    Ok(())
-}
-
-fn entry_for(name: Vec<u8>, m: &std::fs::Metadata, target: Option<&Path>) -> Entry {
-    let ft = m.file_type();
-    let kind = Kind::from_ifmt(m.mode()).unwrap_or(Kind::File);
-    let size = if ft.is_file() || ft.is_symlink() { m.len() } else { 0 };
-    Entry {
-        name,
-        kind,
-        meta: Meta {
-            mode: m.mode() & 0o7777,
-            uid: m.uid(),
-            gid: m.gid(),
-            size,
-            nlink: m.nlink() as u32,
-            ino: m.ino(),
-            dev: DevId::from_dev(m.dev()),
-            rdev: DevId::from_dev(m.rdev()),
-            ..Meta::default()
-        },
-        link_target: target.map(|t| t.as_os_str().as_bytes().to_vec()),
-        data: EntryData::None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exclude_subset_matches_like_grep() {
-        let pats: Vec<Vec<u8>> = vec![b"^./tmp/".to_vec(), b"\\.core$".to_vec(), b"cache".to_vec()];
-        assert!(excluded(&pats, b"./tmp/x"));
-        assert!(!excluded(&pats, b"./var/tmp/x"));
-        assert!(excluded(&pats, b"./home/u/.cache/f"));
-        assert!(!excluded(&pats, b"./home/u/f"));
-        assert!(excluded(&[b"^./a.*z$".to_vec()], b"./abcz"));
-        assert!(!excluded(&[b"^./a.*z$".to_vec()], b"./abczq"));
-    }
 
     #[test]
     fn sizes() {

@@ -363,6 +363,12 @@ fn phase1(
         exclude_file: o.exclude.clone(),
         verbose: o.verbose,
         fs_limits: plan.fs_limits.clone(),
+        fs_types: plan
+            .lvs
+            .iter()
+            .filter_map(|lv| lv.fs.as_ref())
+            .map(|f| (f.mount_point.clone(), super::mover::fs_type_of(&f.params)))
+            .collect(),
     };
     if !o.skip_space_check {
         space.check(&host.state, &req)?;

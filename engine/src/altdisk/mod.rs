@@ -5,8 +5,11 @@
 pub mod copy;
 pub mod mksysb;
 pub mod mksysb_install;
+pub mod mover;
 pub mod plan;
 pub mod rootvg_op;
+
+pub use mover::{AccountingSpaceCheck, PipelineMover};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,6 +33,8 @@ pub struct CopyRequest {
     pub verbose: bool,
     /// Capacity of each target filesystem in bytes (the "file system full" model used with `-S`).
     pub fs_limits: Vec<(String, u64)>,
+    /// Type and parameters of each target filesystem (after `-T`), for the accounting of `fs_limits`.
+    pub fs_types: Vec<(String, crate::space::FsType)>,
 }
 
 /// What the copy did.

@@ -248,6 +248,35 @@ impl ExcludeList {
     }
 }
 
+/// The body of the `exclude_compile` fuzz target, shared with the corpus-replay test: any bytes as a list, in
+/// both grep dialects, must compile or be refused with an error naming a line, never panic; when a list
+/// compiles, `explain` agrees with `is_excluded` and a pruned directory's descendants are excluded.
+pub fn fuzz_check(data: &[u8]) {
+    // Only the first lines: huge inputs make the regex compiler slow, not the translator interesting.
+    let data = &data[..data.len().min(4096)];
+    for line in data.split(|&b| b == b'\n').take(8) {
+        let _ = translate_bre(line);
+        let _ = translate_ere(line);
+    }
+    for syntax in [Syntax::Basic, Syntax::Extended] {
+        match ExcludeList::from_bytes("fuzz.list", data, syntax) {
+            Ok(list) => {
+                for name in [&b"./tmp/x"[..], b"./usr/lib/libc.a", b"", b"./a b/\xff"] {
+                    let excluded = list.is_excluded(name);
+                    assert_eq!(excluded, list.explain(name).is_some());
+                    if list.prunes_subtree(name) {
+                        let mut child = name.to_vec();
+                        child.extend_from_slice(b"/child");
+                        assert!(list.is_excluded(&child));
+                    }
+                }
+            }
+            Err(ExcludeError::Pattern { line, .. }) => assert!(line >= 1),
+            Err(_) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

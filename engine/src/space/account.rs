@@ -342,6 +342,34 @@ impl Accountant {
         }
     }
 
+    /// The target file system an entry name belongs to (index into the targets given to [`Accountant::new`]).
+    pub fn target_of(&self, name: &[u8]) -> Option<usize> {
+        self.fs_of(&canon(name))
+    }
+
+    /// The target file systems, in the order they were given.
+    pub fn targets(&self) -> &[FsTarget] {
+        &self.targets
+    }
+
+    /// What target `i` needs so far, evaluated at its size: file data, index, symlink and EA blocks, inodes
+    /// (JFS2 extents; JFS pre-allocates them in the fixed part) and the fixed metadata. Directory pages are
+    /// only known at [`Accountant::finish`], so this is a lower bound of the final need — the right measure
+    /// for modelling "file system full" while writing: when it passes the size, the real file system would
+    /// already have refused the write.
+    pub fn running_need(&self, i: usize) -> u64 {
+        let (Some(t), Some(a)) = (self.targets.get(i), self.acc.get(i)) else { return 0 };
+        let size = t.size.unwrap_or(0);
+        let objects = a.files + a.dirs + a.symlinks + a.specials;
+        let inodes = match t.fs_type {
+            FsType::Jfs(_) => 0,
+            FsType::Jfs2(p) => p.inodes(objects),
+        };
+        [a.index, a.symlink, a.ea, inodes, fixed(&t.fs_type, size)]
+            .iter()
+            .fold(a.data, |s, x| s.saturating_add(*x))
+    }
+
     /// The need of every target file system, in the order they were given.
     pub fn finish(self) -> Vec<FsNeed> {
         let mut dir_bytes = vec![0u64; self.targets.len()];

@@ -1,0 +1,230 @@
+//! The real data movement of phase 1 and the per-filesystem space check, both over the pipeline:
+//! [`PipelineMover`] runs walk → exclude → tree writer from the running rootvg into `/alt_inst`, modelling
+//! each target filesystem's capacity with the JFS/JFS2 accountant ("file system full"); [`AccountingSpaceCheck`]
+//! walks the same data without writing and refuses before anything changes when a filesystem cannot hold it.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::{CopyRequest, CopyStats, Mover, SpaceCheck};
+use crate::entry::Entry;
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::exclude::{ExcludeList, Syntax};
+use crate::host::{alt_path, FsParams, HostState};
+use crate::pipeline::{self, Counters, Filter};
+use crate::space::{Accountant, FsTarget, FsType, Jfs2Params, JfsParams};
+use crate::tree::{self, TreeOptions};
+use crate::walk::{self, WalkOptions};
+
+/// Moves the rootvg data with the walk → exclude → tree pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineMover {
+    /// Worker threads for the walker and the writer.
+    pub threads: usize,
+}
+
+impl Default for PipelineMover {
+    fn default() -> Self {
+        PipelineMover { threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) }
+    }
+}
+
+/// The exclude list of `-e`, or `None` when there is none or it is empty (AIX ignores an empty list:
+/// `[ ! -s file ] && EX=`).
+pub fn load_exclude(path: Option<&PathBuf>, events: &dyn Events) -> Result<Option<ExcludeList>> {
+    let Some(p) = path else { return Ok(None) };
+    let list = ExcludeList::from_file(p, Syntax::Basic)?;
+    for w in list.warnings() {
+        events.event(&Event::Warning(w.clone()));
+    }
+    Ok((!list.is_empty()).then_some(list))
+}
+
+/// Walk options for a copy of the running rootvg: its mounted filesystems, `/alt_inst` foreign.
+fn walk_options(req: &CopyRequest, threads: usize, with_data: bool) -> WalkOptions {
+    WalkOptions {
+        root: req.src_root.clone(),
+        filesystems: req.filesystems.iter().map(PathBuf::from).collect(),
+        threads,
+        xattrs: true,
+        acls: true,
+        extra_foreign: vec![PathBuf::from("/alt_inst")],
+        with_data_source: with_data,
+    }
+}
+
+/// The accountant's target for a host filesystem description.
+pub fn fs_type_of(params: &FsParams) -> FsType {
+    match params {
+        FsParams::Jfs { frag, nbpi, compress, bf, agsize } => FsType::Jfs(JfsParams {
+            frag: *frag,
+            nbpi: *nbpi,
+            agsize_mb: *agsize,
+            bf: *bf,
+            compress: *compress,
+        }),
+        FsParams::Jfs2 { bs, inlinelog, eaformat } => {
+            FsType::Jfs2(Jfs2Params { block_size: *bs, inline_log: *inlinelog, ea_v2: eaformat != "v1" })
+        }
+    }
+}
+
+/// The accountant targets of a copy: every limit of the request, with its type when the request names one
+/// (JFS2 with default parameters otherwise).
+fn targets(req: &CopyRequest) -> Vec<FsTarget> {
+    req.fs_limits
+        .iter()
+        .map(|(mp, bytes)| FsTarget {
+            mount_point: mp.clone(),
+            fs_type: req
+                .fs_types
+                .iter()
+                .find(|(m, _)| m == mp)
+                .map(|(_, t)| *t)
+                .unwrap_or(FsType::Jfs2(Jfs2Params::default())),
+            size: Some(*bytes),
+        })
+        .collect()
+}
+
+/// Forwards events, keeps soft errors as backup/restore error lines, and drops per-file lines unless `-V`.
+struct CopyEvents<'a> {
+    inner: &'a dyn Events,
+    verbose: bool,
+    errors: Mutex<Vec<String>>,
+}
+
+impl Events for CopyEvents<'_> {
+    fn event(&self, ev: &Event<'_>) {
+        match ev {
+            Event::Entry { .. } if !self.verbose => {}
+            Event::SoftError { class, path, message } => {
+                if let Ok(mut v) = self.errors.lock() {
+                    v.push(format!("{path}: {message} ({class})"));
+                }
+                self.inner.event(ev);
+            }
+            _ => self.inner.event(ev),
+        }
+    }
+}
+
+impl Mover for PipelineMover {
+    fn copy_filesystems(&self, req: &CopyRequest, events: &dyn Events) -> Result<CopyStats> {
+        let ev = CopyEvents { inner: events, verbose: req.verbose, errors: Mutex::new(Vec::new()) };
+        let exclude = load_exclude(req.exclude_file.as_ref(), &ev)?;
+        let wopts = walk_options(req, self.threads, true);
+        let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
+        let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
+        // "File system full": the writer's per-filesystem accounting stops the copy when a filesystem's need
+        // passes its size, as the real JFS/JFS2 filesystem would have refused the write.
+        let acc = Arc::new(Mutex::new(Accountant::new(targets(req))));
+        let admit_acc = Arc::clone(&acc);
+        let admit: tree::Admit = Arc::new(move |e: &Entry| {
+            let Ok(mut a) = admit_acc.lock() else { return Ok(()) };
+            let Some(i) = a.target_of(&e.name) else { return Ok(()) };
+            a.add(e);
+            let need = a.running_need(i);
+            let t = &a.targets()[i];
+            match t.size {
+                Some(size) if need > size => Err(Error::NoSpace {
+                    path: PathBuf::from(String::from_utf8_lossy(&e.name).into_owned()),
+                    fs: PathBuf::from(alt_path(&t.mount_point)),
+                }),
+                _ => Ok(()),
+            }
+        });
+        let topts = TreeOptions {
+            target: req.dst_root.clone(),
+            threads: self.threads,
+            admit: if req.fs_limits.is_empty() { None } else { Some(admit) },
+            ..TreeOptions::default()
+        };
+        let counters = Counters::default();
+        let filter = Filter { exclude: exclude.as_ref(), explain: false, select: None };
+        let res = pipeline::run(
+            |tx| walk::walk(&wopts, prune, &ev, &tx),
+            &filter,
+            |rx| tree::write_tree(&topts, rx, &ev),
+            &counters,
+            &ev,
+        );
+        let mut stats = CopyStats::default();
+        match res {
+            Ok((_w, t)) => {
+                stats.entries = t.entries;
+                stats.bytes = t.bytes;
+            }
+            Err(Error::NoSpace { path, fs }) => {
+                // [I] AIX restore reports each failed write and the copy ends; modelled as one backup/restore
+                // error that the ALT_BAK_ERR_* rules then handle.
+                let line = format!(
+                    "restore: 0511-138 Cannot write to file {}: There is not enough space in the file system {}.",
+                    path.display(),
+                    fs.display()
+                );
+                events.event(&Event::SoftError {
+                    class: "restore",
+                    path: String::new(),
+                    message: line.clone(),
+                });
+                stats.soft_errors.push(line);
+                stats.entries = counters.kept.load(std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) => return Err(e),
+        }
+        if let Ok(mut v) = ev.errors.lock() {
+            stats.soft_errors.append(&mut v);
+        }
+        Ok(stats)
+    }
+}
+
+/// The per-filesystem JFS/JFS2 check of phase 1 (skipped with `-S`): walks the data that will be copied
+/// (exclusions applied), accounts it for each target filesystem and refuses when one cannot hold it.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountingSpaceCheck {
+    /// Walker threads.
+    pub threads: usize,
+}
+
+impl Default for AccountingSpaceCheck {
+    fn default() -> Self {
+        AccountingSpaceCheck { threads: PipelineMover::default().threads }
+    }
+}
+
+impl AccountingSpaceCheck {
+    /// What each filesystem of `req` needs, at its size.
+    pub fn needs(&self, req: &CopyRequest, events: &dyn Events) -> Result<Vec<crate::space::FsNeed>> {
+        let exclude = load_exclude(req.exclude_file.as_ref(), events)?;
+        let wopts = walk_options(req, self.threads, false);
+        let mut acc = Accountant::new(targets(req));
+        let counters = Counters::default();
+        let filter = Filter { exclude: exclude.as_ref(), explain: false, select: None };
+        let quiet = crate::events::NoEvents;
+        pipeline::run(
+            |tx| walk::walk(&wopts, None, &quiet, &tx),
+            &filter,
+            |rx| {
+                for e in rx {
+                    acc.add(&e);
+                }
+                Ok(())
+            },
+            &counters,
+            &quiet,
+        )?;
+        Ok(acc.finish())
+    }
+}
+
+impl SpaceCheck for AccountingSpaceCheck {
+    fn check(&self, _host: &HostState, req: &CopyRequest) -> Result<()> {
+        for need in self.needs(req, &crate::events::NoEvents)? {
+            need.check()?;
+        }
+        Ok(())
+    }
+}
