@@ -258,3 +258,26 @@ fn real_aix_archive_needs_an_image_data() {
     assert!(alt.join("backup/file.txt").is_file());
     assert!(alt.join("backup/folder/file_in_folder.txt").is_file());
 }
+
+#[test]
+fn alt_disk_copy_with_s_and_a_too_small_filesystem_fails_cleanly() {
+    let (t, dir) = common::sample(200);
+    make_mksysb(&dir, &t.path().join("m"), true).unwrap();
+    let tiny = edited_image(&dir, t.path(), |st| {
+        if st.get("FS_NAME") == Some("/usr") {
+            st.set("FS_SIZE", "16");
+        }
+    });
+    let mover = altdisk_engine::altdisk::PipelineMover::default();
+    let mut o =
+        CopyOptions { disks: vec!["hdisk1".into()], image_data: Some(tiny), ..CopyOptions::default() };
+    let err = alt_disk_copy(&dir, &o, &mover, &AlwaysFits, &NoEvents).unwrap_err();
+    assert!(err.to_string().starts_with("/usr: need"), "{err}");
+    o.skip_space_check = true;
+    o.bak_err = BakErrPolicy::Fail;
+    let err = alt_disk_copy(&dir, &o, &mover, &AlwaysFits, &NoEvents).unwrap_err();
+    assert!(err.to_string().contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{err}");
+    let h = Host::open(&dir).unwrap();
+    assert!(h.state.vg("altinst_rootvg").is_none());
+    assert_eq!(h.state.disk("hdisk1").unwrap().vg, None);
+}
