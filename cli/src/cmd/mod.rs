@@ -5,6 +5,7 @@ use std::ffi::OsString;
 
 pub mod alt_disk_copy;
 pub mod alt_disk_install;
+pub mod alt_disk_mksysb;
 pub mod alt_rootvg_op;
 pub mod backup;
 pub mod bench;
@@ -17,6 +18,8 @@ pub mod host;
 pub mod install_links;
 pub mod lspv;
 pub mod lsvg;
+pub mod mksysb;
+pub mod mkszfile;
 pub mod restore;
 pub mod space;
 
@@ -24,6 +27,7 @@ pub mod space;
 pub const COMMANDS: &[(&str, &str)] = &[
     ("alt_disk_copy", "clone the running rootvg to alternate disks (phases 1, 2, 3)"),
     ("alt_disk_install", "legacy front end: -C clone, -d mksysb install, -X/-q/-S/-v/-W"),
+    ("alt_disk_mksysb", "install a mksysb image onto alternate disks (phases 1, 2, 3)"),
     ("alt_rootvg_op", "remove, wake, sleep, rename or customize an alternate rootvg"),
     ("backup", "write a by-name archive (backup -i: names from standard input; --walk: a tree)"),
     ("bench", "clone-speed benchmark against cp -a, tar, rsync and the syscall floor"),
@@ -34,6 +38,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("install-links", "create symlinks named after the AIX commands"),
     ("lspv", "list the physical volumes of the modelled host"),
     ("lsvg", "list volume groups, one VG's summary (VG) or its logical volumes (-l VG)"),
+    ("mksysb", "back up the rootvg of the modelled host as a mksysb file"),
+    ("mkszfile", "write the rootvg's image.data (HOST/image.data)"),
     ("restore", "list (-T) or extract (-x) a by-name archive"),
     ("space", "what a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan"),
 ];
@@ -59,6 +65,7 @@ pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
     match name {
         "alt_disk_copy" => alt_disk_copy::run(args),
         "alt_disk_install" => alt_disk_install::run(args),
+        "alt_disk_mksysb" => alt_disk_mksysb::run(args),
         "alt_rootvg_op" => alt_rootvg_op::run(args),
         "backup" => backup::run(args),
         "bench" => bench::run(args),
@@ -69,6 +76,8 @@ pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
         "install-links" => install_links::run(args),
         "lspv" => lspv::run(args),
         "lsvg" => lsvg::run(args),
+        "mksysb" => mksysb::run(args),
+        "mkszfile" => mkszfile::run(args),
         "restore" => restore::run(args),
         "space" => space::run(args),
         _ => crate::exit::usage(format!("unknown command '{name}'")),

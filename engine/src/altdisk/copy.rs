@@ -5,15 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::plan::{account_tree, create_altinst, make_plan, ImageSource, PlanRequest};
 use super::rootvg_op::{remove_locked, sleep_names};
 use super::{customize, say, trace, BakErrPolicy, CopyRequest, CopyStats, Customize, Mover, SpaceCheck};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
-use crate::host::{
-    alt_path, usable_pps, AltState, BootEntry, BootReport, FsParams, FsType, Host, HostError, HostLock,
-    LogicalVolume, LvType, Mount, VolumeGroup,
-};
-use crate::space::SpaceError;
+use crate::exclude::{ExcludeList, Syntax};
+use crate::host::{BootEntry, BootReport, Host, HostError, HostLock, Mount};
 
 /// The name of the volume group alternate-disk operations build.
 pub const ALTINST: &str = "altinst_rootvg";
@@ -60,7 +58,7 @@ pub struct CopyOptions {
     pub disks: Vec<String>,
     /// `-P`.
     pub phases: Phases,
-    /// `-i`: a customized image.data (its LV table is not read yet: the host model's LVs are used).
+    /// `-i`: a customized image.data: its lv_data/fs_data define the alt LVs and filesystems.
     pub image_data: Option<PathBuf>,
     /// `-e`: exclude list.
     pub exclude: Option<PathBuf>,
@@ -90,6 +88,19 @@ pub struct CopyOptions {
     pub update_flags: Vec<char>,
     /// `ALT_BAK_ERR_FAIL` / `ALT_BAK_ERR_REPORT`.
     pub bak_err: BakErrPolicy,
+    /// The command name used in refusals (empty: `alt_disk_copy`); `alt_disk_mksysb` shares these checks.
+    pub command: &'static str,
+}
+
+impl CopyOptions {
+    /// The command name for messages.
+    pub fn cmd(&self) -> &'static str {
+        if self.command.is_empty() {
+            "alt_disk_copy"
+        } else {
+            self.command
+        }
+    }
 }
 
 /// What a run did.
@@ -107,10 +118,10 @@ fn refuse<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::refused(msg))
 }
 
-fn need_full(flag: char, p: &Option<PathBuf>) -> Result<()> {
+fn need_full(cmd: &str, flag: char, p: &Option<PathBuf>) -> Result<()> {
     match p {
         Some(p) if !p.is_absolute() => {
-            refuse(format!("alt_disk_copy: the -{flag} argument {} must be a full path name", p.display()))
+            refuse(format!("{cmd}: the -{flag} argument {} must be a full path name", p.display()))
         }
         _ => Ok(()),
     }
@@ -119,23 +130,24 @@ fn need_full(flag: char, p: &Option<PathBuf>) -> Result<()> {
 /// Checks the flags alone (no host needed), in the documented order.
 pub fn validate_flags(o: &CopyOptions) -> Result<()> {
     if o.no_bootlist && o.reboot {
-        return refuse("alt_disk_copy: the -B and -r flags cannot be used together");
+        return refuse(format!("{}: the -B and -r flags cannot be used together", o.cmd()));
     }
     if o.console.is_some() && !o.device_reset {
-        return refuse("alt_disk_copy: the -c flag is only valid with the -O flag");
+        return refuse(format!("{}: the -c flag is only valid with the -O flag", o.cmd()));
     }
-    need_full('i', &o.image_data)?;
-    need_full('s', &o.customize.script)?;
-    need_full('R', &o.customize.resolv_conf)?;
-    need_full('e', &o.exclude)?;
-    need_full('x', &o.customize.first_boot)?;
+    need_full(o.cmd(), 'i', &o.image_data)?;
+    need_full(o.cmd(), 's', &o.customize.script)?;
+    need_full(o.cmd(), 'R', &o.customize.resolv_conf)?;
+    need_full(o.cmd(), 'e', &o.exclude)?;
+    need_full(o.cmd(), 'x', &o.customize.first_boot)?;
     if let Some(f) = o.update_flags.first() {
         return refuse(format!(
-            "alt_disk_copy: -{f}: installation of updates into the clone is not implemented yet"
+            "{}: -{f}: installation of updates into the clone is not implemented yet",
+            o.cmd()
         ));
     }
     if o.disks.is_empty() {
-        return refuse("alt_disk_copy: a target disk is required (-d)");
+        return refuse(format!("{}: a target disk is required (-d)", o.cmd()));
     }
     for (flag, p) in [
         ('i', &o.image_data),
@@ -146,7 +158,7 @@ pub fn validate_flags(o: &CopyOptions) -> Result<()> {
     ] {
         if let Some(p) = p {
             if !p.is_file() {
-                return refuse(format!("alt_disk_copy: -{flag}: {} does not exist", p.display()));
+                return refuse(format!("{}: -{flag}: {} does not exist", o.cmd(), p.display()));
             }
         }
     }
@@ -154,7 +166,7 @@ pub fn validate_flags(o: &CopyOptions) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let exec = std::fs::metadata(s).map(|m| m.permissions().mode() & 0o111 != 0).unwrap_or(false);
         if !exec {
-            return refuse(format!("alt_disk_copy: -s: {} is not executable", s.display()));
+            return refuse(format!("{}: -s: {} is not executable", o.cmd(), s.display()));
         }
     }
     Ok(())
@@ -169,11 +181,22 @@ pub fn alt_disk_copy(
     events: &dyn Events,
 ) -> Result<CopyOutcome> {
     validate_flags(o)?;
+    run_phases(dir, o, &mut |host: &mut Host| phase1(host, o, mover, space, events), events)
+}
+
+/// The phase machine shared with `alt_disk_mksysb`: takes the lock, runs `phase1` (when asked), phase 2
+/// (customize) and phase 3 (unmount, rename, bootlist, reboot). Flags must have been validated.
+pub(crate) fn run_phases(
+    dir: &Path,
+    o: &CopyOptions,
+    phase1: &mut dyn FnMut(&mut Host) -> Result<CopyStats>,
+    events: &dyn Events,
+) -> Result<CopyOutcome> {
     let _lock = HostLock::acquire(dir)?;
     let mut host = Host::open(dir)?;
     let mut out = CopyOutcome::default();
     if o.phases.one {
-        out.stats = Some(phase1(&mut host, o, mover, space, events)?);
+        out.stats = Some(phase1(&mut host)?);
     } else {
         need_phase(&host, o, if o.phases.two { 2 } else { 3 })?;
     }
@@ -210,13 +233,15 @@ pub fn alt_disk_copy(
 fn need_phase(host: &Host, o: &CopyOptions, phase: u8) -> Result<()> {
     let Some(v) = host.state.vg(ALTINST) else {
         return refuse(format!(
-            "alt_disk_copy: phase {phase} needs phase 1 first: there is no {ALTINST} (run alt_disk_copy -P1)"
+            "{c}: phase {phase} needs phase 1 first: there is no {ALTINST} (run {c} -P1)",
+            c = o.cmd()
         ));
     };
     let done = v.alt.as_ref().map(|a| a.phase_done).unwrap_or(3);
     if v.mount != Mount::AltInst || done == 0 {
         return refuse(format!(
-            "alt_disk_copy: phase {phase} needs a completed phase 1 with /alt_inst mounted ({ALTINST} is {})",
+            "{}: phase {phase} needs a completed phase 1 with /alt_inst mounted ({ALTINST} is {})",
+            o.cmd(),
             if done == 0 {
                 "incomplete: remove it with alt_rootvg_op -X"
             } else {
@@ -230,7 +255,8 @@ fn need_phase(host: &Host, o: &CopyOptions, phase: u8) -> Result<()> {
     have.sort();
     if want != have {
         return refuse(format!(
-            "alt_disk_copy: {ALTINST} is on {}, not on {}",
+            "{}: {ALTINST} is on {}, not on {}",
+            o.cmd(),
             v.disks.join(" "),
             o.disks.join(" ")
         ));
@@ -246,66 +272,54 @@ fn set_step(host: &mut Host, step: &str) -> Result<()> {
 }
 
 /// Phase 1 checks, in order; nothing is changed until all pass.
-fn check_phase1(host: &Host, o: &CopyOptions) -> Result<()> {
+pub(crate) fn check_phase1(host: &Host, o: &CopyOptions) -> Result<()> {
     let st = &host.state;
     for d in &o.disks {
         let Some(disk) = st.disk(d) else {
-            return refuse(format!("alt_disk_copy: target disk {d} does not exist"));
+            return refuse(format!("{}: target disk {d} does not exist", o.cmd()));
         };
         if disk.vg.is_some() {
             return refuse(format!(
-                "0505-126 alt_disk_copy- target disk {d} has a volume group assigned to it."
+                "0505-126 {}- target disk {d} has a volume group assigned to it.",
+                o.cmd()
             ));
         }
         if !o.skip_boot_check && !disk.bootable {
             return refuse(format!(
-                "alt_disk_copy: target disk {d} is not bootable (bootinfo -B {d} gives 0); use -g to skip this check"
+                "{}: target disk {d} is not bootable (bootinfo -B {d} gives 0); use -g to skip this check",
+                o.cmd()
             ));
         }
     }
     if st.vg(ALTINST).is_some() {
         return refuse(format!(
-            "alt_disk_copy: the {ALTINST} volume group already exists; remove it with alt_rootvg_op -X {ALTINST}"
+            "{}: the {ALTINST} volume group already exists; remove it with alt_rootvg_op -X {ALTINST}",
+            o.cmd()
         ));
     }
     let alt = host.alt_inst();
     if std::fs::read_dir(&alt).map(|mut d| d.next().is_some()).unwrap_or(false) {
         return refuse(format!(
-            "alt_disk_copy: {} (/alt_inst) is not empty; it must be an unused mount point",
+            "{}: {} (/alt_inst) is not empty; it must be an unused mount point",
+            o.cmd(),
             alt.display()
         ));
     }
     let root = host.rootvg()?;
-    for lv in &root.lvs {
+    // Without -i the image.data comes from the running rootvg, so its LV names are checked here; with -i the
+    // file's names are checked in "Checking disk sizes.".
+    for lv in root.lvs.iter().filter(|_| o.image_data.is_none()) {
         if lv.name.len() > 11 {
             return refuse(format!(
-                "alt_disk_copy: logical volume name {} is longer than 11 characters: alt_{} would exceed the \
+                "{}: logical volume name {} is longer than 11 characters: alt_{} would exceed the \
                  15-character LVM limit; shorten it with a customized image.data (-i)",
-                lv.name, lv.name
+                o.cmd(),
+                lv.name,
+                lv.name
             ));
         }
     }
     Ok(())
-}
-
-fn clone_lv(lv: &LogicalVolume, to_jfs2: bool) -> LogicalVolume {
-    let mut n = lv.clone();
-    n.name = format!("alt_{}", lv.name);
-    if to_jfs2 {
-        // -T: JFS → JFS2 (spec §4.5); the JFS log becomes a JFS2 log.
-        n.lv_type = match lv.lv_type {
-            LvType::Jfs => LvType::Jfs2,
-            LvType::Jfslog => LvType::Jfs2log,
-            t => t,
-        };
-        if let Some(fs) = n.fs.as_mut() {
-            if fs.fs_type == FsType::Jfs {
-                fs.fs_type = FsType::Jfs2;
-                fs.params = FsParams::Jfs2 { bs: 4096, inlinelog: false, eaformat: "v2".into() };
-            }
-        }
-    }
-    n
 }
 
 fn phase1(
@@ -319,120 +333,47 @@ fn phase1(
     trace(o.trace, events, "phase 1");
     check_phase1(host, o)?;
     let root = host.rootvg()?.clone();
-    let filesystems: Vec<String> = root.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
+    let mounted: Vec<String> = root.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
+    let exclude = match &o.exclude {
+        Some(p) => Some(ExcludeList::from_file(p, Syntax::Basic)?),
+        None => None,
+    };
+    let src_root = host.root();
+    let needs_of = |sets: &[Vec<crate::space::FsTarget>]| {
+        account_tree(&src_root, &mounted, exclude.as_ref(), 2, sets, events)
+    };
+    let src = match &o.image_data {
+        Some(p) => ImageSource::File(p.clone()),
+        None => ImageSource::Mkszfile,
+    };
+    let preq = PlanRequest {
+        disks: o.disks.clone(),
+        to_jfs2: o.to_jfs2,
+        skip_space_check: o.skip_space_check,
+        trace: o.trace,
+    };
+    let plan = make_plan(host, src, &preq, &needs_of, events)?;
+    // The mounted rootvg filesystems the image names are copied; a filesystem only the image names is
+    // created empty.
+    let filesystems: Vec<String> = plan.filesystems.iter().filter(|m| mounted.contains(m)).cloned().collect();
     let req = CopyRequest {
-        src_root: host.root(),
-        filesystems: filesystems.clone(),
+        src_root,
+        filesystems,
         dst_root: host.alt_inst(),
         exclude_file: o.exclude.clone(),
         verbose: o.verbose,
-        fs_limits: root
-            .mounted_fs_sorted()
-            .iter()
-            .map(|f| (f.mount_point.clone(), f.size_blocks * 512))
-            .collect(),
-        fs_types: root
+        fs_limits: plan.fs_limits.clone(),
+        fs_types: plan
             .lvs
             .iter()
-            .filter_map(|lv| clone_lv(lv, o.to_jfs2).fs)
+            .filter_map(|lv| lv.fs.as_ref())
             .map(|f| (f.mount_point.clone(), super::mover::fs_type_of(&f.params)))
             .collect(),
     };
-    if o.image_data.is_none() {
-        // [I] The mkszfile output itself is written by engine::imagedata at integration; the model's LV table
-        // stands in for it here and the source tree is not touched.
-        say(host, events, "Calling mkszfile to create new /image.data file.")?;
-    }
-    say(host, events, "Checking disk sizes.")?;
-    // Disk-level PP check: usable PPs per disk = floor(size_mb / pp_size) - 1; required = Σ LPs × copies.
-    let pp = root.pp_size_mb;
-    let have: u64 =
-        o.disks.iter().filter_map(|d| host.state.disk(d)).map(|d| usable_pps(d.size_mb, pp)).sum();
-    let need = root.used_pps();
-    if need > have {
-        return Err(SpaceError::DoesNotFit {
-            mount_point: o.disks.join(" "),
-            need: need * pp * 1024 * 1024,
-            have: have * pp * 1024 * 1024,
-            reason: format!("rootvg needs {need} PPs of {pp} MB, the target disks have {have} usable PPs"),
-        }
-        .into());
-    }
     if !o.skip_space_check {
         space.check(&host.state, &req)?;
     }
-    say(host, events, "Creating cloned rootvg volume group and associated logical volumes.")?;
-    trace(o.trace, events, "mkvg altinst_rootvg");
-    // The VG is recorded (owning its disks, mounted at /alt_inst) before anything is created on disk, so a kill
-    // from here on is always visible to alt_rootvg_op -X.
-    host.state.vgs.push(VolumeGroup {
-        name: ALTINST.into(),
-        pp_size_mb: pp,
-        disks: o.disks.clone(),
-        varied_on: true,
-        auto_varyon: false,
-        lvs: Vec::new(),
-        oslevel: root.oslevel.clone(),
-        mount: Mount::AltInst,
-        bootable: false,
-        alt: Some(AltState { phase_done: 0, step: "mkvg".into(), copy_errors: 0, woken_from: None }),
-        firstboot_pending: false,
-    });
-    host.sync_disk_owners();
-    host.save()?;
-    // LVs in lv_data order, filling the target disks in order.
-    let mut free: Vec<(String, u64)> = o
-        .disks
-        .iter()
-        .filter_map(|d| host.state.disk(d))
-        .map(|d| (d.name.clone(), usable_pps(d.size_mb, pp)))
-        .collect();
-    for lv in &root.lvs {
-        let mut n = clone_lv(lv, o.to_jfs2);
-        let mut left = lv.lps * lv.copies;
-        n.disks.clear();
-        for (d, f) in free.iter_mut() {
-            if left == 0 {
-                break;
-            }
-            if *f > 0 {
-                let take = left.min(*f);
-                *f -= take;
-                left -= take;
-                n.disks.push(d.clone());
-            }
-        }
-        if let Some(f) = n.fs.as_mut() {
-            f.mounted = false;
-        }
-        // [I] The verified alt_disk_mksysb transcript ends these lines with "."; the same text is used here.
-        say(host, events, &format!("Creating logical volume {}.", n.name))?;
-        if let Some(v) = host.state.vg_mut(ALTINST) {
-            v.lvs.push(n);
-            if let Some(a) = v.alt.as_mut() {
-                a.step = "mklv".into();
-            }
-        }
-        host.save()?;
-    }
-    // Filesystems in sorted mount-point order, "mounted" (created) under /alt_inst.
-    for mp in &filesystems {
-        let shown = if mp == "/" { "/alt_inst/".to_string() } else { alt_path(mp) };
-        say(host, events, &format!("Creating {shown} file system."))?;
-        let d = host.alt_inst().join(mp.trim_start_matches('/'));
-        std::fs::create_dir_all(&d).map_err(|e| Error::io("create", &d, e))?;
-        if let Some(v) = host.state.vg_mut(ALTINST) {
-            for l in &mut v.lvs {
-                if let Some(f) = l.fs.as_mut().filter(|f| &f.mount_point == mp) {
-                    f.mounted = true;
-                }
-            }
-            if let Some(a) = v.alt.as_mut() {
-                a.step = "crfs".into();
-            }
-        }
-        host.save()?;
-    }
+    create_altinst(host, &plan, &o.disks, &root.oslevel, o.trace, events)?;
     say(
         host,
         events,
@@ -458,6 +399,9 @@ fn phase1(
     if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
         a.copy_errors = stats.soft_errors.len();
     }
+    // AIX's clone holds the image.data it was built from as /image.data.
+    let idata = host.alt_inst().join("image.data");
+    std::fs::write(&idata, plan.image.to_text()).map_err(|e| Error::io("write", &idata, e))?;
     set_step(host, "odm")?;
     say(host, events, "Modifying ODM on cloned disk.")?;
     if o.device_reset {

@@ -3,7 +3,10 @@
 //! behind [`SpaceCheck`], so the phase machines stay independent of the pipeline that fills them.
 
 pub mod copy;
+pub mod mksysb;
+pub mod mksysb_install;
 pub mod mover;
+pub mod plan;
 pub mod rootvg_op;
 
 pub use mover::{AccountingSpaceCheck, PipelineMover};

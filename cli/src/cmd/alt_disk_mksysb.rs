@@ -1,0 +1,69 @@
+//! `alt_disk_mksysb -m FILE -d "disks" [flags]`: AIX flags parsed exactly, then the engine's phase machine
+//! (`altdisk_engine::altdisk::mksysb_install`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use altdisk_engine::altdisk::copy::Phases;
+use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
+use altdisk_engine::altdisk::BakErrPolicy;
+
+use super::host::{fail, getopt, host_dir, Printer};
+
+/// Runs `alt_disk_mksysb`.
+pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
+    let dir = host_dir(&mut args)?;
+    let (flags, operands) = getopt(&args, "mdisRpLPc", "DBOVgkryzTSCnK")?;
+    let mut o = MksysbInstallOptions::default();
+    for (c, v) in flags {
+        let v = v.unwrap_or_default();
+        match c {
+            'm' => o.mksysb = PathBuf::from(v),
+            'd' => o.disks.extend(v.split_whitespace().map(str::to_string)),
+            'i' => o.image_data = Some(PathBuf::from(v)),
+            's' => o.customize.script = Some(PathBuf::from(v)),
+            'R' => o.customize.resolv_conf = Some(PathBuf::from(v)),
+            'p' => o.platform = Some(v),
+            'L' => o.level = Some(v),
+            'c' => o.console = Some(v),
+            'P' => match Phases::parse(&v) {
+                Ok(p) => o.phases = p,
+                Err(e) => return Ok(fail("alt_disk_mksysb", e)),
+            },
+            'n' => o.customize.nim_client = true,
+            'K' => o.kernel64 = true,
+            'D' => o.trace = true,
+            'B' => o.no_bootlist = true,
+            'O' => o.device_reset = true,
+            'V' => o.verbose = true,
+            'g' => o.skip_boot_check = true,
+            'k' => o.keep_devices = true,
+            'r' => o.reboot = true,
+            'y' => o.import_vgs = true,
+            'z' => o.no_import = true,
+            'T' => o.to_jfs2 = true,
+            'S' => o.skip_space_check = true,
+            'C' => o.chrp_boot_image = true,
+            _ => return crate::exit::usage(format!("alt_disk_mksysb: unknown flag -{c}")),
+        }
+    }
+    o.disks.extend(operands);
+    if o.disks.is_empty() || o.mksysb.as_os_str().is_empty() {
+        return crate::exit::usage(
+            "usage: alt_disk_mksysb -m device -d target_disks... [-i image.data] [-s script] [-R resolv_conf] \
+             [-p platform] [-L mksysb_level] [-n] [-P phase_option] [-c console] [-K] [-DBOVgkryzTSC]",
+        );
+    }
+    o.bak_err = if std::env::var("ALT_BAK_ERR_FAIL").as_deref() == Ok("1") {
+        BakErrPolicy::Fail
+    } else if std::env::var("ALT_BAK_ERR_REPORT").as_deref() == Ok("1") {
+        BakErrPolicy::Report
+    } else {
+        BakErrPolicy::Continue
+    };
+    match alt_disk_mksysb(&dir, &o, &Printer::new()) {
+        Ok(out) if out.failed => Ok(crate::exit::FAILED),
+        Ok(_) => Ok(crate::exit::OK),
+        Err(e) => Ok(fail("alt_disk_mksysb", e)),
+    }
+}

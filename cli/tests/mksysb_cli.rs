@@ -1,0 +1,118 @@
+//! The real binary: mkszfile, mksysb (flags, messages, exit codes), restore -T of its output, alt_disk_mksysb.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_altdisk");
+
+fn run(host: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("ALTDISK_HOST", host)
+        .env_remove("ALT_BAK_ERR_FAIL")
+        .env_remove("ALT_BAK_ERR_REPORT")
+        .output()
+        .expect("run altdisk")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn new_host(files: &str) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let h = t.path().join("host");
+    let o = Command::new(BIN)
+        .args(["host", "init"])
+        .arg(&h)
+        .args(["--sample", "--files", files])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    (t, h)
+}
+
+#[test]
+fn mkszfile_is_silent_and_its_output_round_trips() {
+    let (_t, h) = new_host("10");
+    let o = run(&h, &["mkszfile"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o), "");
+    let text = std::fs::read(h.join("image.data")).unwrap();
+    let img = altdisk_engine::imagedata::ImageData::parse("image.data", &text).unwrap();
+    assert_eq!(img.to_text().as_bytes(), &text[..]);
+    assert_eq!(img.filesystems().unwrap().len(), 8);
+    let o = run(&h, &["mkszfile", "-m"]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(err(&o).contains("-m is not supported"), "{}", err(&o));
+}
+
+#[test]
+fn mksysb_messages_exit_codes_and_listing() {
+    let (t, h) = new_host("40");
+    let f = t.path().join("sys.mksysb");
+    let fs = f.to_str().unwrap();
+    let o = run(&h, &["mksysb", fs]);
+    assert_eq!(o.status.code(), Some(5));
+    assert_eq!(err(&o), "0512-004 The /image.data file does not exist. Backup canceled.\n");
+    let o = run(&h, &["mksysb", "-T", fs]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(err(&o).contains("snapshot-based backup is not supported"));
+    // -e applies HOST/root/etc/exclude.rootvg (the sample's says ^./tmp/).
+    let o = run(&h, &["mksysb", "-i", "-e", "-p", fs]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let stdout = out(&o);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "Creating information file (/image.data) for rootvg.");
+    assert_eq!(lines[1], "Creating list of files to back up.");
+    assert!(lines[2].starts_with("Backing up ") && lines[2].ends_with(" files..."), "{lines:?}");
+    assert_eq!(lines.last(), Some(&"0512-038 mksysb: Backup Completed Successfully."));
+    let o = run(&h, &["restore", "-Tqf", fs]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let names: Vec<String> = out(&o).lines().map(str::to_string).collect();
+    assert_eq!(&names[..3], ["./bosinst.data", "./image.data", "."]);
+    assert!(names.contains(&"./tmp".to_string()), "the /tmp mount point itself stays");
+    assert!(!names.iter().any(|n| n.starts_with("./tmp/")), "-e excluded ./tmp/...");
+    assert!(names.iter().any(|n| n.starts_with("./usr/bin/")));
+    // -x leaves whole filesystems out (mount point only).
+    let x = t.path().join("x.list");
+    std::fs::write(&x, "/home\n").unwrap();
+    let o = run(&h, &["mksysb", "-x", x.to_str().unwrap(), fs]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = run(&h, &["restore", "-Tqf", fs]);
+    let names = out(&o);
+    assert!(names.lines().any(|n| n == "./home"));
+    assert!(!names.lines().any(|n| n.starts_with("./home/")));
+    // And it installs.
+    let o = run(&h, &["alt_disk_mksysb", "-m", fs, "-d", "hdisk1", "-B"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).starts_with("Restoring /image.data from mksysb image.\nChecking disk sizes.\n"));
+    assert!(out(&o).contains("Restoring mksysb image to alternate disk(s).\n"));
+    assert!(h.join("disks/hdisk1/usr/bin").is_dir());
+    let o = run(&h, &["lspv"]);
+    assert!(out(&o).contains("altinst_rootvg"), "{}", out(&o));
+}
+
+#[test]
+fn alt_disk_mksysb_refusals() {
+    let (t, h) = new_host("5");
+    let o = run(&h, &["alt_disk_mksysb", "-d", "hdisk1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let missing = t.path().join("none.mksysb");
+    let o = run(&h, &["alt_disk_mksysb", "-m", missing.to_str().unwrap(), "-d", "hdisk1"]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(err(&o).contains("does not exist"), "{}", err(&o));
+    let bff = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/aix/test.bff");
+    let o = run(&h, &["alt_disk_mksysb", "-m", bff.to_str().unwrap(), "-d", "hdisk0"]);
+    assert_eq!(err(&o), "0505-126 alt_disk_mksysb- target disk hdisk0 has a volume group assigned to it.\n");
+    let o = run(&h, &["alt_disk_mksysb", "-m", bff.to_str().unwrap(), "-d", "hdisk1", "-B", "-r"]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(err(&o).contains("-B and -r"), "{}", err(&o));
+    let o = run(&h, &["alt_disk_mksysb", "-m", bff.to_str().unwrap(), "-d", "hdisk1"]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(err(&o).contains("has no ./image.data"), "{}", err(&o));
+}

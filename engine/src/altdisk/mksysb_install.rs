@@ -1,0 +1,390 @@
+//! `alt_disk_mksysb -m FILE -d DISKS`: install a mksysb onto alternate disks (spec alt-disk.md §1.3, §1.6,
+//! §1.7). Same checks and phases as `alt_disk_copy` ([`super::copy`]); phase 1 builds `altinst_rootvg` from
+//! the archive's `./image.data` (or `-i`) through [`super::plan`], then restores the whole archive through
+//! the archive reader → filter → tree writer onto `/alt_inst`; phase 2 is `-s -R -n` only.
+//!
+//! The per-filesystem capacities of the plan are enforced while restoring: a file whose data (rounded to
+//! 4 KiB blocks, plus 4 KiB per other object [I]) no longer fits its filesystem is not restored and is a
+//! restore error, handled under the `ALT_BAK_ERR_*` rules, as a full JFS2 file system on AIX.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::copy::{check_phase1, run_phases, validate_flags, CopyOptions, CopyOutcome, Phases, ALTINST};
+use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
+use super::rootvg_op::remove_locked;
+use super::{say, trace, BakErrPolicy, CopyStats, Customize};
+use crate::archive::{ArchiveReader, ReaderOptions, Record};
+use crate::entry::{Entry, Kind};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::host::{Host, HostError};
+use crate::imagedata::{BosinstData, ImageData};
+use crate::pipeline::{self, Counters, Filter};
+use crate::space::{Accountant, FsNeed, FsTarget};
+use crate::tree::{self, TreeOptions};
+
+/// Everything `alt_disk_mksysb` was asked to do. The CLI fills it from AIX flags.
+#[derive(Debug, Clone, Default)]
+pub struct MksysbInstallOptions {
+    /// `-m`: the mksysb file.
+    pub mksysb: PathBuf,
+    /// `-d`: target disks.
+    pub disks: Vec<String>,
+    /// `-i`: use this image.data instead of the archive's `./image.data`.
+    pub image_data: Option<PathBuf>,
+    /// `-s -R -n`: phase-2 work.
+    pub customize: Customize,
+    /// `-P`.
+    pub phases: Phases,
+    /// `-p`: platform for the boot image name (the model knows only `chrp`).
+    pub platform: Option<String>,
+    /// `-L`: the mksysb level `V.R.M`, checked against the image's `OSLEVEL`.
+    pub level: Option<String>,
+    /// `-c`: console device (recorded; not limited to `-O`).
+    pub console: Option<String>,
+    /// `-K`: link the 64-bit kernel.
+    pub kernel64: bool,
+    /// `-D`.
+    pub trace: bool,
+    /// `-B`.
+    pub no_bootlist: bool,
+    /// `-O`.
+    pub device_reset: bool,
+    /// `-V`: list each file restored.
+    pub verbose: bool,
+    /// `-g`.
+    pub skip_boot_check: bool,
+    /// `-k`: keep the mksysb's device configuration (recorded in the log).
+    pub keep_devices: bool,
+    /// `-r`.
+    pub reboot: bool,
+    /// `-y`: import the user volume groups the mksysb records (recorded in the log).
+    pub import_vgs: bool,
+    /// `-z`: import no user volume group; overrides `-y`.
+    pub no_import: bool,
+    /// `-T`.
+    pub to_jfs2: bool,
+    /// `-S`.
+    pub skip_space_check: bool,
+    /// `-C`: use only the chrp disk boot image (recorded in the log).
+    pub chrp_boot_image: bool,
+    /// `ALT_BAK_ERR_FAIL` / `ALT_BAK_ERR_REPORT`.
+    pub bak_err: BakErrPolicy,
+    /// Tree-writer threads (0: one per CPU).
+    pub threads: usize,
+}
+
+const CMD: &str = "alt_disk_mksysb";
+
+impl MksysbInstallOptions {
+    /// The shared alt_disk_copy options these map to (console handled here: it is not tied to `-O`).
+    fn as_copy(&self) -> CopyOptions {
+        CopyOptions {
+            disks: self.disks.clone(),
+            phases: self.phases,
+            image_data: self.image_data.clone(),
+            exclude: None,
+            customize: self.customize.clone(),
+            no_bootlist: self.no_bootlist,
+            reboot: self.reboot,
+            skip_boot_check: self.skip_boot_check,
+            skip_space_check: self.skip_space_check,
+            device_reset: self.device_reset,
+            console: None,
+            to_jfs2: self.to_jfs2,
+            wpars: false,
+            verbose: self.verbose,
+            trace: self.trace,
+            update_flags: Vec::new(),
+            bak_err: self.bak_err,
+            command: CMD,
+        }
+    }
+}
+
+/// The `./image.data` and `./bosinst.data` at the head of a mksysb (they come before any other file).
+#[derive(Debug, Default)]
+pub struct MksysbHead {
+    /// `./image.data`, when present.
+    pub image_data: Option<ImageData>,
+    /// `./bosinst.data`, when present.
+    pub bosinst: Option<BosinstData>,
+}
+
+/// Reads the head records of `path` until the first name that is not `./bosinst.data`, `./image.data`,
+/// `./tapeblksz` or under `./tmp/vgdata/`.
+pub fn read_head(path: &Path) -> Result<MksysbHead> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut r = ArchiveReader::new(f, ReaderOptions::default());
+    let mut head = MksysbHead::default();
+    while let Some(rec) = r.next_record()? {
+        let e = match rec {
+            Record::Entry(e) => e,
+            Record::End => break,
+            _ => continue,
+        };
+        let name = String::from_utf8_lossy(&e.name).into_owned();
+        let wanted = matches!(name.as_str(), "./image.data" | "./bosinst.data");
+        if !wanted && name != "./tapeblksz" && !name.starts_with("./tmp/vgdata/") {
+            break;
+        }
+        let mut data = Vec::new();
+        r.read_data(&mut data)?;
+        let file = format!("{}:{}", path.display(), &name[1..]);
+        if name == "./image.data" {
+            head.image_data = Some(ImageData::parse(&file, &data)?);
+        } else if name == "./bosinst.data" {
+            head.bosinst = Some(BosinstData::parse(&file, &data)?);
+        }
+    }
+    Ok(head)
+}
+
+/// Accounts every entry of the archive against each set of targets (the restore's space needs).
+pub fn account_archive(path: &Path, sets: &[Vec<FsTarget>]) -> Result<Vec<Vec<FsNeed>>> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut r = ArchiveReader::new(f, ReaderOptions::default());
+    let mut accs: Vec<Accountant> = sets.iter().map(|s| Accountant::new(s.clone())).collect();
+    while let Some(e) = r.next_entry()? {
+        for a in &mut accs {
+            a.add(&e);
+        }
+    }
+    Ok(accs.into_iter().map(Accountant::finish).collect())
+}
+
+fn refuse<T>(msg: String) -> Result<T> {
+    Err(Error::refused(msg))
+}
+
+/// Checks the flags alone, in the documented order.
+pub fn validate(o: &MksysbInstallOptions) -> Result<()> {
+    if o.mksysb.as_os_str().is_empty() {
+        return refuse(format!("{CMD}: a mksysb image is required (-m)"));
+    }
+    validate_flags(&o.as_copy())?;
+    if !o.mksysb.is_file() {
+        return refuse(format!("{CMD}: -m: {} does not exist or is not a file", o.mksysb.display()));
+    }
+    if let Some(p) = &o.platform {
+        if p != "chrp" {
+            return refuse(format!(
+                "{CMD}: -p {p}: no boot image for platform {p} (this host model is chrp)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `alt_disk_mksysb` on the host in `dir`.
+pub fn alt_disk_mksysb(dir: &Path, o: &MksysbInstallOptions, events: &dyn Events) -> Result<CopyOutcome> {
+    validate(o)?;
+    let co = o.as_copy();
+    run_phases(dir, &co, &mut |host: &mut Host| phase1(host, o, &co, events), events)
+}
+
+fn phase1(
+    host: &mut Host,
+    o: &MksysbInstallOptions,
+    co: &CopyOptions,
+    events: &dyn Events,
+) -> Result<CopyStats> {
+    events.event(&Event::Phase(1));
+    trace(o.trace, events, "phase 1");
+    check_phase1(host, co)?;
+    let src = match &o.image_data {
+        Some(p) => ImageSource::File(p.clone()),
+        None => {
+            let head = read_head(&o.mksysb)?;
+            let Some(img) = head.image_data else {
+                return refuse(format!(
+                    "{CMD}: {} has no ./image.data at its head (it is not a mksysb image); give an image.data \
+                     for it with -i",
+                    o.mksysb.display()
+                ));
+            };
+            say(host, events, "Restoring /image.data from mksysb image.")?;
+            ImageSource::Given(img)
+        }
+    };
+    if let (Some(l), ImageSource::Given(img)) = (&o.level, &src) {
+        let os = img.file().first("image_data").and_then(|s| s.get("OSLEVEL")).unwrap_or("").trim();
+        if !os.starts_with(l.as_str()) {
+            return refuse(format!("{CMD}: -L {l} does not match the level of the mksysb image ({os})"));
+        }
+    }
+    let preq = PlanRequest {
+        disks: o.disks.clone(),
+        to_jfs2: o.to_jfs2,
+        skip_space_check: o.skip_space_check,
+        trace: o.trace,
+    };
+    let path = o.mksysb.clone();
+    let needs_of = |sets: &[Vec<FsTarget>]| account_archive(&path, sets);
+    let plan = make_plan(host, src, &preq, &needs_of, events)?;
+    let oslevel = plan
+        .image
+        .file()
+        .first("image_data")
+        .and_then(|s| s.get("OSLEVEL"))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| host.rootvg().map(|r| r.oslevel.clone()).unwrap_or_default());
+    create_altinst(host, &plan, &o.disks, &oslevel, o.trace, events)?;
+    for (on, what) in [
+        (o.keep_devices, "-k: the device configuration of the mksysb is kept"),
+        (o.import_vgs && !o.no_import, "-y: user volume groups of the mksysb are imported at first boot"),
+        (o.no_import, "-z: no user volume group is imported"),
+        (o.chrp_boot_image, "-C: boot image bosboot.disk.chrp of the running rootvg is used"),
+    ] {
+        if on {
+            host.log(what)?;
+        }
+    }
+    if let Some(c) = &o.console {
+        host.log(&format!("-c: console of the clone set to {c}"))?;
+    }
+    say(host, events, "Restoring mksysb image to alternate disk(s).")?;
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.step = "restore".into();
+    }
+    host.save()?;
+    trace(o.trace, events, "restore -xqf mksysb");
+    let stats =
+        restore_archive_into(&o.mksysb, &host.alt_inst(), &plan.fs_limits, o.threads, o.verbose, events)?;
+    host.log(&format!(
+        "restored {} entries, {} bytes, {} errors",
+        stats.entries,
+        stats.bytes,
+        stats.soft_errors.len()
+    ))?;
+    for e in &stats.soft_errors {
+        events.event(&Event::SoftError { class: "restore", path: String::new(), message: e.clone() });
+    }
+    if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
+        remove_locked(host, ALTINST, o.trace, events)?;
+        return Err(HostError::CopyFailed { count: stats.soft_errors.len() }.into());
+    }
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.copy_errors = stats.soft_errors.len();
+    }
+    if o.kernel64 {
+        say(host, events, "Linking to 64bit kernel.")?;
+    }
+    if o.device_reset {
+        say(host, events, "Resetting all device attributes.")?;
+        if o.console.is_none() {
+            say(
+                host,
+                events,
+                "NOTE: The first boot from altinst_rootvg will prompt to define the new system console.",
+            )?;
+        }
+    }
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.phase_done = 1;
+        a.step = "phase 1 done".into();
+    }
+    host.save()?;
+    Ok(stats)
+}
+
+/// Per-filesystem space left while restoring: the `fs_limits` model of a full filesystem.
+struct Budget {
+    /// (mount point, bytes left), longest mount point first.
+    fs: Vec<(String, u64)>,
+    errors: Vec<String>,
+}
+
+impl Budget {
+    fn admit(&mut self, e: &Entry) -> bool {
+        let name = String::from_utf8_lossy(&e.name);
+        let path = name.trim_start_matches('.');
+        let path = if path.is_empty() { "/" } else { path };
+        let Some(slot) = self.fs.iter_mut().find(|(m, _)| {
+            m == "/"
+                || path == m
+                || (path.starts_with(m.as_str()) && path.as_bytes().get(m.len()) == Some(&b'/'))
+        }) else {
+            return true;
+        };
+        let cost = if e.kind == Kind::File { e.meta.size.div_ceil(4096).max(1) * 4096 } else { 4096 };
+        if cost > slot.1 {
+            self.errors.push(format!(
+                "restore: {name}: There is not enough space in the file system {}.",
+                if slot.0 == "/" { "/alt_inst".to_string() } else { format!("/alt_inst{}", slot.0) }
+            ));
+            return false;
+        }
+        slot.1 -= cost;
+        true
+    }
+}
+
+/// Passes the tree writer's events on, its per-entry listing only with `-V`.
+struct Listing<'a> {
+    inner: &'a dyn Events,
+    verbose: bool,
+}
+
+impl Events for Listing<'_> {
+    fn event(&self, ev: &Event<'_>) {
+        if self.verbose || !matches!(ev, Event::Entry { .. }) {
+            self.inner.event(ev);
+        }
+    }
+}
+
+/// Restores the whole archive at `mksysb` into `dst` (archive reader → filter → tree writer): packed files
+/// decoded, `./` names relative to `dst`, unsafe names refused by the tree writer. With `fs_limits`, entries
+/// that no longer fit their filesystem are skipped and returned as restore errors.
+pub fn restore_archive_into(
+    mksysb: &Path,
+    dst: &Path,
+    fs_limits: &[(String, u64)],
+    threads: usize,
+    verbose: bool,
+    events: &dyn Events,
+) -> Result<CopyStats> {
+    let f = File::open(mksysb).map_err(|e| Error::io("open", mksysb, e))?;
+    let mut fs: Vec<(String, u64)> = fs_limits.to_vec();
+    fs.sort_by_key(|(m, _)| std::cmp::Reverse(m.len()));
+    let budget = Mutex::new(Budget { fs, errors: Vec::new() });
+    let select = |e: &Entry| match budget.lock() {
+        Ok(mut b) => b.admit(e),
+        Err(_) => true,
+    };
+    let tree_events = Listing { inner: events, verbose };
+    let filter = Filter { exclude: None, explain: false, select: Some(&select) };
+    let topts = TreeOptions {
+        target: dst.to_path_buf(),
+        threads: if threads == 0 { TreeOptions::default().threads } else { threads },
+        overwrite: true,
+        ..TreeOptions::default()
+    };
+    let counters = Counters::default();
+    let reader = |tx: crossbeam_channel::Sender<Entry>| -> Result<()> {
+        let mut r = ArchiveReader::new(f, ReaderOptions::default());
+        while let Some(e) = r.next_entry()? {
+            if tx.send(e).is_err() {
+                return Err(Error::Cancelled("the tree writer stopped".into()));
+            }
+        }
+        Ok(())
+    };
+    let ((), ts) =
+        pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;
+    let mut stats = CopyStats { entries: ts.entries, bytes: ts.bytes, soft_errors: Vec::new() };
+    if let Ok(b) = budget.into_inner() {
+        stats.soft_errors = b.errors;
+    }
+    for _ in 0..ts.soft_errors {
+        stats.soft_errors.push("restore: an entry could not be written (see the messages above)".into());
+    }
+    if ts.refused > 0 {
+        stats.soft_errors.push(format!("restore: {} entries with unsafe names were refused", ts.refused));
+    }
+    Ok(stats)
+}
