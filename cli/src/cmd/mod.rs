@@ -38,8 +38,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("install-links", "create symlinks named after the AIX commands"),
     ("lspv", "list the physical volumes of the modelled host"),
     ("lsvg", "list volume groups, one VG's summary (VG) or its logical volumes (-l VG)"),
-    ("mksysb", "back up the rootvg of the modelled host as a mksysb file"),
-    ("mkszfile", "write the rootvg's image.data (HOST/image.data)"),
+    ("mksysb", "write a system backup of the modelled rootvg as a by-name archive"),
+    ("mkszfile", "write /image.data for the modelled rootvg"),
     ("restore", "list (-T) or extract (-x) a by-name archive"),
     ("space", "what a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan"),
 ];
