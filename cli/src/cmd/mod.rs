@@ -13,6 +13,7 @@ pub mod bootinfo;
 pub mod bootlist;
 pub mod clone;
 pub mod common;
+pub mod demo;
 pub mod getopt;
 pub mod host;
 pub mod install_links;
@@ -34,6 +35,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("bootinfo", "boot disk, disk bootability and size of the modelled host"),
     ("bootlist", "show or set the normal-mode bootlist of the modelled host"),
     ("clone", "standalone fast rootvg copy of real mounts with full metadata"),
+    ("demo", "build a sample AIX host and run the alternate-disk tools on it"),
     ("host", "create (init), boot (reboot) or show a modelled AIX host"),
     ("install-links", "create symlinks named after the AIX commands"),
     ("lspv", "list the physical volumes of the modelled host"),
@@ -72,6 +74,7 @@ pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
         "bootinfo" => bootinfo::run(args),
         "bootlist" => bootlist::run(args),
         "clone" => clone::run(args),
+        "demo" => demo::run(args),
         "host" => host::run(args),
         "install-links" => install_links::run(args),
         "lspv" => lspv::run(args),
