@@ -100,10 +100,11 @@ fn source_entries(root: &Path) -> Vec<Entry> {
 }
 
 fn run(target: &Path, ents: Vec<Entry>) {
-    let (tx, rx) = crossbeam_channel::bounded(1024);
+    let (tx, rx) = altdisk_engine::pipeline::channel();
     let feeder = std::thread::spawn(move || {
+        let mut out = altdisk_engine::pipeline::Batcher::new(&tx);
         for e in ents {
-            if tx.send(e).is_err() {
+            if out.push(e).is_err() {
                 break;
             }
         }

@@ -50,8 +50,8 @@ fn std_walk(p: &Path) -> u64 {
 }
 
 fn engine_walk(root: &Path, threads: usize) -> u64 {
-    let (tx, rx) = crossbeam_channel::bounded(1024);
-    let consumer = std::thread::spawn(move || rx.into_iter().count() as u64);
+    let (tx, rx) = altdisk_engine::pipeline::channel();
+    let consumer = std::thread::spawn(move || rx.into_iter().map(|b| b.len() as u64).sum::<u64>());
     let opts = WalkOptions { root: root.to_path_buf(), threads, ..WalkOptions::default() };
     let stats = walk(&opts, None, &altdisk_engine::NoEvents, &tx).expect("walk");
     drop(tx);

@@ -29,9 +29,61 @@ use crate::select::{Selection, Unmatched};
 use crate::tree::{self, TreeOptions, TreeStats};
 use crate::walk::{self, Prune, WalkOptions, WalkStats};
 
-/// Capacity of the channels between stages: enough to keep every worker busy, small enough that memory stays
-/// bounded (an entry is a few hundred bytes; archive data rides in bounded chunks).
-pub const CHANNEL_DEPTH: usize = 4096;
+/// Entries travel between stages in batches of up to this many: one channel operation per batch keeps the
+/// hand-offs between stages (and the spinning of a blocked sender or an idle receiver, which on two cores
+/// steals time from the stage doing the work) off the per-file path.
+pub const BATCH: usize = 128;
+
+/// Capacity of the channels between stages, in batches: enough to keep every worker busy, small enough that
+/// memory stays bounded (an entry is a few hundred bytes; archive data rides in bounded chunks).
+pub const CHANNEL_DEPTH: usize = 32;
+
+/// What travels between stages: entries in stream order.
+pub type Batch = Vec<Entry>;
+
+/// Collects entries and sends them to the next stage a batch at a time. Call [`Batcher::flush`] before
+/// waiting on anything the next stage might need (and at the end: dropping flushes too, ignoring errors).
+pub struct Batcher<'a> {
+    tx: &'a Sender<Batch>,
+    buf: Batch,
+}
+
+impl<'a> Batcher<'a> {
+    /// A batcher sending on `tx`.
+    pub fn new(tx: &'a Sender<Batch>) -> Self {
+        Batcher { tx, buf: Vec::with_capacity(BATCH) }
+    }
+
+    /// Queues one entry; sends the batch when it is full.
+    pub fn push(&mut self, e: Entry) -> Result<()> {
+        self.buf.push(e);
+        if self.buf.len() >= BATCH {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sends what is queued. Fails with [`Error::Cancelled`] when the next stage hung up.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let b = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
+        self.tx.send(b).map_err(|_| Error::Cancelled("the next stage hung up".into()))
+    }
+
+    /// Entries queued and not sent yet.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+impl Drop for Batcher<'_> {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
 
 /// Counters shared by the stages, readable while the job runs.
 #[derive(Debug, Default)]
@@ -44,8 +96,8 @@ pub struct Counters {
     pub bytes: AtomicU64,
 }
 
-/// A bounded channel for entries.
-pub fn channel() -> (Sender<Entry>, Receiver<Entry>) {
+/// A bounded channel for batches of entries.
+pub fn channel() -> (Sender<Batch>, Receiver<Batch>) {
     bounded(CHANNEL_DEPTH)
 }
 
@@ -80,38 +132,47 @@ impl Filter<'_> {
     }
 
     /// Runs the stage until `rx` is drained or `tx` hangs up.
-    pub fn run(&self, rx: Receiver<Entry>, tx: Sender<Entry>, counters: &Counters, events: &dyn Events) {
+    pub fn run(&self, rx: Receiver<Batch>, tx: Sender<Batch>, counters: &Counters, events: &dyn Events) {
         // First names that were dropped -> the kept name that now carries the file.
         let mut relink: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
-        for mut e in rx {
-            let keep = !self.excluded(&e, events) && self.select.is_none_or(|f| f(&e));
-            if !keep {
-                counters.excluded.fetch_add(1, Ordering::Relaxed);
-                if e.kind == Kind::File && e.meta.nlink > 1 {
-                    relink.insert(e.name.clone(), None);
+        for batch in rx {
+            let mut out = Vec::with_capacity(batch.len());
+            for mut e in batch {
+                let keep = !self.excluded(&e, events) && self.select.is_none_or(|f| f(&e));
+                if !keep {
+                    counters.excluded.fetch_add(1, Ordering::Relaxed);
+                    if e.kind == Kind::File && e.meta.nlink > 1 {
+                        relink.insert(e.name.clone(), None);
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if e.kind == Kind::HardLink {
-                if let Some(first) = e.link_target.clone() {
-                    if let Some(slot) = relink.get_mut(&first) {
-                        match slot {
-                            Some(carrier) => e.link_target = Some(carrier.clone()),
-                            None => {
-                                // The file's first name was excluded: this name carries the data now.
-                                *slot = Some(e.name.clone());
-                                e.kind = Kind::File;
-                                e.link_target = None;
+                if e.kind == Kind::HardLink {
+                    if let Some(first) = e.link_target.clone() {
+                        if let Some(slot) = relink.get_mut(&first) {
+                            match slot {
+                                Some(carrier) => e.link_target = Some(carrier.clone()),
+                                None => {
+                                    // The file's first name was excluded: this name carries the data now.
+                                    *slot = Some(e.name.clone());
+                                    e.kind = Kind::File;
+                                    e.link_target = None;
+                                }
                             }
                         }
                     }
                 }
+                counters.kept.fetch_add(1, Ordering::Relaxed);
+                if e.kind == Kind::File {
+                    counters.bytes.fetch_add(e.meta.size, Ordering::Relaxed);
+                }
+                // A streamed file's chunks are produced only after the reader moves on: pass it at once.
+                let stream = matches!(e.data, crate::entry::EntryData::Stream(_));
+                out.push(e);
+                if stream && tx.send(std::mem::take(&mut out)).is_err() {
+                    return;
+                }
             }
-            counters.kept.fetch_add(1, Ordering::Relaxed);
-            if e.kind == Kind::File {
-                counters.bytes.fetch_add(e.meta.size, Ordering::Relaxed);
-            }
-            if tx.send(e).is_err() {
+            if !out.is_empty() && tx.send(out).is_err() {
                 return; // the writer stopped (error or done): stop reading.
             }
         }
@@ -129,8 +190,8 @@ pub fn run<R, W, RO, WO>(
     events: &dyn Events,
 ) -> Result<(RO, WO)>
 where
-    R: FnOnce(Sender<Entry>) -> Result<RO> + Send,
-    W: FnOnce(Receiver<Entry>) -> Result<WO> + Send,
+    R: FnOnce(Sender<Batch>) -> Result<RO> + Send,
+    W: FnOnce(Receiver<Batch>) -> Result<WO> + Send,
     RO: Send,
     WO: Send,
 {
@@ -148,6 +209,20 @@ where
             (Err(re), Ok(_)) => Err(re),
         }
     })
+}
+
+/// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the
+/// reader keeps in memory) is sent at once, since its chunks are produced only when the reader moves on.
+pub fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {
+    let mut out = Batcher::new(tx);
+    while let Some(e) = r.next_entry()? {
+        let stream = matches!(e.data, crate::entry::EntryData::Stream(_));
+        out.push(e).map_err(|_| Error::Cancelled("the tree writer stopped".into()))?;
+        if stream {
+            out.flush()?;
+        }
+    }
+    out.flush()
 }
 
 /// Shares an event sink between threads.
@@ -188,16 +263,12 @@ pub fn restore_archive<R: Read + Send>(
         select: if select.is_all() { None } else { Some(&select_fn) },
     };
     let counters = Counters::default();
-    let read = move |tx: Sender<Entry>| -> Result<ReadStats> {
+    let read = move |tx: Sender<Batch>| -> Result<ReadStats> {
         let mut r = reader;
-        while let Some(e) = r.next_entry()? {
-            if tx.send(e).is_err() {
-                return Err(Error::Cancelled("the tree writer stopped".into()));
-            }
-        }
+        send_archive(&mut r, &tx)?;
         Ok(r.stats().clone())
     };
-    let write = |rx: Receiver<Entry>| tree::write_tree(opts, rx, events);
+    let write = |rx: Receiver<Batch>| tree::write_tree(opts, rx, events);
     let (read, tree) = run(read, &filter, write, &counters, events)?;
     Ok(RestoreSummary {
         tree,
@@ -233,10 +304,10 @@ pub fn backup_walk<W: Write + Send>(
     events: &dyn Events,
 ) -> Result<(W, BackupSummary)> {
     let counters = Counters::default();
-    let read = |tx: Sender<Entry>| walk::walk(wopts, prune, events, &tx);
-    let write = move |rx: Receiver<Entry>| -> Result<(W, WriteSummary, bool)> {
+    let read = |tx: Sender<Batch>| walk::walk(wopts, prune, events, &tx);
+    let write = move |rx: Receiver<Batch>| -> Result<(W, WriteSummary, bool)> {
         let mut skipped = false;
-        for e in rx {
+        for e in rx.into_iter().flatten() {
             if skip.is_some_and(|(dev, ino)| {
                 matches!(e.kind, Kind::File | Kind::HardLink) && e.meta.dev == dev && e.meta.ino == ino
             }) {

@@ -658,7 +658,7 @@ struct Emitter<'a> {
     opts: &'a WalkOptions,
     prune: Option<Prune<'a>>,
     events: &'a dyn Events,
-    out: &'a Sender<Entry>,
+    out: crate::pipeline::Batcher<'a>,
     shared: &'a Shared,
     stats: WalkStats,
     links: HashMap<(DevId, u64), (Vec<u8>, u32)>,
@@ -684,7 +684,7 @@ impl Emitter<'_> {
             }
             _ => {}
         }
-        self.out.send(e).map_err(|_| Error::Cancelled("the consumer of the walk hung up".into()))?;
+        self.out.push(e).map_err(|_| Error::Cancelled("the consumer of the walk hung up".into()))?;
         if self.stats.entries.is_multiple_of(PROGRESS_EVERY) {
             self.events.event(&Event::Progress { entries: self.stats.entries, bytes: self.stats.bytes });
         }
@@ -784,6 +784,10 @@ impl Emitter<'_> {
         };
         let fd = top.fd.clone();
         let sub = &mut top.subs[si];
+        // About to wait for a listing that is not ready: let the next stage work on what we have meanwhile.
+        if self.out.pending() > 0 && sub.rx.as_ref().is_none_or(|rx| rx.is_empty()) {
+            self.out.flush().map_err(|_| Error::Cancelled("the consumer of the walk hung up".into()))?;
+        }
         let rx = match sub.rx.take() {
             Some(rx) => rx,
             None => {
@@ -921,7 +925,7 @@ pub fn walk(
     opts: &WalkOptions,
     prune: Option<Prune<'_>>,
     events: &dyn Events,
-    out: &Sender<Entry>,
+    out: &Sender<crate::pipeline::Batch>,
 ) -> Result<WalkStats, Error> {
     let mut fs_names = Vec::new();
     for p in &opts.filesystems {
@@ -969,7 +973,7 @@ pub fn walk(
             opts,
             prune,
             events,
-            out,
+            out: crate::pipeline::Batcher::new(out),
             shared: &shared,
             stats: WalkStats::default(),
             links: HashMap::new(),
@@ -981,6 +985,7 @@ pub fn walk(
         for (i, name) in fs_names.iter().enumerate() {
             em.walk_fs(i as u32, name)?;
         }
+        em.out.flush().map_err(|_| Error::Cancelled("the consumer of the walk hung up".into()))?;
         Ok(em.stats)
     })
 }

@@ -18,9 +18,9 @@ use rustix::fs::{FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 type Prune<'a> = Option<&'a (dyn Fn(&[u8]) -> bool + Sync)>;
 
 fn run(opts: &WalkOptions, prune: Prune<'_>) -> (Result<WalkStats, Error>, Vec<Entry>, Vec<String>) {
-    let (tx, rx) = crossbeam_channel::bounded(16);
+    let (tx, rx) = altdisk_engine::pipeline::channel();
     let ev = RecordEvents::default();
-    let collector = std::thread::spawn(move || rx.into_iter().collect::<Vec<Entry>>());
+    let collector = std::thread::spawn(move || rx.into_iter().flatten().collect::<Vec<Entry>>());
     let res = walk(opts, prune, &ev, &tx);
     drop(tx);
     let entries = collector.join().unwrap_or_default();

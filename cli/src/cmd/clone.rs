@@ -8,7 +8,7 @@ use std::time::Instant;
 use altdisk_engine::pipeline::{self, Counters, Filter};
 use altdisk_engine::tree::{self, Policy, TreeOptions};
 use altdisk_engine::walk::{self, WalkOptions};
-use altdisk_engine::{Entry, Event, Events};
+use altdisk_engine::{Event, Events};
 use clap::Parser;
 
 use crate::cmd::common::{load_excludes, threads_or_default};
@@ -99,9 +99,9 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     let reader = |tx| walk::walk(&wopts, prune, &r, &tx);
     let summary;
     if a.dry_run {
-        let writer = |rx: crossbeam_channel::Receiver<Entry>| -> altdisk_engine::Result<(u64, u64)> {
+        let writer = |rx: crossbeam_channel::Receiver<altdisk_engine::pipeline::Batch>| -> altdisk_engine::Result<(u64, u64)> {
             let (mut n, mut bytes) = (0u64, 0u64);
-            for e in rx {
+            for e in rx.into_iter().flatten() {
                 n += 1;
                 bytes += if e.kind == altdisk_engine::Kind::File { e.meta.size } else { 0 };
                 r.event(&Event::Entry { name: &e.name, kind: e.kind, size: e.meta.size, link: None });

@@ -157,7 +157,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         |tx| walk::walk(&wopts, prune, &quiet, &tx),
         &filter,
         |rx| {
-            for e in rx {
+            for e in rx.into_iter().flatten() {
                 acc.add(&e);
             }
             Ok(())

@@ -297,7 +297,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     say(&host, events, "Creating list of files to back up.")?;
     let counters = Counters::default();
     let filter = Filter { exclude: Some(&exclude), explain: false, select: None };
-    let count = |rx: crossbeam_channel::Receiver<Entry>| -> Result<u64> { Ok(rx.into_iter().count() as u64) };
+    let count = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<u64> { Ok(rx.into_iter().map(|b| b.len() as u64).sum()) };
     let (_, listed) = pipeline::run(
         |tx| walk::walk(&wopts, Some(&prune_fn), events, &tx),
         &filter,
@@ -331,9 +331,9 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     let mut wopts = wopts;
     wopts.with_data_source = true;
     let counters = Counters::default();
-    let writer = |rx: crossbeam_channel::Receiver<Entry>| -> Result<(u64, ArchiveWriter<_>)> {
+    let writer = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
         let mut n = 0u64;
-        for e in rx {
+        for e in rx.into_iter().flatten() {
             w.write_entry(&e)?;
             list(&e);
             n += 1;

@@ -365,14 +365,9 @@ pub fn restore_archive_into(
         ..TreeOptions::default()
     };
     let counters = Counters::default();
-    let reader = |tx: crossbeam_channel::Sender<Entry>| -> Result<()> {
+    let reader = |tx: crossbeam_channel::Sender<pipeline::Batch>| -> Result<()> {
         let mut r = ArchiveReader::new(f, ReaderOptions::default());
-        while let Some(e) = r.next_entry()? {
-            if tx.send(e).is_err() {
-                return Err(Error::Cancelled("the tree writer stopped".into()));
-            }
-        }
-        Ok(())
+        pipeline::send_archive(&mut r, &tx)
     };
     let ((), ts) =
         pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;

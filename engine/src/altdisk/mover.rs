@@ -208,7 +208,7 @@ impl AccountingSpaceCheck {
             |tx| walk::walk(&wopts, None, &quiet, &tx),
             &filter,
             |rx| {
-                for e in rx {
+                for e in rx.into_iter().flatten() {
                     acc.add(&e);
                 }
                 Ok(())

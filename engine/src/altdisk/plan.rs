@@ -243,7 +243,7 @@ pub fn account_tree(
     let prune_fn = |n: &[u8]| exclude.is_some_and(|l| l.prunes_subtree(n));
     let res = std::thread::scope(|s| {
         let h = s.spawn(move || walk::walk(&wopts, Some(&prune_fn), events, &tx));
-        for e in rx {
+        for e in rx.into_iter().flatten() {
             if exclude.is_some_and(|l| l.is_excluded(&e.name)) {
                 continue;
             }

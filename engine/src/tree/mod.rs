@@ -183,7 +183,7 @@ enum Job {
 /// ([`Error::NoSpace`], naming the file), on a [`Policy::Required`] class that failed, when `admit` refuses,
 /// or when the target cannot be opened; `rx` is dropped at once then, so the upstream stage fails its next
 /// send and ends.
-pub fn write_tree(opts: &TreeOptions, rx: Receiver<Entry>, events: &dyn Events) -> Result<TreeStats, Error> {
+pub fn write_tree(opts: &TreeOptions, rx: Receiver<crate::pipeline::Batch>, events: &dyn Events) -> Result<TreeStats, Error> {
     if !opts.target.exists() {
         std::fs::create_dir_all(&opts.target).map_err(|e| Error::io("create", &opts.target, e))?;
     }
@@ -269,9 +269,9 @@ struct Dispatcher<'s, 'a> {
 }
 
 impl Dispatcher<'_, '_> {
-    fn run(&mut self, rx: Receiver<Entry>, jobs: &crossbeam_channel::Sender<Job>) {
+    fn run(&mut self, rx: Receiver<crate::pipeline::Batch>, jobs: &crossbeam_channel::Sender<Job>) {
         let sh = self.sh;
-        for entry in rx.iter() {
+        for entry in rx.iter().flatten() {
             if sh.stopped() {
                 break;
             }

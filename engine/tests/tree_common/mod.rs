@@ -21,10 +21,11 @@ pub fn is_root() -> bool {
 
 /// Feeds `entries` through a bounded channel from another thread, as the pipeline does.
 pub fn run(opts: &TreeOptions, entries: Vec<Entry>) -> (Result<TreeStats, Error>, Vec<String>) {
-    let (tx, rx) = crossbeam_channel::bounded(16);
+    let (tx, rx) = altdisk_engine::pipeline::channel();
     let feeder = std::thread::spawn(move || {
+        let mut out = altdisk_engine::pipeline::Batcher::new(&tx);
         for e in entries {
-            if tx.send(e).is_err() {
+            if out.push(e).is_err() {
                 break;
             }
         }
