@@ -6,6 +6,11 @@ mod exit;
 mod render;
 
 use std::ffi::OsString;
+
+/// Entries are allocated on the reader's threads and freed on the writer's: mimalloc handles that
+/// cross-thread pattern far better than glibc malloc (it was ~40% of clone's user time).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::Path;
 
 fn main() {

@@ -297,7 +297,9 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     say(&host, events, "Creating list of files to back up.")?;
     let counters = Counters::default();
     let filter = Filter { exclude: Some(&exclude), explain: false, select: None };
-    let count = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<u64> { Ok(rx.into_iter().map(|b| b.len() as u64).sum()) };
+    let count = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<u64> {
+        Ok(rx.into_iter().map(|b| b.len() as u64).sum())
+    };
     let (_, listed) = pipeline::run(
         |tx| walk::walk(&wopts, Some(&prune_fn), events, &tx),
         &filter,

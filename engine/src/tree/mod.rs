@@ -32,7 +32,7 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-use crate::entry::{Entry, Kind, Meta};
+use crate::entry::{Entry, EntryData, Kind, Meta};
 use crate::error::Error;
 use crate::events::{Event, Events};
 use dirs::{DirCache, DirError};
@@ -183,7 +183,11 @@ enum Job {
 /// ([`Error::NoSpace`], naming the file), on a [`Policy::Required`] class that failed, when `admit` refuses,
 /// or when the target cannot be opened; `rx` is dropped at once then, so the upstream stage fails its next
 /// send and ends.
-pub fn write_tree(opts: &TreeOptions, rx: Receiver<crate::pipeline::Batch>, events: &dyn Events) -> Result<TreeStats, Error> {
+pub fn write_tree(
+    opts: &TreeOptions,
+    rx: Receiver<crate::pipeline::Batch>,
+    events: &dyn Events,
+) -> Result<TreeStats, Error> {
     if !opts.target.exists() {
         std::fs::create_dir_all(&opts.target).map_err(|e| Error::io("create", &opts.target, e))?;
     }
@@ -211,7 +215,7 @@ pub fn write_tree(opts: &TreeOptions, rx: Receiver<crate::pipeline::Batch>, even
         owner_known: !target_setgid && !target_default_acl && !opts.overwrite,
     };
     let threads = opts.threads.max(1);
-    let (jtx, jrx) = crossbeam_channel::bounded::<Job>(threads * 64);
+    let (jtx, jrx) = crossbeam_channel::bounded::<Vec<Job>>(threads * 8);
     std::thread::scope(|s| {
         for _ in 0..threads {
             let jrx = jrx.clone();
@@ -220,8 +224,10 @@ pub fn write_tree(opts: &TreeOptions, rx: Receiver<crate::pipeline::Batch>, even
             s.spawn(move || worker(sh, jrx, owner_known));
         }
         drop(jrx);
-        d.run(rx, &jtx);
-        drop(jtx);
+        let mut jobs = JobQueue { tx: jtx, pending: Vec::with_capacity(JOB_BATCH) };
+        d.run(rx, &mut jobs);
+        jobs.flush(&sh);
+        drop(jobs);
     });
     if let Some(e) = sh.take_fatal() {
         return Err(e);
@@ -269,28 +275,52 @@ struct Dispatcher<'s, 'a> {
 }
 
 impl Dispatcher<'_, '_> {
-    fn run(&mut self, rx: Receiver<crate::pipeline::Batch>, jobs: &crossbeam_channel::Sender<Job>) {
+    fn run(&mut self, rx: Receiver<crate::pipeline::Batch>, jobs: &mut JobQueue) {
         let sh = self.sh;
-        for entry in rx.iter().flatten() {
-            if sh.stopped() {
+        loop {
+            // Never sit on queued jobs while waiting for input: a streamed file's chunks only come once its
+            // job runs, and idle workers are wasted.
+            let batch = match rx.try_recv() {
+                Ok(b) => b,
+                Err(crossbeam_channel::TryRecvError::Empty) => {
+                    jobs.flush(sh);
+                    match rx.recv() {
+                        Ok(b) => b,
+                        Err(_) => break,
+                    }
+                }
+                Err(crossbeam_channel::TryRecvError::Disconnected) => break,
+            };
+            if !self.batch(batch, jobs) {
                 break;
-            }
-            let n = sh.counters.entries.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Err(e) = self.one(entry, jobs) {
-                sh.fail(e);
-                break;
-            }
-            if n & 4095 == 0 {
-                let bytes = sh.counters.bytes.load(Ordering::Relaxed);
-                sh.events.event(&Event::Progress { entries: n, bytes });
             }
         }
         // Hang up on the upstream stage at once when stopping.
         drop(rx);
     }
 
+    /// Handles one batch of entries; false when the run must stop.
+    fn batch(&mut self, batch: crate::pipeline::Batch, jobs: &mut JobQueue) -> bool {
+        let sh = self.sh;
+        for entry in batch {
+            if sh.stopped() {
+                return false;
+            }
+            let n = sh.counters.entries.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Err(e) = self.one(entry, jobs) {
+                sh.fail(e);
+                return false;
+            }
+            if n & 4095 == 0 {
+                let bytes = sh.counters.bytes.load(Ordering::Relaxed);
+                sh.events.event(&Event::Progress { entries: n, bytes });
+            }
+        }
+        true
+    }
+
     /// Handles one entry; only fatal errors are returned.
-    fn one(&mut self, entry: Entry, jobs: &crossbeam_channel::Sender<Job>) -> Result<(), Error> {
+    fn one(&mut self, entry: Entry, jobs: &mut JobQueue) -> Result<(), Error> {
         let sh = self.sh;
         let name = match names::resolve(&entry.name, sh.opts.absolute_names) {
             Ok(n) => n,
@@ -337,12 +367,7 @@ impl Dispatcher<'_, '_> {
                 if tracked {
                     sh.begin(key.clone());
                 }
-                let job = Job::File { dir: parent, name: cname, key, entry: Box::new(entry), tracked };
-                if let Err(crossbeam_channel::SendError(Job::File { key, tracked: true, .. })) =
-                    jobs.send(job)
-                {
-                    sh.end(&key);
-                }
+                jobs.send(sh, Job::File { dir: parent, name: cname, key, entry: Box::new(entry), tracked });
                 Ok(())
             }
         }
@@ -503,7 +528,7 @@ impl Dispatcher<'_, '_> {
         cname: CString,
         entry: &Entry,
         key: Vec<u8>,
-        jobs: &crossbeam_channel::Sender<Job>,
+        jobs: &mut JobQueue,
     ) -> Result<(), Error> {
         let sh = self.sh;
         let Some(target) = entry.link_target.as_deref() else {
@@ -538,8 +563,7 @@ impl Dispatcher<'_, '_> {
             }
         };
         let Ok(from_name) = CString::new(from.last()) else { return Ok(()) };
-        let _ =
-            jobs.send(Job::Link { from_dir, from_name, from_key: from.key(), dir: parent, name: cname, key });
+        jobs.send(sh, Job::Link { from_dir, from_name, from_key: from.key(), dir: parent, name: cname, key });
         Ok(())
     }
 
@@ -571,9 +595,47 @@ impl Dispatcher<'_, '_> {
 }
 
 /// A worker: takes files and links until the dispatcher hangs up; after a fatal error it only drains.
-fn worker(sh: &Shared<'_>, jobs: Receiver<Job>, owner_known: bool) {
+/// File and link jobs go to the workers this many at a time: one hand-off per batch instead of per file.
+/// Batches stay in stream order (FIFO), so a hard link's file is always in the same or an earlier batch and
+/// a worker waiting for it never waits on a batch nobody took.
+const JOB_BATCH: usize = 16;
+
+/// The dispatcher's side of the worker queue.
+struct JobQueue {
+    tx: crossbeam_channel::Sender<Vec<Job>>,
+    pending: Vec<Job>,
+}
+
+impl JobQueue {
+    fn send(&mut self, sh: &Shared<'_>, job: Job) {
+        // A streamed file's producer waits for this job to consume its chunks: hand it over at once.
+        let stream = matches!(&job, Job::File { entry, .. } if matches!(entry.data, EntryData::Stream(_)));
+        self.pending.push(job);
+        if stream || self.pending.len() >= JOB_BATCH {
+            self.flush(sh);
+        }
+    }
+
+    /// Hands the pending jobs to the workers; when they are gone (stopping), releases the files that hard
+    /// links would wait for.
+    fn flush(&mut self, sh: &Shared<'_>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(JOB_BATCH));
+        if let Err(crossbeam_channel::SendError(batch)) = self.tx.send(batch) {
+            for job in batch {
+                if let Job::File { key, tracked: true, .. } = job {
+                    sh.end(&key);
+                }
+            }
+        }
+    }
+}
+
+fn worker(sh: &Shared<'_>, jobs: Receiver<Vec<Job>>, owner_known: bool) {
     let mut buf = Vec::new();
-    for job in jobs.iter() {
+    for job in jobs.iter().flatten() {
         match job {
             Job::File { dir, name, key, entry, tracked } => {
                 let r = if sh.stopped() {
