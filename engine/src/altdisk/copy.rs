@@ -383,22 +383,7 @@ fn phase1(
     set_step(host, "copy")?;
     trace(o.trace, events, "backup | restore");
     let stats = mover.copy_filesystems(&req, events)?;
-    host.log(&format!(
-        "copied {} entries, {} bytes, {} errors",
-        stats.entries,
-        stats.bytes,
-        stats.soft_errors.len()
-    ))?;
-    for e in &stats.soft_errors {
-        events.event(&Event::SoftError { class: "copy", path: String::new(), message: e.clone() });
-    }
-    if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
-        remove_locked(host, ALTINST, o.trace, events)?;
-        return Err(HostError::CopyFailed { count: stats.soft_errors.len() }.into());
-    }
-    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
-        a.copy_errors = stats.soft_errors.len();
-    }
+    record_copy_errors(host, &stats, "copy", o, events)?;
     // AIX's clone holds the image.data it was built from as /image.data.
     let idata = host.alt_inst().join("image.data");
     std::fs::write(&idata, plan.image.to_text()).map_err(|e| Error::io("write", &idata, e))?;
@@ -422,6 +407,36 @@ fn phase1(
     }
     host.save()?;
     Ok(stats)
+}
+
+/// After phase 1's data movement: logs the totals, reports each backup/restore error, and applies
+/// `ALT_BAK_ERR_FAIL` (clean up as `alt_rootvg_op -X`, fail) or records the errors for `ALT_BAK_ERR_REPORT`
+/// (spec alt-disk.md §1.2). Shared by `alt_disk_copy` (`class` "copy") and `alt_disk_mksysb` ("restore").
+pub(crate) fn record_copy_errors(
+    host: &mut Host,
+    stats: &CopyStats,
+    class: &'static str,
+    o: &CopyOptions,
+    events: &dyn Events,
+) -> Result<()> {
+    let verb = if class == "copy" { "copied" } else { "restored" };
+    host.log(&format!(
+        "{verb} {} entries, {} bytes, {} errors",
+        stats.entries,
+        stats.bytes,
+        stats.soft_errors.len()
+    ))?;
+    for e in &stats.soft_errors {
+        events.event(&Event::SoftError { class, path: String::new(), message: e.clone() });
+    }
+    if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
+        remove_locked(host, ALTINST, o.trace, events)?;
+        return Err(HostError::CopyFailed { count: stats.soft_errors.len() }.into());
+    }
+    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
+        a.copy_errors = stats.soft_errors.len();
+    }
+    Ok(())
 }
 
 /// Phase 3: unmount, real names, vary off. Returns the clone's boot disk.

@@ -13,13 +13,12 @@ use std::sync::Mutex;
 
 use super::copy::{check_phase1, run_phases, validate_flags, CopyOptions, CopyOutcome, Phases, ALTINST};
 use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
-use super::rootvg_op::remove_locked;
 use super::{say, trace, BakErrPolicy, CopyStats, Customize};
 use crate::archive::{ArchiveReader, ReaderOptions, Record};
 use crate::entry::{Entry, Kind};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
-use crate::host::{Host, HostError};
+use crate::host::Host;
 use crate::imagedata::{BosinstData, ImageData};
 use crate::pipeline::{self, Counters, Filter};
 use crate::space::{Accountant, FsNeed, FsTarget};
@@ -254,22 +253,7 @@ fn phase1(
     trace(o.trace, events, "restore -xqf mksysb");
     let stats =
         restore_archive_into(&o.mksysb, &host.alt_inst(), &plan.fs_limits, o.threads, o.verbose, events)?;
-    host.log(&format!(
-        "restored {} entries, {} bytes, {} errors",
-        stats.entries,
-        stats.bytes,
-        stats.soft_errors.len()
-    ))?;
-    for e in &stats.soft_errors {
-        events.event(&Event::SoftError { class: "restore", path: String::new(), message: e.clone() });
-    }
-    if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
-        remove_locked(host, ALTINST, o.trace, events)?;
-        return Err(HostError::CopyFailed { count: stats.soft_errors.len() }.into());
-    }
-    if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
-        a.copy_errors = stats.soft_errors.len();
-    }
+    super::copy::record_copy_errors(host, &stats, "restore", co, events)?;
     if o.kernel64 {
         say(host, events, "Linking to 64bit kernel.")?;
     }
