@@ -34,9 +34,13 @@ use crate::walk::{self, Prune, WalkOptions, WalkStats};
 /// steals time from the stage doing the work) off the per-file path.
 pub const BATCH: usize = 128;
 
+/// A batch is also sent once the file data it carries in memory reaches this many bytes, so that memory stays
+/// bounded by bytes, not only by entries (archive readers hand small files over as in-memory bytes).
+pub const BATCH_BYTES: usize = 128 << 10;
+
 /// Capacity of the channels between stages, in batches: enough to keep every worker busy, small enough that
 /// memory stays bounded (an entry is a few hundred bytes; archive data rides in bounded chunks).
-pub const CHANNEL_DEPTH: usize = 32;
+pub const CHANNEL_DEPTH: usize = 16;
 
 /// What travels between stages: entries in stream order.
 pub type Batch = Vec<Entry>;
@@ -46,18 +50,22 @@ pub type Batch = Vec<Entry>;
 pub struct Batcher<'a> {
     tx: &'a Sender<Batch>,
     buf: Batch,
+    bytes: usize,
 }
 
 impl<'a> Batcher<'a> {
     /// A batcher sending on `tx`.
     pub fn new(tx: &'a Sender<Batch>) -> Self {
-        Batcher { tx, buf: Vec::with_capacity(BATCH) }
+        Batcher { tx, buf: Vec::with_capacity(BATCH), bytes: 0 }
     }
 
     /// Queues one entry; sends the batch when it is full.
     pub fn push(&mut self, e: Entry) -> Result<()> {
+        if let crate::entry::EntryData::Bytes(b) = &e.data {
+            self.bytes += b.len();
+        }
         self.buf.push(e);
-        if self.buf.len() >= BATCH {
+        if self.buf.len() >= BATCH || self.bytes >= BATCH_BYTES {
             self.flush()
         } else {
             Ok(())
@@ -69,6 +77,7 @@ impl<'a> Batcher<'a> {
         if self.buf.is_empty() {
             return Ok(());
         }
+        self.bytes = 0;
         let b = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
         self.tx.send(b).map_err(|_| Error::Cancelled("the next stage hung up".into()))
     }

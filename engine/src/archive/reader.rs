@@ -16,9 +16,11 @@ use crate::entry::{DevId, Entry, EntryData, Kind, Meta, Timestamp};
 use crate::events::{Event, Events, NoEvents};
 
 const BUF_SIZE: usize = 128 * 1024;
-/// Files up to this size become [`EntryData::Bytes`]; larger ones are streamed.
-pub const INLINE_MAX: u64 = 1 << 20;
-const CHUNK: usize = 256 * 1024;
+/// Files up to this size become [`EntryData::Bytes`]; larger ones are streamed in [`CHUNK`]s, so the bytes a
+/// restore holds in flight stay bounded (a batch of entries is at most a few of these).
+pub const INLINE_MAX: u64 = 256 << 10;
+/// Size of the chunks a streamed file arrives in.
+pub const CHUNK: usize = 256 * 1024;
 /// Longest symlink target accepted (AIX backup refuses targets of 1024 bytes or more).
 const MAX_TARGET: u64 = 64 * 1024;
 

@@ -224,7 +224,7 @@ pub fn write_tree(
             s.spawn(move || worker(sh, jrx, owner_known));
         }
         drop(jrx);
-        let mut jobs = JobQueue { tx: jtx, pending: Vec::with_capacity(JOB_BATCH) };
+        let mut jobs = JobQueue { tx: jtx, pending: Vec::with_capacity(JOB_BATCH), bytes: 0 };
         d.run(rx, &mut jobs);
         jobs.flush(&sh);
         drop(jobs);
@@ -604,14 +604,21 @@ const JOB_BATCH: usize = 16;
 struct JobQueue {
     tx: crossbeam_channel::Sender<Vec<Job>>,
     pending: Vec<Job>,
+    /// In-memory file data held by `pending`.
+    bytes: usize,
 }
 
 impl JobQueue {
     fn send(&mut self, sh: &Shared<'_>, job: Job) {
         // A streamed file's producer waits for this job to consume its chunks: hand it over at once.
         let stream = matches!(&job, Job::File { entry, .. } if matches!(entry.data, EntryData::Stream(_)));
+        if let Job::File { entry, .. } = &job {
+            if let EntryData::Bytes(b) = &entry.data {
+                self.bytes += b.len();
+            }
+        }
         self.pending.push(job);
-        if stream || self.pending.len() >= JOB_BATCH {
+        if stream || self.pending.len() >= JOB_BATCH || self.bytes >= crate::pipeline::BATCH_BYTES {
             self.flush(sh);
         }
     }
@@ -622,6 +629,7 @@ impl JobQueue {
         if self.pending.is_empty() {
             return;
         }
+        self.bytes = 0;
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(JOB_BATCH));
         if let Err(crossbeam_channel::SendError(batch)) = self.tx.send(batch) {
             for job in batch {
