@@ -78,8 +78,15 @@ pub struct HostLock {
     _file: File,
 }
 
+/// How long [`HostLock::acquire`] retries before reporting the host busy.
+pub const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 impl HostLock {
-    /// Takes the lock on `dir/lock`, failing at once (never waiting) when another command holds it.
+    /// Takes the lock on `dir/lock`; when another command holds it, fails within [`LOCK_GRACE`] instead of
+    /// waiting for that command to end.
+    ///
+    /// The short grace covers a lock that was just released but whose open file description a freshly forked
+    /// child of the releasing process (any thread's `Command::spawn`) still shares until it execs.
     pub fn acquire(dir: &Path) -> Result<HostLock> {
         let path = dir.join("lock");
         let file = OpenOptions::new()
@@ -88,12 +95,18 @@ impl HostLock {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io("open", &path, e))?;
-        match rustix::fs::flock(file.as_fd(), rustix::fs::FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => Ok(HostLock { _file: file }),
-            Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
-                Err(HostError::Busy { host: dir.to_path_buf() }.into())
+        let start = std::time::Instant::now();
+        loop {
+            match rustix::fs::flock(file.as_fd(), rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(HostLock { _file: file }),
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                    if start.elapsed() >= LOCK_GRACE {
+                        return Err(HostError::Busy { host: dir.to_path_buf() }.into());
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(Error::io("lock", &path, e.into())),
             }
-            Err(e) => Err(Error::io("lock", &path, e.into())),
         }
     }
 }
