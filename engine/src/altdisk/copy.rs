@@ -332,6 +332,13 @@ fn phase1(
     events.event(&Event::Phase(1));
     trace(o.trace, events, "phase 1");
     check_phase1(host, o)?;
+    if o.wpars {
+        // -u copies the filesystems of WPARs in the defined state; the host model defines no WPARs, so there
+        // is nothing more to copy. Say so rather than accept the flag silently.
+        events.event(&Event::Warning(
+            "-u: this host defines no WPARs: no WPAR filesystems to copy".to_string(),
+        ));
+    }
     let root = host.rootvg()?.clone();
     let mounted: Vec<String> = root.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
     let exclude = match &o.exclude {
