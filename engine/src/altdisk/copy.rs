@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::plan::{account_tree, create_altinst, make_plan, ImageSource, PlanRequest};
-use super::rootvg_op::{remove_locked, sleep_names};
+use super::rootvg_op::{remove_locked, sleep_names_in, UnmountOrder};
 use super::{customize, say, trace, BakErrPolicy, CopyRequest, CopyStats, Customize, Mover, SpaceCheck};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
@@ -215,7 +215,9 @@ pub(crate) fn run_phases(
     if o.phases.three {
         events.event(&Event::Phase(3));
         trace(o.trace, events, "phase 3");
-        let boot_disk = phase3(&mut host, events)?;
+        let order =
+            if o.cmd() == "alt_disk_mksysb" { UnmountOrder::AfterLvFixes } else { UnmountOrder::First };
+        let boot_disk = phase3(&mut host, order, events)?;
         if !o.no_bootlist && !out.failed {
             let blv = host.state.vg(ALTINST).map(|v| v.blv()).unwrap_or_else(|| "hd5".into());
             host.set_bootlist(vec![BootEntry { disk: boot_disk.clone(), blv: blv.clone() }])?;
@@ -447,9 +449,9 @@ pub(crate) fn record_copy_errors(
 }
 
 /// Phase 3: unmount, real names, vary off. Returns the clone's boot disk.
-fn phase3(host: &mut Host, events: &dyn Events) -> Result<String> {
+fn phase3(host: &mut Host, order: UnmountOrder, events: &dyn Events) -> Result<String> {
     set_step(host, "phase 3")?;
-    let disk = sleep_names(host, ALTINST, ALTINST, events)?;
+    let disk = sleep_names_in(host, ALTINST, ALTINST, order, events)?;
     if let Some(v) = host.state.vg_mut(ALTINST) {
         v.bootable = true;
         v.alt = None;

@@ -81,6 +81,26 @@ fn vg_on(host: &Host, disk: &str) -> Result<String> {
 /// Unmounts a volume group from `/alt_inst` and gives its LVs their real names, naming it `new_name` and
 /// varying it off (phase 3 and `-S`). Returns its boot disk.
 pub(crate) fn sleep_names(host: &mut Host, vg: &str, new_name: &str, events: &dyn Events) -> Result<String> {
+    sleep_names_in(host, vg, new_name, UnmountOrder::First, events)
+}
+
+/// Where phase 3 prints the forced-unmount lines relative to the VGDA and LV control-block fix-ups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnmountOrder {
+    /// Unmounts first, then all three fix-ups ([I] alt_disk_copy, spec §1.7: not confirmed).
+    First,
+    /// VGDA and LV control blocks, unmounts, then superblocks ([V] the alt_disk_mksysb transcript, §1.7).
+    AfterLvFixes,
+}
+
+/// [`sleep_names`] with the message order of the command running it.
+pub(crate) fn sleep_names_in(
+    host: &mut Host,
+    vg: &str,
+    new_name: &str,
+    order: UnmountOrder,
+    events: &dyn Events,
+) -> Result<String> {
     let Some(v) = host.state.vg(vg).cloned() else {
         return refuse(format!("volume group {vg} does not exist"));
     };
@@ -88,10 +108,14 @@ pub(crate) fn sleep_names(host: &mut Host, vg: &str, new_name: &str, events: &dy
         return refuse(format!("volume group {vg} is not mounted at /alt_inst"));
     }
     let mps: Vec<String> = v.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
-    // [I] Unmount lines first, then the VGDA/LV/superblock fix-ups: the alt_disk_copy order of spec §1.7.
-    unmount_lines(host, events, &mps)?;
+    if order == UnmountOrder::First {
+        unmount_lines(host, events, &mps)?;
+    }
     say(host, events, "Changing logical volume names in volume group descriptor area.")?;
     say(host, events, "Fixing LV control blocks...")?;
+    if order == UnmountOrder::AfterLvFixes {
+        unmount_lines(host, events, &mps)?;
+    }
     say(host, events, "Fixing file system superblocks...")?;
     let boot = v.boot_disk();
     let to = host.disk_dir(&boot);
