@@ -72,6 +72,12 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
             as crate::render::EntryFormat
     });
     let r = Renderer::new("clone", a.json, list, true);
+    // Refuse a missing or non-directory source before anything is created or estimated.
+    match std::fs::metadata(&a.src) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return crate::exit::usage(format!("{}: the source is not a directory", a.src.display())),
+        Err(e) => return Err(altdisk_engine::Error::io("open the source", &a.src, e).into()),
+    }
     let exclude = load_excludes(&a.exclude, a.extended, &r)?;
     let filesystems = std::iter::once(PathBuf::from("/")).chain(a.fs.iter().cloned()).collect::<Vec<_>>();
     let wopts = WalkOptions {
