@@ -24,11 +24,15 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    // Return freed pages to the system at once: file data is allocated by the reader stage and freed by the
-    // writer's workers, and mimalloc's default delay let that memory pile up past the 64 MiB bound of a run.
-    // SAFETY: setting an allocator option has no memory-safety preconditions.
-    unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    // Return freed pages to the system after 10 ms: file data is allocated by the reader stage and freed by the
+    // writer's workers, and with mimalloc's default (v3) purge delay that memory piled up past the 64 MiB bound
+    // of a run (restore of 80k files: 75 MB). 0 ms costs ~8% in page faults for no real gain (50 vs 52 MB).
+    // An explicit MIMALLOC_PURGE_DELAY in the environment wins.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: setting an allocator option has no memory-safety preconditions.
+        unsafe {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
+        }
     }
     let args: Vec<OsString> = std::env::args_os().collect();
     let code = run(args);
