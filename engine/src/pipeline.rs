@@ -220,6 +220,38 @@ where
     })
 }
 
+/// The space-estimate writer stage over a walk: `wopts` walked (without data), filtered by `exclude` exactly
+/// as a copy would be (`grep -v -f`, hard links kept consistent, excluded subtrees not read), every kept entry
+/// fed to one accountant per target set. Returns the accountants, to be finished by the caller.
+pub fn account_walk(
+    wopts: &WalkOptions,
+    exclude: Option<&ExcludeList>,
+    sets: &[Vec<crate::space::FsTarget>],
+    events: &dyn Events,
+) -> Result<Vec<crate::space::Accountant>> {
+    let mut accs: Vec<crate::space::Accountant> =
+        sets.iter().map(|s| crate::space::Accountant::new(s.clone())).collect();
+    let prune_fn = |n: &[u8]| exclude.is_some_and(|l| l.prunes_subtree(n));
+    let prune: Option<Prune<'_>> = exclude.map(|_| &prune_fn as Prune<'_>);
+    let filter = Filter { exclude, explain: false, select: None };
+    let counters = Counters::default();
+    run(
+        |tx| walk::walk(wopts, prune, events, &tx),
+        &filter,
+        |rx| {
+            for e in rx.into_iter().flatten() {
+                for a in &mut accs {
+                    a.add(&e);
+                }
+            }
+            Ok(())
+        },
+        &counters,
+        events,
+    )?;
+    Ok(accs)
+}
+
 /// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the
 /// reader keeps in memory) is sent at once, since its chunks are produced only when the reader moves on.
 pub fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {

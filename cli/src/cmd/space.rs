@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use altdisk_engine::exclude::{ExcludeList, Syntax};
 use altdisk_engine::imagedata::mkszfile::SystemInfo;
 use altdisk_engine::imagedata::{mkszfile, DiskDesc, FsDesc, ImageData, LvDesc, VgDesc};
-use altdisk_engine::pipeline::{self, Counters, Filter};
+use altdisk_engine::pipeline;
 use altdisk_engine::space::{
-    convert_to_jfs2, plan, targets_from_image, Accountant, FsType, Jfs2Params, JfsParams, PlanOptions,
-    SpacePlan,
+    convert_to_jfs2, plan, targets_from_image, FsType, Jfs2Params, JfsParams, PlanOptions, SpacePlan,
 };
-use altdisk_engine::walk::{self, WalkOptions};
+use altdisk_engine::walk::WalkOptions;
 use altdisk_engine::Error;
 use clap::Parser;
 
@@ -123,7 +122,6 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         targets.retain(|t| a.fs.contains(&t.mount_point));
     }
     let mounts: Vec<String> = targets.iter().map(|t| t.mount_point.clone()).collect();
-    let mut acc = Accountant::new(targets);
     let meta = std::fs::symlink_metadata(&a.src).map_err(|e| Error::io("stat", &a.src, e))?;
     if !meta.is_dir() {
         return exit::usage(format!("{}: not a directory", a.src.display()));
@@ -148,23 +146,9 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         extra_foreign: Vec::new(),
         with_data_source: false,
     };
-    let counters = Counters::default();
-    let filter = Filter { exclude: exclude.as_ref(), explain: false, select: None };
-    let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
-    let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
-    let quiet = altdisk_engine::NoEvents;
-    pipeline::run(
-        |tx| walk::walk(&wopts, prune, &quiet, &tx),
-        &filter,
-        |rx| {
-            for e in rx.into_iter().flatten() {
-                acc.add(&e);
-            }
-            Ok(())
-        },
-        &counters,
-        &quiet,
-    )?;
+    let acc = pipeline::account_walk(&wopts, exclude.as_ref(), &[targets], &altdisk_engine::NoEvents)?
+        .pop()
+        .ok_or_else(|| Error::Cancelled("space: no accountant".into()))?;
     let unassigned = acc.unassigned();
     let needs = acc.finish();
     let disks: Vec<(String, u64)> = if a.disk.is_empty() {

@@ -200,23 +200,9 @@ impl AccountingSpaceCheck {
     pub fn needs(&self, req: &CopyRequest, events: &dyn Events) -> Result<Vec<crate::space::FsNeed>> {
         let exclude = load_exclude(req.exclude_file.as_ref(), events)?;
         let wopts = walk_options(req, self.threads, false);
-        let mut acc = Accountant::new(targets(req));
-        let counters = Counters::default();
-        let filter = Filter { exclude: exclude.as_ref(), explain: false, select: None };
-        let quiet = crate::events::NoEvents;
-        pipeline::run(
-            |tx| walk::walk(&wopts, None, &quiet, &tx),
-            &filter,
-            |rx| {
-                for e in rx.into_iter().flatten() {
-                    acc.add(&e);
-                }
-                Ok(())
-            },
-            &counters,
-            &quiet,
-        )?;
-        Ok(acc.finish())
+        let accs =
+            pipeline::account_walk(&wopts, exclude.as_ref(), &[targets(req)], &crate::events::NoEvents)?;
+        Ok(accs.into_iter().flat_map(Accountant::finish).collect())
     }
 }
 

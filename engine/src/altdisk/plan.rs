@@ -9,8 +9,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crossbeam_channel::bounded;
-
 use super::copy::ALTINST;
 use super::{say, trace};
 use crate::error::{Error, Result};
@@ -26,7 +24,7 @@ use crate::space::{
     self, convert_to_jfs2, targets_from_image, Accountant, FsNeed, FsTarget, FsType, Jfs2Params, JfsParams,
     PlanOptions, SpaceError, SpacePlan,
 };
-use crate::walk::{self, WalkOptions};
+use crate::walk::WalkOptions;
 
 /// `HOST/image.data`: stands for the running system's `/image.data` (see the module docs).
 pub fn host_image_data(host_dir: &Path) -> PathBuf {
@@ -238,22 +236,7 @@ pub fn account_tree(
         extra_foreign: vec![PathBuf::from("/alt_inst")],
         with_data_source: false,
     };
-    let mut accs: Vec<Accountant> = sets.iter().map(|s| Accountant::new(s.clone())).collect();
-    let (tx, rx) = bounded(crate::pipeline::CHANNEL_DEPTH);
-    let prune_fn = |n: &[u8]| exclude.is_some_and(|l| l.prunes_subtree(n));
-    let res = std::thread::scope(|s| {
-        let h = s.spawn(move || walk::walk(&wopts, Some(&prune_fn), events, &tx));
-        for e in rx.into_iter().flatten() {
-            if exclude.is_some_and(|l| l.is_excluded(&e.name)) {
-                continue;
-            }
-            for a in &mut accs {
-                a.add(&e);
-            }
-        }
-        h.join().map_err(|_| Error::Cancelled("the accounting walk panicked".into()))
-    })?;
-    res?;
+    let accs = crate::pipeline::account_walk(&wopts, exclude, sets, events)?;
     Ok(accs.into_iter().map(Accountant::finish).collect())
 }
 
