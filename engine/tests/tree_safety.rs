@@ -189,3 +189,43 @@ fn overwrite_truncates_files_and_replaces_links_without_following_them() {
     assert!(std::fs::symlink_metadata(dst.join("becomes_dir")).unwrap().is_dir());
     assert_eq!(std::fs::read(dst.join("d/keep")).unwrap(), b"keep");
 }
+
+/// A fifo that took the place of a file between the walk and the copy is never opened for reading data: the
+/// copy of that entry fails as a soft error and the run ends (no hang waiting on the fifo).
+#[test]
+fn a_fifo_swapped_in_for_a_walked_file_is_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&src).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &src.join("f"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from(0o644),
+        0,
+    )
+    .unwrap();
+    let dir = rustix::fs::open(
+        &src,
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let mut e = file(b"./f", 0o644, b"");
+    e.meta.size = 10; // the walker saw a 10-byte regular file here
+    e.data = EntryData::Source(altdisk_engine::entry::SourceFile {
+        dir: Arc::new(dir),
+        name: std::ffi::CString::new("f").unwrap(),
+        path: src.join("f"),
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let o = opts(&dst);
+    std::thread::spawn(move || {
+        let _ = tx.send(run(&o, vec![e]));
+    });
+    let (r, lines) = rx.recv_timeout(Duration::from_secs(30)).expect("the copy hung on a fifo");
+    let stats = r.expect("a soft error, not a failed run");
+    assert_eq!(stats.soft_errors, 1, "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("./f") || l.contains("/f")), "{lines:?}");
+}

@@ -60,11 +60,9 @@ pub(crate) fn write(
                 OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
             let inp = rustix::fs::openat(&*src.dir, src.name.as_c_str(), flags, Mode::empty())
                 .map_err(|e| DataError::Read(e.into()))?;
-            if !rustix::fs::fstat(&inp).map(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG).unwrap_or(false)
-            {
-                // Never read a fifo or a device that took the place of a file.
-                return Err(DataError::Read(io::Error::from_raw_os_error(libc::EINVAL)));
-            }
+            // A fifo or a device that took the place of the file is never read: copy_file_range refuses
+            // anything but regular files, and the read/write fallback checks the type first (rw_copy), so the
+            // common path needs no fstat of its own.
             copy_source(sh, &inp, out, meta, buf)
         }
     }
@@ -172,6 +170,10 @@ fn rw_copy(
     len: u64,
     buf: &mut Vec<u8>,
 ) -> Result<u64, DataError> {
+    // Never read a fifo or a device that took the place of a file.
+    if !rustix::fs::fstat(inp).map(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG).unwrap_or(false) {
+        return Err(DataError::Read(io::Error::from_raw_os_error(libc::EINVAL)));
+    }
     if buf.len() < BUF {
         buf.resize(BUF, 0);
     }
