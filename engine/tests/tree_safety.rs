@@ -200,7 +200,7 @@ fn a_fifo_swapped_in_for_a_walked_file_is_never_read() {
     std::fs::create_dir_all(&src).unwrap();
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &src.join("f"),
+        src.join("f"),
         rustix::fs::FileType::Fifo,
         rustix::fs::Mode::from(0o644),
         0,
