@@ -34,7 +34,8 @@ proptest! {
                 };
                 let is_fs = lv_type == "jfs" || lv_type == "jfs2";
                 LvDesc {
-                    name: name.clone(),
+                    // LV names are unique within a volume group.
+                    name: format!("{name}{i}"),
                     lv_type,
                     minor: i as u32 + 1,
                     lps: *lps,
