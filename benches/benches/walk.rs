@@ -10,9 +10,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
-use altdisk_engine::walk::{walk, WalkOptions};
+use altdisk_engine::walk::{statx_mask, walk, WalkOptions};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rustix::fs::{AtFlags, Mode, OFlags, StatxFlags, CWD};
+use rustix::fs::{AtFlags, Mode, OFlags, CWD};
 
 const TOP: usize = 20;
 const SUB: usize = 25;
@@ -80,20 +80,6 @@ fn collect_names(root: &Path) -> (Vec<OwnedFd>, Vec<(usize, CString)>) {
     (dirs, names)
 }
 
-fn mask() -> StatxFlags {
-    StatxFlags::TYPE
-        | StatxFlags::MODE
-        | StatxFlags::NLINK
-        | StatxFlags::UID
-        | StatxFlags::GID
-        | StatxFlags::ATIME
-        | StatxFlags::MTIME
-        | StatxFlags::CTIME
-        | StatxFlags::INO
-        | StatxFlags::SIZE
-        | StatxFlags::BLOCKS
-}
-
 fn statx_threads(dirs: &[OwnedFd], names: &[(usize, CString)], threads: usize) -> u64 {
     let chunk = names.len().div_ceil(threads);
     std::thread::scope(|s| {
@@ -103,7 +89,9 @@ fn statx_threads(dirs: &[OwnedFd], names: &[(usize, CString)], threads: usize) -
                 s.spawn(move || {
                     let mut sz = 0u64;
                     for (d, n) in c {
-                        if let Ok(st) = rustix::fs::statx(&dirs[*d], n, AtFlags::SYMLINK_NOFOLLOW, mask()) {
+                        if let Ok(st) =
+                            rustix::fs::statx(&dirs[*d], n, AtFlags::SYMLINK_NOFOLLOW, statx_mask())
+                        {
                             sz += st.stx_size;
                         }
                     }
@@ -134,7 +122,7 @@ fn statx_uring(
                     (&mut bufs[i] as *mut libc::statx).cast(),
                 )
                 .flags(libc::AT_SYMLINK_NOFOLLOW)
-                .mask(mask().bits())
+                .mask(statx_mask().bits())
                 .build()
                 .user_data(i as u64);
                 // SAFETY: the name and buffer outlive the submission: we wait for every completion below.

@@ -375,11 +375,12 @@ fn has_no_xattrs(dir: &OwnedFd, name: &CStr) -> bool {
 
 /// Never follow a final symlink, never trigger an automount (AIX `find -xdev` does not) and never wait for a
 /// network filesystem to revalidate a mount point we will not descend anyway.
-fn stat_flags() -> AtFlags {
+pub fn stat_flags() -> AtFlags {
     AtFlags::SYMLINK_NOFOLLOW | AtFlags::NO_AUTOMOUNT | AtFlags::STATX_DONT_SYNC
 }
 
-fn statx_mask() -> StatxFlags {
+/// The `statx` fields the walker asks for: what an [`Entry`]'s metadata needs, nothing more.
+pub fn statx_mask() -> StatxFlags {
     StatxFlags::TYPE
         | StatxFlags::MODE
         | StatxFlags::NLINK
@@ -927,15 +928,7 @@ pub fn walk(
     events: &dyn Events,
     out: &Sender<crate::pipeline::Batch>,
 ) -> Result<WalkStats, Error> {
-    let mut fs_names = Vec::new();
-    for p in &opts.filesystems {
-        fs_names.push(archive_name(p)?);
-    }
-    if fs_names.is_empty() {
-        fs_names.push(b".".to_vec());
-    }
-    fs_names.sort();
-    fs_names.dedup();
+    let fs_names = fs_names(opts)?;
     let mut foreign = HashSet::new();
     for p in &opts.extra_foreign {
         foreign.insert(archive_name(p)?);
@@ -990,21 +983,24 @@ pub fn walk(
     })
 }
 
+/// The archive names of the filesystems to walk (`.` alone when none are listed), sorted, without duplicates.
+fn fs_names(opts: &WalkOptions) -> Result<Vec<Vec<u8>>, Error> {
+    let mut names = opts.filesystems.iter().map(|p| archive_name(p)).collect::<Result<Vec<_>, _>>()?;
+    if names.is_empty() {
+        names.push(b".".to_vec());
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// A cheap estimate of `(entries, data bytes)` for an ETA: the used inodes and used bytes of each listed
 /// filesystem from `statvfs`, without reading any directory.
 ///
 /// It counts whole filesystems, so it overestimates when directories are excluded or pruned, and it counts
 /// metadata blocks as data; it is meant for [`Event::Planned`], never for space decisions.
 pub fn prescan(opts: &WalkOptions) -> Result<(u64, u64), Error> {
-    let mut fs_names = Vec::new();
-    for p in &opts.filesystems {
-        fs_names.push(archive_name(p)?);
-    }
-    if fs_names.is_empty() {
-        fs_names.push(b".".to_vec());
-    }
-    fs_names.sort();
-    fs_names.dedup();
+    let fs_names = fs_names(opts)?;
     let (mut entries, mut bytes) = (0u64, 0u64);
     for name in &fs_names {
         let fd = open_fs_root(&opts.root, name)?;

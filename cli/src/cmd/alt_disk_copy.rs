@@ -5,9 +5,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions, Phases};
-use altdisk_engine::altdisk::{AccountingSpaceCheck, BakErrPolicy, PipelineMover};
+use altdisk_engine::altdisk::{AccountingSpaceCheck, PipelineMover};
 
-use super::host::{fail, getopt, host_dir, Printer};
+use super::host::{bak_err_from_env, fail, getopt, host_dir, outcome, Printer};
 
 /// `alt_disk_copy -d "disks" [flags] [disks...]`.
 pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
@@ -49,17 +49,8 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
             "usage: alt_disk_copy -d targetdisks... [-i image.data] [-s script] ... [-DBOVgruTS]",
         );
     }
-    o.bak_err = if std::env::var("ALT_BAK_ERR_FAIL").as_deref() == Ok("1") {
-        BakErrPolicy::Fail
-    } else if std::env::var("ALT_BAK_ERR_REPORT").as_deref() == Ok("1") {
-        BakErrPolicy::Report
-    } else {
-        BakErrPolicy::Continue
-    };
+    o.bak_err = bak_err_from_env();
     let printer = Printer::new();
-    match alt_disk_copy(&dir, &o, &PipelineMover::default(), &AccountingSpaceCheck::default(), &printer) {
-        Ok(out) if out.failed => Ok(crate::exit::FAILED),
-        Ok(_) => Ok(crate::exit::OK),
-        Err(e) => Ok(fail("alt_disk_copy", e)),
-    }
+    let r = alt_disk_copy(&dir, &o, &PipelineMover::default(), &AccountingSpaceCheck::default(), &printer);
+    outcome("alt_disk_copy", r)
 }

@@ -6,9 +6,8 @@ use std::path::PathBuf;
 
 use altdisk_engine::altdisk::copy::Phases;
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
-use altdisk_engine::altdisk::BakErrPolicy;
 
-use super::host::{fail, getopt, host_dir, Printer};
+use super::host::{bak_err_from_env, fail, getopt, host_dir, outcome, Printer};
 
 /// Runs `alt_disk_mksysb`.
 pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
@@ -54,16 +53,6 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
              [-p platform] [-L mksysb_level] [-n] [-P phase_option] [-c console] [-K] [-DBOVgkryzTSC]",
         );
     }
-    o.bak_err = if std::env::var("ALT_BAK_ERR_FAIL").as_deref() == Ok("1") {
-        BakErrPolicy::Fail
-    } else if std::env::var("ALT_BAK_ERR_REPORT").as_deref() == Ok("1") {
-        BakErrPolicy::Report
-    } else {
-        BakErrPolicy::Continue
-    };
-    match alt_disk_mksysb(&dir, &o, &Printer::new()) {
-        Ok(out) if out.failed => Ok(crate::exit::FAILED),
-        Ok(_) => Ok(crate::exit::OK),
-        Err(e) => Ok(fail("alt_disk_mksysb", e)),
-    }
+    o.bak_err = bak_err_from_env();
+    outcome("alt_disk_mksysb", alt_disk_mksysb(&dir, &o, &Printer::new()))
 }

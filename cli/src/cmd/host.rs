@@ -82,6 +82,32 @@ impl Events for Printer {
     }
 }
 
+/// `ALT_BAK_ERR_FAIL=1` / `ALT_BAK_ERR_REPORT=1` from the environment (spec alt-disk.md §1.2).
+pub fn bak_err_from_env() -> altdisk_engine::altdisk::BakErrPolicy {
+    use altdisk_engine::altdisk::BakErrPolicy;
+    let on = |v: &str| std::env::var(v).as_deref() == Ok("1");
+    if on("ALT_BAK_ERR_FAIL") {
+        BakErrPolicy::Fail
+    } else if on("ALT_BAK_ERR_REPORT") {
+        BakErrPolicy::Report
+    } else {
+        BakErrPolicy::Continue
+    }
+}
+
+/// The exit code of an alternate-disk run: 1 when `ALT_BAK_ERR_REPORT` turned backup errors into a failure,
+/// the error's code (after reporting it) when it failed.
+pub fn outcome(
+    name: &str,
+    r: altdisk_engine::Result<altdisk_engine::altdisk::copy::CopyOutcome>,
+) -> anyhow::Result<i32> {
+    match r {
+        Ok(out) if out.failed => Ok(crate::exit::FAILED),
+        Ok(_) => Ok(crate::exit::OK),
+        Err(e) => Ok(fail(name, e)),
+    }
+}
+
 /// Reports an engine error: AIX catalogue messages (`0505-126 ...`, `0516-010 ...`) verbatim, others as
 /// `NAME: message`. Returns the exit code.
 pub fn fail(name: &str, e: altdisk_engine::Error) -> i32 {

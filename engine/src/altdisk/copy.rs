@@ -376,7 +376,7 @@ fn phase1(
             .lvs
             .iter()
             .filter_map(|lv| lv.fs.as_ref())
-            .map(|f| (f.mount_point.clone(), super::mover::fs_type_of(&f.params)))
+            .map(|f| (f.mount_point.clone(), f.params.space_type()))
             .collect(),
     };
     if !o.skip_space_check {

@@ -11,9 +11,9 @@ use crate::entry::Entry;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::exclude::{ExcludeList, Syntax};
-use crate::host::{alt_path, FsParams, HostState};
+use crate::host::{alt_path, HostState};
 use crate::pipeline::{self, Counters, Filter};
-use crate::space::{Accountant, FsTarget, FsType, Jfs2Params, JfsParams};
+use crate::space::{Accountant, FsTarget, FsType, Jfs2Params};
 use crate::tree::{self, TreeOptions};
 use crate::walk::{self, WalkOptions};
 
@@ -51,22 +51,6 @@ fn walk_options(req: &CopyRequest, threads: usize, with_data: bool) -> WalkOptio
         acls: true,
         extra_foreign: vec![PathBuf::from("/alt_inst")],
         with_data_source: with_data,
-    }
-}
-
-/// The accountant's target for a host filesystem description.
-pub fn fs_type_of(params: &FsParams) -> FsType {
-    match params {
-        FsParams::Jfs { frag, nbpi, compress, bf, agsize } => FsType::Jfs(JfsParams {
-            frag: *frag,
-            nbpi: *nbpi,
-            agsize_mb: *agsize,
-            bf: *bf,
-            compress: *compress,
-        }),
-        FsParams::Jfs2 { bs, inlinelog, eaformat } => {
-            FsType::Jfs2(Jfs2Params { block_size: *bs, inline_log: *inlinelog, ea_v2: eaformat != "v1" })
-        }
     }
 }
 

@@ -21,8 +21,8 @@ use crate::host::{
 use crate::imagedata::mkszfile::SystemInfo;
 use crate::imagedata::{mkszfile, DiskDesc, FsDesc, FsKind, ImageData, LvDesc, StanzaError, VgDesc};
 use crate::space::{
-    self, convert_to_jfs2, targets_from_image, Accountant, FsNeed, FsTarget, FsType, Jfs2Params, JfsParams,
-    PlanOptions, SpaceError, SpacePlan,
+    self, convert_to_jfs2, targets_from_image, Accountant, FsNeed, FsTarget, FsType, Jfs2Params, PlanOptions,
+    SpaceError, SpacePlan,
 };
 use crate::walk::WalkOptions;
 
@@ -110,7 +110,7 @@ pub fn vg_desc(host: &Host) -> Result<VgDesc> {
                 label: Some(lv.label.clone()),
                 intra_policy: None,
                 max_lps: 512.max(lv.lps),
-                fs: fs.map(|f| FsDesc { size_blocks: f.size_blocks, fs_type: space_type(&f.params) }),
+                fs: fs.map(|f| FsDesc { size_blocks: f.size_blocks, fs_type: f.params.space_type() }),
             }
         })
         .collect();
@@ -145,22 +145,6 @@ pub fn vg_desc(host: &Host) -> Result<VgDesc> {
         },
         tmp_extra_blocks: blv_blocks,
     })
-}
-
-/// The space-accounting type of a host filesystem.
-fn space_type(p: &FsParams) -> FsType {
-    match p {
-        FsParams::Jfs { frag, nbpi, compress, bf, agsize } => FsType::Jfs(JfsParams {
-            frag: *frag,
-            nbpi: *nbpi,
-            agsize_mb: *agsize,
-            bf: *bf,
-            compress: *compress,
-        }),
-        FsParams::Jfs2 { bs, inlinelog, eaformat } => {
-            FsType::Jfs2(Jfs2Params { block_size: *bs, inline_log: *inlinelog, ea_v2: eaformat != "v1" })
-        }
-    }
 }
 
 /// `date` output in UTC, e.g. `Sat Nov 21 11:14:20 UTC 2026` (`DATE_TIME`).
@@ -208,7 +192,7 @@ pub fn host_targets(host: &Host, to_jfs2: bool) -> Result<Vec<FsTarget>> {
         .mounted_fs_sorted()
         .iter()
         .map(|f| {
-            let mut t = space_type(&f.params);
+            let mut t = f.params.space_type();
             if let (true, FsType::Jfs(p)) = (to_jfs2, t) {
                 t = FsType::Jfs2(Jfs2Params { block_size: p.frag, ..Jfs2Params::default() });
             }

@@ -463,55 +463,45 @@ impl NameHeader {
                 },
                 72,
             ),
-            FS_NAME if b.len() >= 48 => (
-                NameHeader {
-                    rtype,
-                    magic,
-                    ino: u32::from(le16(b, 6)),
-                    mode: u32::from(le16(b, 8)),
-                    nlink: le16(b, 10),
-                    uid: u32::from(le16(b, 12)),
-                    gid: u32::from(le16(b, 14)),
-                    size: s32(16),
-                    atime: le32(b, 20) as i32,
-                    mtime: le32(b, 24) as i32,
-                    ctime: le32(b, 28) as i32,
-                    devmaj: u32::from(le16(b, 32)),
-                    devmin: u32::from(le16(b, 34)),
-                    rdevmaj: u32::from(le16(b, 36)),
-                    rdevmin: u32::from(le16(b, 38)),
-                    dsize: s32(40),
-                },
-                48,
-            ),
+            // The legacy records share their 16-bit ids and times; they differ in the device fields.
+            FS_NAME if b.len() >= 48 => {
+                let dev = |o| u32::from(le16(b, o));
+                (legacy(b, (dev(32), dev(34)), (dev(36), dev(38)), s32(40)), 48)
+            }
             FS_ONAME if b.len() >= 40 => {
-                let dev = le16(b, 32);
-                let rdev = le16(b, 34);
-                (
-                    NameHeader {
-                        rtype,
-                        magic,
-                        ino: u32::from(le16(b, 6)),
-                        mode: u32::from(le16(b, 8)),
-                        nlink: le16(b, 10),
-                        uid: u32::from(le16(b, 12)),
-                        gid: u32::from(le16(b, 14)),
-                        size: s32(16),
-                        atime: le32(b, 20) as i32,
-                        mtime: le32(b, 24) as i32,
-                        ctime: le32(b, 28) as i32,
-                        devmaj: u32::from(dev >> 8),
-                        devmin: u32::from(dev & 0xff),
-                        rdevmaj: u32::from(rdev >> 8),
-                        rdevmin: u32::from(rdev & 0xff),
-                        dsize: s32(36),
-                    },
-                    40,
-                )
+                // One 16-bit dev_t each: major in the high byte.
+                let split = |o| {
+                    let d = le16(b, o);
+                    (u32::from(d >> 8), u32::from(d & 0xff))
+                };
+                (legacy(b, split(32), split(34), s32(36)), 40)
             }
             _ => return None,
         };
         Some((h, cstr(&b[name_at..])))
+    }
+}
+
+/// FS_NAME / FS_ONAME: ino, mode, nlink, uid and gid as u16 at 6..16, size at 16, times at 20/24/28 (spec §8);
+/// the device fields and `dsize` are where the two differ.
+fn legacy(b: &[u8], dev: (u32, u32), rdev: (u32, u32), dsize: u64) -> NameHeader {
+    NameHeader {
+        rtype: b[1],
+        magic: le16(b, 2),
+        ino: u32::from(le16(b, 6)),
+        mode: u32::from(le16(b, 8)),
+        nlink: le16(b, 10),
+        uid: u32::from(le16(b, 12)),
+        gid: u32::from(le16(b, 14)),
+        size: le32(b, 16) as i32 as i64 as u64,
+        atime: le32(b, 20) as i32,
+        mtime: le32(b, 24) as i32,
+        ctime: le32(b, 28) as i32,
+        devmaj: dev.0,
+        devmin: dev.1,
+        rdevmaj: rdev.0,
+        rdevmin: rdev.1,
+        dsize,
     }
 }
 

@@ -200,6 +200,25 @@ pub enum FsParams {
     },
 }
 
+impl FsParams {
+    /// The space-accounting type and parameters of this filesystem (`engine::space`).
+    pub fn space_type(&self) -> crate::space::FsType {
+        use crate::space::{FsType, Jfs2Params, JfsParams};
+        match self {
+            FsParams::Jfs { frag, nbpi, compress, bf, agsize } => FsType::Jfs(JfsParams {
+                frag: *frag,
+                nbpi: *nbpi,
+                agsize_mb: *agsize,
+                bf: *bf,
+                compress: *compress,
+            }),
+            FsParams::Jfs2 { bs, inlinelog, eaformat } => {
+                FsType::Jfs2(Jfs2Params { block_size: *bs, inline_log: *inlinelog, ea_v2: eaformat != "v1" })
+            }
+        }
+    }
+}
+
 /// One normal-mode bootlist entry.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BootEntry {

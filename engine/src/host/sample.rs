@@ -80,6 +80,19 @@ fn new_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// hdisk0 (20480 MB, rootvg, bootable) followed by the free disks.
+fn host_disks(rng: &mut Rng, extra: &[(String, u64)]) -> Vec<Disk> {
+    let mut disks = vec![Disk {
+        name: "hdisk0".into(),
+        pvid: pvid(rng),
+        size_mb: 20480,
+        vg: Some("rootvg".into()),
+        bootable: true,
+    }];
+    disks.extend(free_disks(rng, extra));
+    disks
+}
+
 fn free_disks(rng: &mut Rng, extra: &[(String, u64)]) -> Vec<Disk> {
     let default = [("hdisk1".to_string(), 20480), ("hdisk2".to_string(), 20480)];
     let list: &[(String, u64)] = if extra.is_empty() { &default } else { extra };
@@ -123,14 +136,7 @@ impl Host {
         new_dir(dir)?;
         let _lock = HostLock::acquire(dir)?;
         let mut rng = Rng(0x616c_7464_6973_6b31);
-        let mut disks = vec![Disk {
-            name: "hdisk0".into(),
-            pvid: pvid(&mut rng),
-            size_mb: 20480,
-            vg: Some("rootvg".into()),
-            bootable: true,
-        }];
-        disks.extend(free_disks(&mut rng, extra_disks));
+        let disks = host_disks(&mut rng, extra_disks);
         let lvs = SAMPLE_LVS
             .iter()
             .map(|(name, t, lps, mp, label)| LogicalVolume {
@@ -170,14 +176,7 @@ impl Host {
             }
         }
         let mut rng = Rng(0x726f_6f74_6164_6f70);
-        let mut disks = vec![Disk {
-            name: "hdisk0".into(),
-            pvid: pvid(&mut rng),
-            size_mb: 20480,
-            vg: Some("rootvg".into()),
-            bootable: true,
-        }];
-        disks.extend(free_disks(&mut rng, &[]));
+        let disks = host_disks(&mut rng, &[]);
         let mut lvs = vec![
             LogicalVolume {
                 name: "hd5".into(),
