@@ -25,7 +25,7 @@ fn entries(n: usize) -> Vec<Entry> {
                     Kind::File,
                     meta(0o644, size as u64),
                 );
-                e.data = EntryData::Bytes(vec![(i % 251) as u8; size]);
+                e.data = EntryData::Bytes(vec![(i % 251) as u8; size].into());
                 e
             }
         })

@@ -33,7 +33,7 @@ fn entries() -> Vec<Entry> {
         let mut m = meta(0o644);
         m.size = data.len() as u64;
         let mut e = Entry::new(format!("./d{}/f{i}", i / PER_DIR).into_bytes(), Kind::File, m);
-        e.data = EntryData::Bytes(data);
+        e.data = EntryData::Bytes(data.into());
         v.push(e);
     }
     v

@@ -18,7 +18,10 @@ pub struct Renderer {
     json: bool,
     list: Option<EntryFormat>,
     bar: Option<ProgressBar>,
-    out: Mutex<std::io::Stdout>,
+    /// Standard output: line-buffered on a terminal, block-buffered otherwise (a listing of 80,000 names is
+    /// then a few dozen writes, not 80,000). Flushed before anything goes to standard error, so the two keep
+    /// their order when they share a file, and when the renderer finishes or is dropped.
+    out: Mutex<Box<dyn Write + Send>>,
     /// Soft errors seen.
     pub soft_errors: AtomicU64,
     /// Warnings seen.
@@ -45,7 +48,11 @@ impl Renderer {
             json,
             list,
             bar,
-            out: Mutex::new(std::io::stdout()),
+            out: Mutex::new(if std::io::stdout().is_terminal() {
+                Box::new(std::io::LineWriter::new(std::io::stdout()))
+            } else {
+                Box::new(std::io::BufWriter::with_capacity(64 << 10, std::io::stdout()))
+            }),
             soft_errors: AtomicU64::new(0),
             warnings: AtomicU64::new(0),
         }
@@ -55,6 +62,14 @@ impl Renderer {
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
+        }
+        self.flush();
+    }
+
+    /// Writes out what standard output holds.
+    pub fn flush(&self) {
+        if let Ok(mut o) = self.out.lock() {
+            let _ = o.flush();
         }
     }
 
@@ -75,7 +90,7 @@ impl Renderer {
     }
 
     fn raw(&self, b: &[u8], newline: bool) {
-        let print = |o: &mut std::io::Stdout| {
+        let print = |o: &mut Box<dyn Write + Send>| {
             let _ = o.write_all(b);
             if newline {
                 let _ = o.write_all(b"\n");
@@ -96,10 +111,17 @@ impl Renderer {
     }
 
     fn err_line(&self, s: &str) {
+        self.flush();
         match &self.bar {
             Some(bar) => bar.suspend(|| eprintln!("{s}")),
             None => eprintln!("{s}"),
         }
+    }
+}
+
+impl Drop for Renderer {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

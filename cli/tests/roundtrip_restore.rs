@@ -230,7 +230,7 @@ fn entry(name: &str, kind: Kind, data: &[u8]) -> Entry {
     };
     let mut e = Entry::new(name.as_bytes().to_vec(), kind, meta);
     if kind == Kind::File {
-        e.data = EntryData::Bytes(data.to_vec());
+        e.data = EntryData::Bytes(data.to_vec().into());
     }
     e
 }

@@ -176,8 +176,10 @@ pub enum EntryData {
     None,
     /// A file on a live filesystem.
     Source(SourceFile),
-    /// The whole content, in memory (small files from an archive).
-    Bytes(Vec<u8>),
+    /// The whole content, in memory (small files from an archive). It may share its allocation with the
+    /// data of neighbouring entries: the archive reader hands out slices of the block it read, without
+    /// copying them.
+    Bytes(bytes::Bytes),
     /// The content as an ordered stream of chunks (large files from an archive); the sender closes the
     /// channel after the last chunk, or sends an error.
     Stream(crossbeam_channel::Receiver<std::io::Result<Vec<u8>>>),

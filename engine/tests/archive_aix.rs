@@ -68,7 +68,7 @@ fn aix_test_bff_as_engine_entries() {
     let mut out = Vec::new();
     while let Some(e) = r.next_entry().unwrap() {
         let bytes = match &e.data {
-            EntryData::Bytes(b) => b.clone(),
+            EntryData::Bytes(b) => b.to_vec(),
             EntryData::None => Vec::new(),
             other => panic!("unexpected data {other:?}"),
         };

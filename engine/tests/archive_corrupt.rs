@@ -16,7 +16,7 @@ fn small_archive() -> Vec<u8> {
     for (i, name) in [&b"./a/one"[..], b"./a/two", b"./a/three"].iter().enumerate() {
         let mut e =
             Entry::new(*name, Kind::File, Meta { mode: 0o644, size: 10 + i as u64, ..Meta::default() });
-        e.data = EntryData::Bytes(vec![b'x' + i as u8; 10 + i]);
+        e.data = EntryData::Bytes(vec![b'x' + i as u8; 10 + i].into());
         w.write_entry(&e).unwrap();
     }
     w.finish().unwrap().0

@@ -9,7 +9,7 @@ pub fn golden_archive() -> Vec<u8> {
         |mode: u32, size: u64| Meta { mode, size, nlink: 1, atime: t, mtime: t, ctime: t, ..Meta::default() };
     let d = Entry::new(&b"./d"[..], Kind::Dir, meta(0o755, 256));
     let mut f = Entry::new(&b"./d/f"[..], Kind::File, meta(0o644, 6));
-    f.data = EntryData::Bytes(b"hello\n".to_vec());
+    f.data = EntryData::Bytes(b"hello\n".to_vec().into());
     let mut l = Entry::new(&b"./d/l"[..], Kind::Symlink, meta(0o777, 1));
     l.link_target = Some(b"f".to_vec());
     let opts =

@@ -14,7 +14,7 @@ fn td(name: &str) -> Vec<u8> {
 fn file(name: &[u8], data: Vec<u8>) -> Entry {
     let mut e =
         Entry::new(name, Kind::File, Meta { mode: 0o644, size: data.len() as u64, ..Meta::default() });
-    e.data = EntryData::Bytes(data);
+    e.data = EntryData::Bytes(data.into());
     e
 }
 

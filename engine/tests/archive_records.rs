@@ -123,7 +123,7 @@ fn legacy_fs_name_and_fs_oname_records_are_read() {
     let mut r = ArchiveReader::new(&a[..], ReaderOptions::default());
     let mut got = Vec::new();
     while let Some(e) = r.next_entry().unwrap() {
-        let d = if let EntryData::Bytes(b) = &e.data { b.clone() } else { Vec::new() };
+        let d = if let EntryData::Bytes(b) = &e.data { b.to_vec() } else { Vec::new() };
         got.push((
             e.name.clone(),
             e.kind,
@@ -147,7 +147,7 @@ fn fs_name_ea_is_skipped_and_the_reader_resynchronises() {
     let mut w =
         ArchiveWriter::new(Vec::new(), WriterOptions { block_size: 512, ..Default::default() }).unwrap();
     let mut f = Entry::new(&b"./a"[..], Kind::File, Meta { mode: 0o644, size: 3, ..Meta::default() });
-    f.data = EntryData::Bytes(b"abc".to_vec());
+    f.data = EntryData::Bytes(b"abc".to_vec().into());
     w.write_entry(&f).unwrap();
     let (a, _) = w.finish().unwrap();
     // An FS_NAME_EA record (len 2) followed by 24 bytes of unknown payload, before ./a.

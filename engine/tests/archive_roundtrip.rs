@@ -35,14 +35,14 @@ fn sample_entries(src_dir: &std::path::Path) -> Vec<Entry> {
     let mut v = Vec::new();
     v.push(Entry::new(&b"./dir"[..], Kind::Dir, meta(0o2755, 4096)));
     let mut f = Entry::new(&b"./dir/small"[..], Kind::File, meta(0o4711, 5));
-    f.data = EntryData::Bytes(b"12345".to_vec());
+    f.data = EntryData::Bytes(b"12345".to_vec().into());
     v.push(f);
     let mut f = Entry::new(&b"./dir/empty"[..], Kind::File, meta(0o600, 0));
-    f.data = EntryData::Bytes(Vec::new());
+    f.data = EntryData::Bytes(Vec::new().into());
     v.push(f);
     let big = big_data();
     let mut f = Entry::new(&b"./dir/big"[..], Kind::File, meta(0o644, big.len() as u64));
-    f.data = EntryData::Bytes(big);
+    f.data = EntryData::Bytes(big.into());
     v.push(f);
     let mut l = Entry::new(&b"./dir/link"[..], Kind::Symlink, meta(0o777, 8));
     l.link_target = Some(b"12345678".to_vec());
@@ -51,11 +51,11 @@ fn sample_entries(src_dir: &std::path::Path) -> Vec<Entry> {
     m.nlink = 2;
     m.ino = 0x1_0000_0042;
     let mut a = Entry::new(&b"./dir/h1"[..], Kind::File, m.clone());
-    a.data = EntryData::Bytes(b"abc".to_vec());
+    a.data = EntryData::Bytes(b"abc".to_vec().into());
     v.push(a);
     let mut b = Entry::new(&b"./dir/h2"[..], Kind::HardLink, m);
     b.link_target = Some(b"./dir/h1".to_vec());
-    b.data = EntryData::Bytes(b"abc".to_vec());
+    b.data = EntryData::Bytes(b"abc".to_vec().into());
     v.push(b);
     let mut c = Entry::new(&b"./dev/c"[..], Kind::CharDev, meta(0o620, 0));
     c.meta.rdev = DevId { major: 4, minor: 64 };
@@ -76,7 +76,7 @@ fn sample_entries(src_dir: &std::path::Path) -> Vec<Entry> {
         ],
     });
     acl.meta.xattrs = vec![Xattr { name: b"user.a".to_vec(), value: b"1".to_vec() }];
-    acl.data = EntryData::Bytes(b"ok".to_vec());
+    acl.data = EntryData::Bytes(b"ok".to_vec().into());
     v.push(acl);
     // A real file through the walker's Source path.
     std::fs::write(src_dir.join("real"), b"from disk\n").unwrap();
@@ -90,7 +90,7 @@ fn sample_entries(src_dir: &std::path::Path) -> Vec<Entry> {
     v.push(r);
     // Raw, non-UTF-8 name bytes.
     let mut raw = Entry::new(&b"./n\xff\x01 \\x"[..], Kind::File, meta(0o644, 1));
-    raw.data = EntryData::Bytes(b"z".to_vec());
+    raw.data = EntryData::Bytes(b"z".to_vec().into());
     v.push(raw);
     v
 }
@@ -120,7 +120,7 @@ fn every_kind_round_trips_through_short_reads() {
         loop {
             let Some(e) = r.next_entry().unwrap() else { break };
             let data = match e.data {
-                EntryData::Bytes(ref b) => b.clone(),
+                EntryData::Bytes(ref b) => b.to_vec(),
                 EntryData::Stream(ref rx) => {
                     let rx = rx.clone();
                     let t =
@@ -130,7 +130,7 @@ fn every_kind_round_trips_through_short_reads() {
                     got.push((e, d));
                     match next {
                         Some(n) => {
-                            let d = if let EntryData::Bytes(b) = &n.data { b.clone() } else { Vec::new() };
+                            let d = if let EntryData::Bytes(b) = &n.data { b.to_vec() } else { Vec::new() };
                             got.push((n, d));
                             continue;
                         }
@@ -152,7 +152,7 @@ fn every_kind_round_trips_through_short_reads() {
             match want.kind {
                 Kind::File => {
                     let expect = match &want.data {
-                        EntryData::Bytes(b) => b.clone(),
+                        EntryData::Bytes(b) => b.to_vec(),
                         _ => b"from disk\n".to_vec(),
                     };
                     assert_eq!(data, &expect, "{}", want.display_name());
@@ -227,7 +227,7 @@ fn short_source_is_zero_filled_and_reported() {
     let mut r = ArchiveReader::new(&archive[..], ReaderOptions::default());
     let e = r.next_entry().unwrap().unwrap();
     let EntryData::Bytes(b) = e.data else { panic!() };
-    assert_eq!(b, b"abc\0\0\0");
+    assert_eq!(&b[..], b"abc\0\0\0");
     assert!(r.next_entry().unwrap().is_none());
 }
 
@@ -235,7 +235,7 @@ fn short_source_is_zero_filled_and_reported() {
 fn large_file_stream_reports_an_error_if_the_reader_is_dropped_early() {
     let big = big_data();
     let mut f = Entry::new(&b"./big"[..], Kind::File, meta(0o644, big.len() as u64));
-    f.data = EntryData::Bytes(big);
+    f.data = EntryData::Bytes(big.into());
     let (archive, _) = write(&[f], 512);
     let mut r = ArchiveReader::new(&archive[..], ReaderOptions::default());
     let e = r.next_entry().unwrap().unwrap();
@@ -250,14 +250,14 @@ fn large_file_stream_reports_an_error_if_the_reader_is_dropped_early() {
 fn large_file_stream_can_be_dropped_to_skip_the_data() {
     let big = big_data();
     let mut f = Entry::new(&b"./big"[..], Kind::File, meta(0o644, big.len() as u64));
-    f.data = EntryData::Bytes(big);
+    f.data = EntryData::Bytes(big.into());
     let mut g = Entry::new(&b"./after"[..], Kind::File, meta(0o644, 2));
-    g.data = EntryData::Bytes(b"hi".to_vec());
+    g.data = EntryData::Bytes(b"hi".to_vec().into());
     let (archive, _) = write(&[f, g], 512);
     let mut r = ArchiveReader::new(&archive[..], ReaderOptions::default());
     let e = r.next_entry().unwrap().unwrap();
     drop(e);
     let e = r.next_entry().unwrap().unwrap();
     assert_eq!(e.name, b"./after");
-    assert!(matches!(e.data, EntryData::Bytes(ref b) if b == b"hi"));
+    assert!(matches!(e.data, EntryData::Bytes(ref b) if &b[..] == b"hi"));
 }

@@ -20,7 +20,7 @@ fn file(name: &str, data: Vec<u8>, nlink: u32, ino: u64) -> Entry {
         ..Meta::default()
     };
     let mut e = Entry::new(name.as_bytes().to_vec(), Kind::File, meta);
-    e.data = EntryData::Bytes(data);
+    e.data = EntryData::Bytes(data.into());
     e
 }
 

@@ -304,7 +304,7 @@ fn hard_links_off_writes_separate_copies() {
     let mut f = file(b"./a", 0o644, b"same");
     f.meta.nlink = 2;
     let mut h = hardlink(b"./b", b"./a");
-    h.data = EntryData::Bytes(b"same".to_vec());
+    h.data = EntryData::Bytes(b"same".to_vec().into());
     h.meta.size = 4;
     let o = altdisk_engine::tree::TreeOptions { hard_links: false, ..opts(&dst) };
     let (r, _) = run(&o, vec![f, h]);

@@ -140,6 +140,7 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
         ..TreeOptions::default()
     };
     let s = pipeline::restore_archive(reader, &select, &opts, r.as_ref())?;
+    r.finish();
     let mut code = exit::OK;
     for u in &s.unmatched {
         let name = String::from_utf8_lossy(&u.pattern);

@@ -99,7 +99,7 @@ fn file_entry(name: &str, text: String, mtime: i64) -> Entry {
     let t = Timestamp { sec: mtime, nsec: 0 };
     let meta = Meta { mode: 0o644, size, nlink: 1, atime: t, mtime: t, ctime: t, ..Meta::default() };
     let mut e = Entry::new(name.as_bytes().to_vec(), Kind::File, meta);
-    e.data = EntryData::Bytes(text.into_bytes());
+    e.data = EntryData::Bytes(text.into_bytes().into());
     e
 }
 

@@ -201,7 +201,7 @@ pub fn fuzz_roundtrip(data: &[u8]) -> Result<(), String> {
         };
         let mut e = Entry::new(name, kind, meta);
         match kind {
-            Kind::File => e.data = EntryData::Bytes(bytes),
+            Kind::File => e.data = EntryData::Bytes(bytes.into()),
             Kind::Symlink => {
                 bytes.retain(|&b| b != 0);
                 bytes.truncate(1000);

@@ -9,13 +9,19 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
+use bytes::{Buf, Bytes, BytesMut};
+
 use super::record::{self, BadHeader, NameHeader, SacRec, VolumeHeader};
 use super::security::{AixAcl, Pcl, Security};
 use super::ArchiveError;
 use crate::entry::{DevId, Entry, EntryData, Kind, Meta, Timestamp};
 use crate::events::{Event, Events, NoEvents};
 
-const BUF_SIZE: usize = 128 * 1024;
+/// How much one `read` of the input asks for.
+const READ_SIZE: usize = 128 * 1024;
+/// The input is read into blocks of (at least) this size. Small files' data is handed out as slices of the
+/// block, without a copy; a block is freed when the last entry referring to it has been written.
+const BLOCK: usize = 1 << 20;
 /// Files up to this size become [`EntryData::Bytes`]; larger ones are streamed in [`CHUNK`]s, so the bytes a
 /// restore holds in flight stay bounded (a batch of entries is at most a few of these).
 pub const INLINE_MAX: u64 = 256 << 10;
@@ -103,9 +109,8 @@ enum Pending {
 /// The streaming reader.
 pub struct ArchiveReader<R: Read> {
     inner: R,
-    buf: Box<[u8]>,
-    pos: usize,
-    end: usize,
+    /// Read and not yet consumed.
+    buf: BytesMut,
     eof: bool,
     offset: u64,
     opts: ReaderOptions,
@@ -129,9 +134,7 @@ impl<R: Read> ArchiveReader<R> {
     pub fn new(inner: R, opts: ReaderOptions) -> Self {
         ArchiveReader {
             inner,
-            buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
-            pos: 0,
-            end: 0,
+            buf: BytesMut::new(),
             eof: false,
             offset: 0,
             opts,
@@ -178,27 +181,29 @@ impl<R: Read> ArchiveReader<R> {
 
     /// Makes at least `n` bytes available unless the stream ends; returns how many are.
     fn fill_to(&mut self, n: usize) -> Result<usize, ArchiveError> {
-        if self.end - self.pos >= n {
-            return Ok(self.end - self.pos);
-        }
-        if self.pos + n > self.buf.len() {
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.end -= self.pos;
-            self.pos = 0;
-        }
-        while self.end - self.pos < n && !self.eof {
-            match self.inner.read(&mut self.buf[self.end..]) {
+        while self.buf.len() < n && !self.eof {
+            let len = self.buf.len();
+            let want = READ_SIZE.max(n - len);
+            if self.buf.capacity() - len < want {
+                // A new block (the unconsumed tail moves along) unless the old one is no longer shared.
+                self.buf.reserve(want.max(BLOCK));
+            }
+            let k = want.min(self.buf.capacity() - len);
+            self.buf.resize(len + k, 0);
+            let r = self.inner.read(&mut self.buf[len..]);
+            self.buf.truncate(len + *r.as_ref().unwrap_or(&0));
+            match r {
                 Ok(0) => self.eof = true,
-                Ok(k) => self.end += k,
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.io_err(e)),
             }
         }
-        Ok(self.end - self.pos)
+        Ok(self.buf.len())
     }
 
     fn consume(&mut self, n: usize) {
-        self.pos += n;
+        self.buf.advance(n);
         self.offset += n as u64;
     }
 
@@ -215,14 +220,13 @@ impl<R: Read> ArchiveReader<R> {
         Ok(())
     }
 
-    /// Reads exactly `n` bytes (n is capped by the caller) into `self.hdr`-like scratch.
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&[u8], ArchiveError> {
+    /// Takes exactly `n` bytes (n is capped by the caller), without copying them.
+    fn take(&mut self, n: usize, what: &'static str) -> Result<Bytes, ArchiveError> {
         if self.fill_to(n)? < n {
             return Err(ArchiveError::Truncated { offset: self.offset, what });
         }
-        let start = self.pos;
-        self.consume(n);
-        Ok(&self.buf[start..start + n])
+        self.offset += n as u64;
+        Ok(self.buf.split_to(n).freeze())
     }
 
     fn warn(&self, msg: String) {
@@ -245,14 +249,14 @@ impl<R: Read> ArchiveReader<R> {
                 return Err(ArchiveError::Truncated { offset: at, what: "header (no FS_END record)" });
             }
             let mut h8 = [0u8; 8];
-            h8.copy_from_slice(&self.buf[self.pos..self.pos + 8]);
+            h8.copy_from_slice(&self.buf[..8]);
             let problem = match record::goodhdr(&h8) {
                 Ok(len) => {
                     let n = usize::from(len) * 8;
                     if self.fill_to(n)? < n {
                         ArchiveError::Truncated { offset: at, what: "header" }
                     } else {
-                        let hb = &self.buf[self.pos..self.pos + n];
+                        let hb = &self.buf[..n];
                         let (computed, stored) = (record::checksum(hb), record::stored_checksum(hb));
                         if computed == stored {
                             self.hdr.clear();
@@ -393,7 +397,7 @@ impl<R: Read> ArchiveReader<R> {
             let sac_at = self.offset;
             let b = self.take(8, "security block")?;
             let mut s8 = [0u8; 8];
-            s8.copy_from_slice(b);
+            s8.copy_from_slice(&b);
             let sac = SacRec::decode(&s8);
             for (what, v) in [("aclsize", sac.aclsize), ("pclsize", sac.pclsize)] {
                 if v > record::MAX_DWORDS {
@@ -401,10 +405,10 @@ impl<R: Read> ArchiveReader<R> {
                 }
             }
             let acl_at = self.offset;
-            let acl = AixAcl::decode(self.take(sac.aclsize as usize * 8, "ACL")?)
+            let acl = AixAcl::decode(&self.take(sac.aclsize as usize * 8, "ACL")?)
                 .map_err(|source| ArchiveError::Security { offset: acl_at, source })?;
             let pcl_at = self.offset;
-            let pcl = Pcl::decode(self.take(sac.pclsize as usize * 8, "PCL")?)
+            let pcl = Pcl::decode(&self.take(sac.pclsize as usize * 8, "PCL")?)
                 .map_err(|source| ArchiveError::Security { offset: pcl_at, source })?;
             Some(Security { acl, pcl })
         } else {
@@ -456,7 +460,7 @@ impl<R: Read> ArchiveReader<R> {
                 }
                 let take = (avail as u64).min(self.data_left) as usize;
                 let at = self.offset;
-                out.write_all(&self.buf[self.pos..self.pos + take])
+                out.write_all(&self.buf[..take])
                     .map_err(|source| ArchiveError::Output { offset: at, source })?;
                 self.consume(take);
                 self.data_left -= take as u64;
@@ -468,6 +472,23 @@ impl<R: Read> ArchiveReader<R> {
         self.pad_left = 0;
         self.skip(pad, "file data filler")?;
         Ok(written)
+    }
+
+    /// The current entry's data in one buffer: a slice of the block it was read into when it is stored
+    /// unpacked and whole (no copy), else unpacked or copied into its own.
+    fn data_bytes(&mut self) -> Result<Bytes, ArchiveError> {
+        let n = self.data_left as usize;
+        if self.cur_packed || self.fill_to(n)? < n {
+            // Packed, or the archive ends inside the data: `read_data` unpacks, or fails naming the offset.
+            let mut v = Vec::with_capacity(self.cur_size.min(INLINE_MAX) as usize);
+            self.read_data(&mut v)?;
+            return Ok(v.into());
+        }
+        let b = self.take(n, "file data")?;
+        self.data_left = 0;
+        let pad = std::mem::take(&mut self.pad_left);
+        self.skip(pad, "file data filler")?;
+        Ok(b)
     }
 
     fn unpack_to(&mut self, out: &mut dyn Write) -> Result<u64, ArchiveError> {
@@ -563,11 +584,7 @@ impl<R: Read> ArchiveReader<R> {
                 self.read_data(&mut t)?;
                 entry.link_target = Some(t);
             }
-            Kind::File if size <= INLINE_MAX => {
-                let mut v = Vec::with_capacity(size as usize);
-                self.read_data(&mut v)?;
-                entry.data = EntryData::Bytes(v);
-            }
+            Kind::File if size <= INLINE_MAX => entry.data = EntryData::Bytes(self.data_bytes()?),
             Kind::File => {
                 let (tx, rx) = crossbeam_channel::bounded(4);
                 self.pending = Pending::Stream(tx);
@@ -605,7 +622,7 @@ impl<R: Read> Read for DataReader<'_, R> {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside file data"));
         }
         let take = (avail as u64).min(self.r.data_left).min(out.len() as u64) as usize;
-        out[..take].copy_from_slice(&self.r.buf[self.r.pos..self.r.pos + take]);
+        out[..take].copy_from_slice(&self.r.buf[..take]);
         self.r.consume(take);
         self.r.data_left -= take as u64;
         Ok(take)

@@ -270,6 +270,9 @@ impl HoleWriter {
 }
 
 fn is_zero(b: &[u8]) -> bool {
-    // No early exit: the OR folds into wide vector operations, faster than a branchy scan of 4 KiB.
-    b.iter().fold(0u8, |a, &x| a | x) == 0
+    // Real data is rarely zero at its start: a look at the first 64 bytes settles most blocks without reading
+    // the rest. Otherwise no early exit: the OR folds into wide vector operations, faster than a branchy scan.
+    let fold = |s: &[u8]| s.iter().fold(0u8, |a, &x| a | x) == 0;
+    let head = b.len().min(64);
+    fold(&b[..head]) && fold(&b[head..])
 }

@@ -7,7 +7,7 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -95,6 +95,9 @@ impl<'a> Shared<'a> {
 
     /// The full path of a key, for messages.
     pub fn path(&self, key: &[u8]) -> PathBuf {
+        if key.is_empty() {
+            return self.opts.target.clone();
+        }
         self.opts.target.join(std::ffi::OsStr::from_bytes(key))
     }
 
@@ -123,9 +126,10 @@ impl<'a> Shared<'a> {
         &self,
         class: &'static str,
         policy: Policy,
-        path: &Path,
+        key: &[u8],
         e: io::Error,
     ) -> Result<(), Error> {
+        let path = self.path(key);
         if is_no_space(&e) {
             return Err(Error::NoSpace { path: path.to_path_buf(), fs: self.opts.target.clone() });
         }
@@ -233,14 +237,14 @@ pub(crate) fn apply(
     obj: Obj<'_>,
     kind: Kind,
     meta: &Meta,
-    path: &Path,
+    key: &[u8],
     how: Apply,
 ) -> Result<(), Error> {
     let o = sh.opts;
     if o.xattrs != Policy::Off {
         for x in &meta.xattrs {
             if let Err(e) = obj.set_xattr(&x.name, &x.value) {
-                sh.class_failed("xattrs", o.xattrs, path, e)?;
+                sh.class_failed("xattrs", o.xattrs, key, e)?;
             }
         }
     }
@@ -249,13 +253,13 @@ pub(crate) fn apply(
         if let Some(a) = &meta.acl {
             match obj.set_xattr(acl::XATTR_ACCESS, &a.to_xattr()) {
                 Ok(()) => acl_set = true,
-                Err(e) => sh.class_failed("acls", o.acls, path, e)?,
+                Err(e) => sh.class_failed("acls", o.acls, key, e)?,
             }
         }
         if kind == Kind::Dir {
             if let Some(a) = &meta.default_acl {
                 if let Err(e) = obj.set_xattr(acl::XATTR_DEFAULT, &a.to_xattr()) {
-                    sh.class_failed("acls", o.acls, path, e)?;
+                    sh.class_failed("acls", o.acls, key, e)?;
                 }
             }
         }
@@ -267,7 +271,7 @@ pub(crate) fn apply(
             Obj::At(dir, name) => rustix::fs::chownat(dir, name, u, g, AtFlags::SYMLINK_NOFOLLOW),
         };
         if let Err(e) = r {
-            sh.class_failed("owner", o.owner, path, e.into())?;
+            sh.class_failed("owner", o.owner, key, e.into())?;
         }
     }
     if o.mode != Policy::Off && kind != Kind::Symlink && (!how.skip_mode || acl_set) {
@@ -277,7 +281,7 @@ pub(crate) fn apply(
             Obj::At(dir, name) => rustix::fs::chmodat(dir, name, m, AtFlags::empty()),
         };
         if let Err(e) = r {
-            sh.class_failed("mode", o.mode, path, e.into())?;
+            sh.class_failed("mode", o.mode, key, e.into())?;
         }
     }
     if o.times != Policy::Off {
@@ -287,7 +291,7 @@ pub(crate) fn apply(
             Obj::At(dir, name) => rustix::fs::utimensat(dir, name, &t, AtFlags::SYMLINK_NOFOLLOW),
         };
         if let Err(e) = r {
-            sh.class_failed("times", o.times, path, e.into())?;
+            sh.class_failed("times", o.times, key, e.into())?;
         }
     }
     Ok(())

@@ -212,7 +212,13 @@ pub fn write_tree(
         pending_dirs: Vec::new(),
         root_meta: None,
         warned_absolute: false,
-        owner_known: !target_setgid && !target_default_acl && !opts.overwrite,
+        // With overwrite, directories that already exist are reused and may hand new objects another group
+        // or mode; a target that is empty at the start holds only what this run creates.
+        owner_known: !target_setgid
+            && !target_default_acl
+            && !opts.absolute_names
+            && (!opts.overwrite
+                || std::fs::read_dir(&opts.target).map(|mut d| d.next().is_none()).unwrap_or(false)),
     };
     let threads = opts.threads.max(1);
     let (jtx, jrx) = crossbeam_channel::bounded::<Vec<Job>>(threads * 8);
@@ -487,7 +493,7 @@ impl Dispatcher<'_, '_> {
         sh.counters.symlinks.fetch_add(1, Ordering::Relaxed);
         let skip_owner = self.owner_known && entry.meta.uid == sh.euid && entry.meta.gid == sh.egid;
         let how = Apply { skip_owner, skip_mode: true };
-        meta::apply(sh, Obj::At(parent.as_fd(), cname), Kind::Symlink, &entry.meta, &sh.path(key), how)
+        meta::apply(sh, Obj::At(parent.as_fd(), cname), Kind::Symlink, &entry.meta, key, how)
     }
 
     fn special(&mut self, parent: &OwnedFd, cname: &CString, entry: &Entry, key: &[u8]) -> Result<(), Error> {
@@ -515,11 +521,11 @@ impl Dispatcher<'_, '_> {
             if e.raw_os_error() == Some(libc::EEXIST) || meta::is_no_space(&e) {
                 return self.create_failed(key, e);
             }
-            return sh.class_failed("devices", sh.opts.devices, &sh.path(key), e);
+            return sh.class_failed("devices", sh.opts.devices, key, e);
         }
         sh.counters.specials.fetch_add(1, Ordering::Relaxed);
         let how = Apply { skip_owner: false, skip_mode: false };
-        meta::apply(sh, Obj::At(parent.as_fd(), cname), entry.kind, &entry.meta, &sh.path(key), how)
+        meta::apply(sh, Obj::At(parent.as_fd(), cname), entry.kind, &entry.meta, key, how)
     }
 
     fn link(
@@ -583,22 +589,35 @@ impl Dispatcher<'_, '_> {
                 }
             };
             let how = Apply { skip_owner: false, skip_mode: false };
-            meta::apply(sh, Obj::Fd(fd.as_fd()), Kind::Dir, &meta, &sh.path(&key), how)?;
+            meta::apply(sh, Obj::Fd(fd.as_fd()), Kind::Dir, &meta, &key, how)?;
         }
         if let Some(meta) = self.root_meta.take() {
             let fd = self.dirs.target().clone();
             let how = Apply { skip_owner: false, skip_mode: false };
-            meta::apply(sh, Obj::Fd(fd.as_fd()), Kind::Dir, &meta, &sh.opts.target, how)?;
+            meta::apply(sh, Obj::Fd(fd.as_fd()), Kind::Dir, &meta, b"", how)?;
         }
         Ok(())
     }
 }
 
-/// A worker: takes files and links until the dispatcher hangs up; after a fatal error it only drains.
-/// File and link jobs go to the workers this many at a time: one hand-off per batch instead of per file.
-/// Batches stay in stream order (FIFO), so a hard link's file is always in the same or an earlier batch and
-/// a worker waiting for it never waits on a batch nobody took.
-const JOB_BATCH: usize = 16;
+/// File and link jobs go to the workers at most this many at a time: one hand-off per batch instead of per
+/// file. Batches stay in stream order (FIFO), so a hard link's file is always in the same or an earlier batch
+/// and a worker waiting for it never waits on a batch nobody took.
+const JOB_BATCH: usize = 64;
+
+/// A batch of at least this many jobs is handed over as soon as the next job is in another directory, so that
+/// workers mostly create files in different directories: creating a name locks its directory, and two workers
+/// filling the same directory wait on each other.
+const JOB_BATCH_DIR: usize = 8;
+
+impl Job {
+    /// The directory the job creates a name in.
+    fn dir(&self) -> &Arc<OwnedFd> {
+        match self {
+            Job::File { dir, .. } | Job::Link { dir, .. } => dir,
+        }
+    }
+}
 
 /// The dispatcher's side of the worker queue.
 struct JobQueue {
@@ -616,6 +635,11 @@ impl JobQueue {
             if let EntryData::Bytes(b) = &entry.data {
                 self.bytes += b.len();
             }
+        }
+        if self.pending.len() >= JOB_BATCH_DIR
+            && self.pending.last().is_some_and(|last| !Arc::ptr_eq(last.dir(), job.dir()))
+        {
+            self.flush(sh);
         }
         self.pending.push(job);
         if stream || self.pending.len() >= JOB_BATCH || self.bytes >= crate::pipeline::BATCH_BYTES {
@@ -744,7 +768,7 @@ fn file(
     // an existing file need a chmod (an ACL forces one too, see `apply`).
     let umask_took = sh.umask.map(|u| meta.mode & u & 0o777 != 0).unwrap_or(true);
     let skip_mode = !existed && owner_known && meta.mode & 0o7000 == 0 && !umask_took;
-    meta::apply(sh, Obj::Fd(out.as_fd()), Kind::File, meta, &sh.path(key), Apply { skip_owner, skip_mode })
+    meta::apply(sh, Obj::Fd(out.as_fd()), Kind::File, meta, key, Apply { skip_owner, skip_mode })
 }
 
 fn hard_link(

@@ -55,7 +55,7 @@ pub fn file(name: &[u8], mode: u32, data: &[u8]) -> Entry {
     let mut m = meta(mode);
     m.size = data.len() as u64;
     let mut e = Entry::new(name, Kind::File, m);
-    e.data = EntryData::Bytes(data.to_vec());
+    e.data = EntryData::Bytes(data.to_vec().into());
     e
 }
 
