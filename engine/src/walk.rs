@@ -39,6 +39,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
+use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use rustix::fs::{AtFlags, Mode, OFlags, SeekFrom, StatxFlags, CWD};
 use rustix::io::Errno;
@@ -82,7 +83,19 @@ pub struct WalkOptions {
     /// Each source keeps its parent directory's descriptor open until the entry is dropped, so a consumer
     /// must not hoard entries of more directories than the descriptor limit allows.
     pub with_data_source: bool,
+    /// Read regular files up to this many bytes into memory in the walker's threads, so their data arrives
+    /// as [`EntryData::Bytes`] (0: never). An archive writer is one sequential thread: reading small files in
+    /// parallel ahead of it takes their open/read/close off that thread. At most [`READ_AHEAD_BUDGET`] bytes
+    /// are held this way at once; beyond that, and for larger or sparse files, entries carry
+    /// [`EntryData::Source`]. Needs `with_data_source`.
+    pub read_ahead: u64,
 }
+
+/// A good [`WalkOptions::read_ahead`] for archive writers: most files of a system are smaller.
+pub const READ_AHEAD_DEFAULT: u64 = 64 << 10;
+
+/// At most this many bytes of read-ahead file data are in flight (read, not yet written) at once.
+pub const READ_AHEAD_BUDGET: usize = 16 << 20;
 
 /// The pruning hook: true for a directory name (`./var/spool`) whose contents must not be read.
 pub type Prune<'a> = &'a (dyn Fn(&[u8]) -> bool + Sync);
@@ -117,7 +130,13 @@ struct SoftErr {
 // Sockets are rare; boxing the common variant would cost an allocation per entry.
 #[allow(clippy::large_enum_variant)]
 enum Info {
-    Entry { kind: Kind, meta: Meta, link_target: Option<Vec<u8>>, warnings: Vec<SoftErr> },
+    Entry {
+        kind: Kind,
+        meta: Meta,
+        link_target: Option<Vec<u8>>,
+        data: Option<Bytes>,
+        warnings: Vec<SoftErr>,
+    },
     Socket,
 }
 
@@ -177,6 +196,10 @@ struct Shared {
     xattrs: bool,
     acls: bool,
     proc_fd: bool,
+    /// [`WalkOptions::read_ahead`] (0 when no data sources are wanted).
+    read_ahead: u64,
+    /// Read-ahead bytes not yet released by the consumer.
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Shared {
@@ -337,7 +360,59 @@ impl Shared {
                 warnings.push(e);
             }
         }
-        Ok(Info::Entry { kind, meta, link_target, warnings })
+        let data = if kind == Kind::File && meta.sparse.is_none() {
+            self.read_ahead(dir, name, meta.size)
+        } else {
+            None
+        };
+        Ok(Info::Entry { kind, meta, link_target, data, warnings })
+    }
+
+    /// The whole content of a small regular file, read now (see [`WalkOptions::read_ahead`]); `None` when it
+    /// is too large, the budget is spent, or it cannot be read as stat'ed (the consumer then opens it itself
+    /// and reports what it finds).
+    fn read_ahead(&self, dir: &OwnedFd, name: &CStr, size: u64) -> Option<Bytes> {
+        if size == 0 || size > self.read_ahead {
+            return None;
+        }
+        let n = size as usize;
+        if self.in_flight.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n > READ_AHEAD_BUDGET {
+            self.in_flight.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
+            return None;
+        }
+        let mut held = Held { data: Vec::with_capacity(n), in_flight: self.in_flight.clone(), n };
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).ok()?;
+        held.data.resize(n, 0);
+        let mut got = 0;
+        while got < n {
+            match rustix::io::read(&fd, &mut held.data[got..]) {
+                Ok(0) => return None,
+                Ok(k) => got += k,
+                Err(Errno::INTR) => {}
+                Err(_) => return None,
+            }
+        }
+        Some(Bytes::from_owner(held))
+    }
+}
+
+/// Read-ahead data, counted in the walk's in-flight budget until the last reference to it is dropped.
+struct Held {
+    data: Vec<u8>,
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    n: usize,
+}
+
+impl AsRef<[u8]> for Held {
+    fn as_ref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.in_flight.fetch_sub(self.n, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -734,14 +809,16 @@ impl Emitter<'_> {
                     continue;
                 }
             };
-            let (kind, meta, link_target, warnings) = match info {
+            let (kind, meta, link_target, data, warnings) = match info {
                 Info::Socket => {
                     self.stats.sockets_skipped += 1;
                     let msg = format!("socket will not be backed up: {}", String::from_utf8_lossy(&full));
                     self.events.event(&Event::Warning(msg));
                     continue;
                 }
-                Info::Entry { kind, meta, link_target, warnings } => (kind, meta, link_target, warnings),
+                Info::Entry { kind, meta, link_target, data, warnings } => {
+                    (kind, meta, link_target, data, warnings)
+                }
             };
             for w in warnings {
                 self.soft(w.class, &full_path(&self.opts.root, &full), w.message);
@@ -751,7 +828,9 @@ impl Emitter<'_> {
                 self.link(&mut entry);
             }
             if self.opts.with_data_source && matches!(entry.kind, Kind::File | Kind::HardLink) {
-                if let Some(dir) = dir_fd {
+                if let Some(b) = data {
+                    entry.data = EntryData::Bytes(b);
+                } else if let Some(dir) = dir_fd {
                     entry.data = EntryData::Source(SourceFile {
                         dir,
                         name: child.name,
@@ -944,6 +1023,8 @@ pub fn walk(
         xattrs: opts.xattrs,
         acls: opts.acls,
         proc_fd: Path::new("/proc/self/fd").is_dir(),
+        read_ahead: if opts.with_data_source { opts.read_ahead } else { 0 },
+        in_flight: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
     };
     let window = fd_window();
     std::thread::scope(|s| {

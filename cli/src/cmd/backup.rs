@@ -211,6 +211,7 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         acls: true,
         extra_foreign: Vec::new(),
         with_data_source: true,
+        read_ahead: walk::READ_AHEAD_DEFAULT,
     };
     let prune_fn;
     let prune: Option<walk::Prune<'_>> = match &list {

@@ -88,6 +88,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         acls: !a.no_acls,
         extra_foreign: Vec::new(),
         with_data_source: !a.dry_run,
+        read_ahead: 0,
     };
     let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
     let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);

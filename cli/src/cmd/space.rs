@@ -145,6 +145,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         acls: true,
         extra_foreign: Vec::new(),
         with_data_source: false,
+        read_ahead: 0,
     };
     let acc = pipeline::account_walk(&wopts, exclude.as_ref(), &[targets], &altdisk_engine::NoEvents)?
         .pop()

@@ -291,6 +291,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
         acls: !o.no_xattrs,
         extra_foreign: foreign,
         with_data_source: false,
+        read_ahead: 0,
     };
     let prune_fn = |n: &[u8]| exclude.prunes_subtree(n);
     // [R] AIX builds the list first, then prints its size.
@@ -332,6 +333,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     }
     let mut wopts = wopts;
     wopts.with_data_source = true;
+    wopts.read_ahead = walk::READ_AHEAD_DEFAULT;
     let counters = Counters::default();
     let writer = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
         let mut n = 0u64;

@@ -51,6 +51,7 @@ fn walk_options(req: &CopyRequest, threads: usize, with_data: bool) -> WalkOptio
         acls: true,
         extra_foreign: vec![PathBuf::from("/alt_inst")],
         with_data_source: with_data,
+        read_ahead: 0,
     }
 }
 

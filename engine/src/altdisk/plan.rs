@@ -219,6 +219,7 @@ pub fn account_tree(
         acls: true,
         extra_foreign: vec![PathBuf::from("/alt_inst")],
         with_data_source: false,
+        read_ahead: 0,
     };
     let accs = crate::pipeline::account_walk(&wopts, exclude, sets, events)?;
     Ok(accs.into_iter().map(Accountant::finish).collect())
