@@ -92,6 +92,7 @@ fn source_entries(root: &Path) -> Vec<Entry> {
                 dir: fd.clone(),
                 name: CString::new(f.to_string_lossy().as_bytes()).expect("name"),
                 path: dp.join(&f),
+                open: None,
             });
             v.push(e);
         }

@@ -160,6 +160,40 @@ pub struct SourceFile {
     pub name: std::ffi::CString,
     /// The full path, for messages.
     pub path: PathBuf,
+    /// The file itself, when the walker opened it already (it stat'ed it through this descriptor, so the
+    /// data read through it is the file that was stat'ed); `None`: open `name` in `dir`.
+    pub open: Option<Arc<OpenFile>>,
+}
+
+/// A regular file opened by the walker, counted against the walk's budget of open descriptors until it is
+/// closed (dropped).
+pub struct OpenFile {
+    file: std::fs::File,
+    budget: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl OpenFile {
+    /// Wraps `file`, which was counted in `budget` when it was opened.
+    pub fn new(file: std::fs::File, budget: Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        OpenFile { file, budget }
+    }
+
+    /// The open file.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        self.budget.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for OpenFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OpenFile({:?})", self.file)
+    }
 }
 
 impl fmt::Debug for SourceFile {

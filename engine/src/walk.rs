@@ -41,11 +41,11 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
-use rustix::fs::{AtFlags, Mode, OFlags, SeekFrom, StatxFlags, CWD};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, SeekFrom, StatxFlags, CWD};
 use rustix::io::Errno;
 
 use crate::acl::PosixAcl;
-use crate::entry::{DevId, Entry, EntryData, Kind, Meta, SourceFile, Timestamp, Xattr};
+use crate::entry::{DevId, Entry, EntryData, Kind, Meta, OpenFile, SourceFile, Timestamp, Xattr};
 use crate::error::Error;
 use crate::events::{Event, Events};
 
@@ -135,6 +135,7 @@ enum Info {
         meta: Meta,
         link_target: Option<Vec<u8>>,
         data: Option<Bytes>,
+        open: Option<OpenFile>,
         warnings: Vec<SoftErr>,
     },
     Socket,
@@ -158,7 +159,7 @@ enum Part {
 
 enum Work {
     Dir { parent: Arc<OwnedFd>, name: CString, path: Arc<PathBuf>, key: Vec<u32>, reply: Sender<Listing> },
-    Stat { dir: Arc<OwnedFd>, names: Vec<CString>, path: Arc<PathBuf>, reply: Sender<Vec<Child>> },
+    Stat { dir: Arc<OwnedFd>, names: Vec<(CString, FileType)>, path: Arc<PathBuf>, reply: Sender<Vec<Child>> },
 }
 
 /// A queued job; the heap pops the smallest key (earliest in depth-first order) first.
@@ -200,6 +201,10 @@ struct Shared {
     read_ahead: u64,
     /// Read-ahead bytes not yet released by the consumer.
     in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    /// How many regular files may be open for the consumer at once (0: the walker opens none).
+    open_budget: usize,
+    /// Files open for the consumer now.
+    open_now: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Shared {
@@ -258,7 +263,7 @@ impl Shared {
                 let _ = reply.send(listing);
             }
             Work::Stat { dir, names, path, reply } => {
-                let children = names.into_iter().map(|n| self.stat_child(&dir, &path, n)).collect();
+                let children = names.into_iter().map(|(n, t)| self.stat_child(&dir, &path, n, t)).collect();
                 let _ = reply.send(children);
             }
         }
@@ -286,14 +291,14 @@ impl Shared {
             }
         };
         if names.len() <= SPLIT_THRESHOLD {
-            let children = names.into_iter().map(|n| self.stat_child(&fd, &path, n)).collect();
+            let children = names.into_iter().map(|(n, t)| self.stat_child(&fd, &path, n, t)).collect();
             return Listing { fd: Some(fd), result: Ok(vec![Part::Ready(children)]) };
         }
         let mut parts = Vec::new();
         let mut names = names.into_iter().peekable();
         let mut chunk_no = 0u32;
         while names.peek().is_some() {
-            let chunk: Vec<CString> = names.by_ref().take(CHUNK).collect();
+            let chunk: Vec<(CString, FileType)> = names.by_ref().take(CHUNK).collect();
             let (tx, rx) = crossbeam_channel::bounded(1);
             let mut k = key.clone();
             k.extend_from_slice(&[0, chunk_no]);
@@ -305,17 +310,51 @@ impl Shared {
     }
 
     /// `statx` one name relative to its directory, plus whatever its kind needs (link target, sparse map,
-    /// xattrs and ACLs).
-    fn stat_child(&self, dir: &OwnedFd, dir_path: &Path, name: CString) -> Child {
-        let info = self.stat_info(dir, dir_path, &name);
+    /// xattrs and ACLs, and for a consumer of data an open descriptor or the data itself).
+    fn stat_child(&self, dir: &OwnedFd, dir_path: &Path, name: CString, dtype: FileType) -> Child {
+        let info = self.stat_info(dir, dir_path, &name, dtype);
         Child { name, info }
     }
 
-    fn stat_info(&self, dir: &OwnedFd, dir_path: &Path, name: &CStr) -> Result<Info, SoftErr> {
-        let stx = rustix::fs::statx(dir, name, stat_flags(), statx_mask()).map_err(|e| SoftErr {
-            class: "read",
-            message: format!("cannot stat: {}", io::Error::from(e)),
-        })?;
+    /// Opens a regular file for the consumer of the walk, within the budget of open descriptors.
+    fn open_file(&self, dir: &OwnedFd, name: &CStr) -> Option<OpenFile> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.open_budget == 0 {
+            return None;
+        }
+        if self.open_now.fetch_add(1, Relaxed) >= self.open_budget {
+            self.open_now.fetch_sub(1, Relaxed);
+            return None;
+        }
+        // NONBLOCK and NOCTTY: should the name have become a fifo or a device since it was listed, the open
+        // must neither hang nor take a terminal; the statx through the descriptor then tells what it is.
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        match rustix::fs::openat(dir, name, flags, Mode::empty()) {
+            Ok(fd) => Some(OpenFile::new(std::fs::File::from(fd), self.open_now.clone())),
+            Err(_) => {
+                // Left to the by-name path, which reports what is wrong in its usual words.
+                self.open_now.fetch_sub(1, Relaxed);
+                None
+            }
+        }
+    }
+
+    fn stat_info(
+        &self,
+        dir: &OwnedFd,
+        dir_path: &Path,
+        name: &CStr,
+        dtype: FileType,
+    ) -> Result<Info, SoftErr> {
+        // A regular file whose data will be wanted is opened first and stat'ed through the descriptor: one
+        // path lookup instead of three (statx, the xattr listing and the consumer's own open by name), and
+        // the data read later is that of the file stat'ed.
+        let mut opened = if dtype == FileType::RegularFile { self.open_file(dir, name) } else { None };
+        let stx = match &opened {
+            Some(f) => rustix::fs::statx(f.file(), c"", AtFlags::EMPTY_PATH | stat_flags(), statx_mask()),
+            None => rustix::fs::statx(dir, name, stat_flags(), statx_mask()),
+        }
+        .map_err(|e| SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) })?;
         let mode = u32::from(stx.stx_mode);
         if mode & 0o170000 == 0o140000 {
             return Ok(Info::Socket);
@@ -324,6 +363,9 @@ impl Shared {
             class: "read",
             message: format!("unknown file type 0o{:o}", mode & 0o170000),
         })?;
+        if kind != Kind::File {
+            opened = None;
+        }
         let mut meta = meta_from_statx(&stx, kind);
         let mut warnings = Vec::new();
         let mut link_target = None;
@@ -338,7 +380,13 @@ impl Shared {
                 link_target = Some(t);
             }
             Kind::File if stx.stx_blocks.saturating_mul(512) < stx.stx_size => {
-                match sparse_map(dir, name, stx.stx_size) {
+                let mapped = match &opened {
+                    // SEEK_DATA/SEEK_HOLE move the shared offset: rewind it for a consumer reading in order.
+                    Some(f) => sparse_segments(f.file().as_fd(), stx.stx_size)
+                        .and_then(|s| rustix::fs::seek(f.file(), SeekFrom::Start(0)).map(|_| s)),
+                    None => sparse_map(dir, name, stx.stx_size),
+                };
+                match mapped {
                     Ok(s) => meta.sparse = s,
                     Err(e) => warnings.push(SoftErr {
                         class: "sparse",
@@ -348,7 +396,14 @@ impl Shared {
             }
             _ => {}
         }
-        if (self.xattrs || self.acls) && !has_no_xattrs(dir, name) {
+        if let Some(f) = &opened {
+            if self.xattrs || self.acls {
+                if let Err(e) = read_xattrs(XTarget::Fd(f.file().as_fd()), self.xattrs, self.acls, &mut meta)
+                {
+                    warnings.push(e);
+                }
+            }
+        } else if (self.xattrs || self.acls) && !has_no_xattrs(dir, name) {
             let target = if self.proc_fd {
                 let mut p = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
                 p.extend_from_slice(name.to_bytes());
@@ -360,18 +415,20 @@ impl Shared {
                 warnings.push(e);
             }
         }
-        let data = if kind == Kind::File && meta.sparse.is_none() {
-            self.read_ahead(dir, name, meta.size)
-        } else {
-            None
+        let data = match &opened {
+            Some(f) if meta.sparse.is_none() => self.read_ahead(f, meta.size),
+            _ => None,
         };
-        Ok(Info::Entry { kind, meta, link_target, data, warnings })
+        if data.is_some() {
+            opened = None;
+        }
+        Ok(Info::Entry { kind, meta, link_target, data, open: opened, warnings })
     }
 
     /// The whole content of a small regular file, read now (see [`WalkOptions::read_ahead`]); `None` when it
-    /// is too large, the budget is spent, or it cannot be read as stat'ed (the consumer then opens it itself
+    /// is too large, the budget is spent, or it cannot be read as stat'ed (the consumer then reads it itself
     /// and reports what it finds).
-    fn read_ahead(&self, dir: &OwnedFd, name: &CStr, size: u64) -> Option<Bytes> {
+    fn read_ahead(&self, f: &OpenFile, size: u64) -> Option<Bytes> {
         if size == 0 || size > self.read_ahead {
             return None;
         }
@@ -380,13 +437,10 @@ impl Shared {
             self.in_flight.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
             return None;
         }
-        let mut held = Held { data: Vec::with_capacity(n), in_flight: self.in_flight.clone(), n };
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).ok()?;
-        held.data.resize(n, 0);
+        let mut held = Held { data: vec![0; n], in_flight: self.in_flight.clone(), n };
         let mut got = 0;
         while got < n {
-            match rustix::io::read(&fd, &mut held.data[got..]) {
+            match rustix::io::read(f.file(), &mut held.data[got..]) {
                 Ok(0) => return None,
                 Ok(k) => got += k,
                 Err(Errno::INTR) => {}
@@ -496,7 +550,7 @@ thread_local! {
 }
 
 /// All names of a directory except `.` and `..`, sorted bytewise.
-fn read_names(fd: &OwnedFd) -> rustix::io::Result<Vec<CString>> {
+fn read_names(fd: &OwnedFd) -> rustix::io::Result<Vec<(CString, FileType)>> {
     DIRENT.with(|buf| {
         let mut buf = buf.borrow_mut();
         let mut names = Vec::new();
@@ -507,9 +561,9 @@ fn read_names(fd: &OwnedFd) -> rustix::io::Result<Vec<CString>> {
             if n.to_bytes() == b"." || n.to_bytes() == b".." {
                 continue;
             }
-            names.push(n.to_owned());
+            names.push((n.to_owned(), ent.file_type()));
         }
-        names.sort_unstable();
+        names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(names)
     })
 }
@@ -523,10 +577,15 @@ fn sparse_map(dir: &OwnedFd, name: &CStr, size: u64) -> rustix::io::Result<Optio
         Err(Errno::PERM) => rustix::fs::openat(dir, name, base, Mode::empty())?,
         r => r?,
     };
+    sparse_segments(fd.as_fd(), size)
+}
+
+/// The data segments of the open file `fd` of `size` bytes (see [`sparse_map`]).
+fn sparse_segments(fd: BorrowedFd<'_>, size: u64) -> rustix::io::Result<Option<Vec<(u64, u64)>>> {
     let mut segs = Vec::new();
     let mut pos = 0u64;
     while pos < size {
-        let data = match rustix::fs::seek(&fd, SeekFrom::Data(pos)) {
+        let data = match rustix::fs::seek(fd, SeekFrom::Data(pos)) {
             Ok(d) => d,
             Err(Errno::NXIO) => break,
             Err(Errno::INVAL) | Err(Errno::NOTSUP) => return Ok(None),
@@ -535,7 +594,7 @@ fn sparse_map(dir: &OwnedFd, name: &CStr, size: u64) -> rustix::io::Result<Optio
         if data >= size {
             break;
         }
-        let hole = rustix::fs::seek(&fd, SeekFrom::Hole(data))?.min(size);
+        let hole = rustix::fs::seek(fd, SeekFrom::Hole(data))?.min(size);
         if hole <= data {
             break;
         }
@@ -809,15 +868,15 @@ impl Emitter<'_> {
                     continue;
                 }
             };
-            let (kind, meta, link_target, data, warnings) = match info {
+            let (kind, meta, link_target, data, open, warnings) = match info {
                 Info::Socket => {
                     self.stats.sockets_skipped += 1;
                     let msg = format!("socket will not be backed up: {}", String::from_utf8_lossy(&full));
                     self.events.event(&Event::Warning(msg));
                     continue;
                 }
-                Info::Entry { kind, meta, link_target, data, warnings } => {
-                    (kind, meta, link_target, data, warnings)
+                Info::Entry { kind, meta, link_target, data, open, warnings } => {
+                    (kind, meta, link_target, data, open, warnings)
                 }
             };
             for w in warnings {
@@ -835,6 +894,7 @@ impl Emitter<'_> {
                         dir,
                         name: child.name,
                         path: full_path(&self.opts.root, &entry.name),
+                        open: open.map(Arc::new),
                     });
                 }
             }
@@ -1025,6 +1085,8 @@ pub fn walk(
         proc_fd: Path::new("/proc/self/fd").is_dir(),
         read_ahead: if opts.with_data_source { opts.read_ahead } else { 0 },
         in_flight: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        open_budget: if opts.with_data_source { open_budget() } else { 0 },
+        open_now: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
     };
     let window = fd_window();
     std::thread::scope(|s| {
@@ -1095,6 +1157,13 @@ pub fn prescan(opts: &WalkOptions) -> Result<(u64, u64), Error> {
 
 /// How many directory listings may be outstanding: each holds an open descriptor, so stay well inside the
 /// descriptor limit.
+/// How many regular files the walker may hold open for its consumer at once: a quarter of the descriptor
+/// limit (the tree writer's directory cache takes another quarter), at most 4096.
+fn open_budget() -> usize {
+    let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1024);
+    (nofile / 4).clamp(16, 4096) as usize
+}
+
 fn fd_window() -> usize {
     let lim = rustix::process::getrlimit(rustix::process::Resource::Nofile);
     let cur = lim.current.unwrap_or(4096) as usize;

@@ -86,6 +86,7 @@ fn sample_entries(src_dir: &std::path::Path) -> Vec<Entry> {
         dir: Arc::new(dir.into()),
         name: std::ffi::CString::new("real").unwrap(),
         path: src_dir.join("real"),
+        open: None,
     });
     v.push(r);
     // Raw, non-UTF-8 name bytes.
@@ -207,11 +208,13 @@ fn short_source_is_zero_filled_and_reported() {
     e.data = EntryData::Source(SourceFile {
         dir: Arc::new(dir.into()),
         name: std::ffi::CString::new("s").unwrap(),
+        open: None,
         path: tmp.path().join("s"),
     });
     let mut missing = Entry::new(&b"./missing"[..], Kind::File, meta(0o644, 1));
     missing.data = EntryData::Source(SourceFile {
         dir: Arc::new(std::fs::File::open(tmp.path()).unwrap().into()),
+        open: None,
         name: std::ffi::CString::new("nope").unwrap(),
         path: tmp.path().join("nope"),
     });

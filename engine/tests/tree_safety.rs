@@ -218,6 +218,7 @@ fn a_fifo_swapped_in_for_a_walked_file_is_never_read() {
         dir: Arc::new(dir),
         name: std::ffi::CString::new("f").unwrap(),
         path: src.join("f"),
+        open: None,
     });
     let (tx, rx) = std::sync::mpsc::channel();
     let o = opts(&dst);

@@ -552,3 +552,26 @@ fn read_ahead_carries_small_files_as_bytes_and_leaves_the_rest_to_the_consumer()
     res.unwrap();
     assert!(entries.iter().all(|e| matches!(e.data, EntryData::None)));
 }
+
+#[test]
+fn data_sources_are_the_files_stated_even_when_the_name_is_replaced_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("a"), b"original contents").unwrap();
+    fs::write(root.join("b"), b"bee").unwrap();
+    let mut o = opts(root, 1);
+    o.with_data_source = true;
+    let (res, entries, _) = run(&o, None);
+    res.unwrap();
+    // Replace ./a after the walk: the entry still reads the file it stat'ed.
+    fs::remove_file(root.join("a")).unwrap();
+    fs::write(root.join("a"), b"NEW").unwrap();
+    let e = find(&entries, b"./a");
+    assert_eq!(e.meta.size, 17);
+    let EntryData::Source(sf) = &e.data else { panic!("{:?}", e.data) };
+    let f = sf.open.as_ref().expect("the walker opened the regular file");
+    let mut got = String::new();
+    (&mut f.file()).read_to_string(&mut got).unwrap();
+    assert_eq!(got, "original contents");
+    assert!(matches!(&find(&entries, b"./b").data, EntryData::Source(s) if s.open.is_some()));
+}

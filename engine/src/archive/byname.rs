@@ -103,7 +103,7 @@ impl PathEntries {
         };
         let base = path.file_name().map(|n| n.as_bytes()).unwrap_or(b".");
         let name = CString::new(base).map_err(std::io::Error::other)?;
-        Ok(SourceFile { dir, name, path: path.to_path_buf() })
+        Ok(SourceFile { dir, name, path: path.to_path_buf(), open: None })
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::record::{self, NameHeader, VolumeHeader};
 use super::security::Security;
 use super::ArchiveError;
-use crate::entry::{DevId, Entry, EntryData, Kind};
+use crate::entry::{DevId, Entry, EntryData, Kind, SourceFile};
 use crate::events::{Event, Events, NoEvents};
 
 /// Default write size: 100 blocks of 512 bytes.
@@ -70,7 +70,7 @@ pub struct WriteSummary {
 
 /// Where a regular file's data comes from, opened before its header is written.
 enum Source<'a> {
-    Fd(std::fs::File),
+    Fd(&'a std::fs::File),
     Bytes(&'a [u8]),
     Stream(&'a crossbeam_channel::Receiver<io::Result<Vec<u8>>>),
     Zeros,
@@ -309,9 +309,15 @@ impl<W: Write> ArchiveWriter<W> {
                 self.put_scratch()?;
             }
             Kind::File | Kind::HardLink => {
+                let opened;
                 let src = match &entry.data {
+                    // The walker usually opened the file already (and stat'ed it through that descriptor).
+                    EntryData::Source(SourceFile { open: Some(f), .. }) => Source::Fd(f.file()),
                     EntryData::Source(sf) => match open_source(sf) {
-                        Ok(f) => Source::Fd(f),
+                        Ok(f) => {
+                            opened = f;
+                            Source::Fd(&opened)
+                        }
                         Err(e) => {
                             self.summary.skipped += 1;
                             self.soft("read", &entry.name, format!("cannot open: {e}"));

@@ -3,7 +3,7 @@
 //! sparse whichever way they come.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags, SeekFrom};
 
@@ -56,6 +56,10 @@ pub(crate) fn write(
             w.finish(out)
         }
         EntryData::Source(src) => {
+            // The walker usually opened the file already (and stat'ed it through that descriptor).
+            if let Some(f) = &src.open {
+                return copy_source(sh, f.file().as_fd(), out, meta, buf);
+            }
             let flags =
                 OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
             let inp = rustix::fs::openat(&*src.dir, src.name.as_c_str(), flags, Mode::empty())
@@ -63,7 +67,7 @@ pub(crate) fn write(
             // A fifo or a device that took the place of the file is never read: copy_file_range refuses
             // anything but regular files, and the read/write fallback checks the type first (rw_copy), so the
             // common path needs no fstat of its own.
-            copy_source(sh, &inp, out, meta, buf)
+            copy_source(sh, inp.as_fd(), out, meta, buf)
         }
     }
 }
@@ -71,7 +75,7 @@ pub(crate) fn write(
 /// Copies a live source file, keeping its holes.
 fn copy_source(
     sh: &Shared<'_>,
-    inp: &OwnedFd,
+    inp: BorrowedFd<'_>,
     out: &OwnedFd,
     meta: &Meta,
     buf: &mut Vec<u8>,
@@ -94,7 +98,7 @@ fn copy_source(
 }
 
 /// The data segments of a file with holes, from `SEEK_DATA`/`SEEK_HOLE`; `None` when it is dense.
-fn probe_segments(inp: &OwnedFd, size: u64) -> Option<Vec<(u64, u64)>> {
+fn probe_segments(inp: BorrowedFd<'_>, size: u64) -> Option<Vec<(u64, u64)>> {
     let st = rustix::fs::fstat(inp).ok()?;
     if (st.st_blocks as u64).saturating_mul(512) >= size {
         return None;
@@ -121,7 +125,7 @@ fn probe_segments(inp: &OwnedFd, size: u64) -> Option<Vec<(u64, u64)>> {
 /// when the kernel or filesystem cannot.
 fn copy_range(
     sh: &Shared<'_>,
-    inp: &OwnedFd,
+    inp: BorrowedFd<'_>,
     out: &OwnedFd,
     off: u64,
     len: u64,
@@ -164,7 +168,7 @@ fn classify(e: io::Error) -> DataError {
 
 fn rw_copy(
     sh: &Shared<'_>,
-    inp: &OwnedFd,
+    inp: BorrowedFd<'_>,
     out: &OwnedFd,
     off: u64,
     len: u64,

@@ -114,6 +114,7 @@ fn walk_in(
             dir: dirfd.clone(),
             name: CString::new(fname).unwrap(),
             path: path.to_path_buf(),
+            open: None,
         });
     }
     let is_dir = e.kind == Kind::Dir;
