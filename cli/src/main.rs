@@ -34,6 +34,14 @@ fn main() {
             libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
         }
     }
+    // No transparent huge pages for this process: the allocator hands memory back every 10 ms (above) and
+    // takes it again, and every fresh 2 MiB huge page is zeroed whole for the few KiB a batch of entries
+    // needs (a clone of 80k files spent ~5% of its CPU time in clear_page). With 4 KiB pages only what is
+    // touched is zeroed, and peak RSS halves (clone 38 -> 19 MB, restore 44 -> 22 MB).
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let args: Vec<OsString> = std::env::args_os().collect();
     let code = run(args);
     std::process::exit(code);
