@@ -283,7 +283,7 @@ fn same_sequence_with_one_and_four_threads() {
     // A flat directory large enough to have its statx work split across the pool.
     let big = t.root.join("big");
     fs::create_dir(&big).unwrap();
-    for i in (0..12_000).rev() {
+    for i in (0..(altdisk_engine::walk::SPLIT_THRESHOLD * 3)).rev() {
         fs::File::create(big.join(format!("f{i}"))).unwrap();
     }
     for d in 0..50 {
