@@ -387,3 +387,32 @@ fn verbose_json_and_explain_outputs() {
     assert_eq!(last["bytes"], 6);
     assert_eq!(fs::read(d2.join("d/keep")).unwrap(), b"12345");
 }
+
+#[test]
+fn backup_into_a_full_filesystem_fails_with_exit_4() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    // Larger than the read-ahead (written by the output thread from the source) and small files alike.
+    for i in 0..4 {
+        fs::write(src.join(format!("big{i}")), vec![0x5au8; 400_000]).unwrap();
+    }
+    for i in 0..200 {
+        fs::write(src.join(format!("small{i}")), vec![i as u8; 3000]).unwrap();
+    }
+    let dst = t.path().join("small");
+    let Some(_m) = Mount::tmpfs(&dst, "512k") else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let archive = dst.join("a.bff");
+    let o = altdisk(&[os("backup"), os("--walk"), src.as_os_str(), os("-f"), archive.as_os_str()], t.path());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("no space left on the filesystem of"), "{err}");
+    assert!(err.contains("a.bff"), "names the archive: {err}");
+}

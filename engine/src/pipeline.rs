@@ -364,3 +364,106 @@ pub fn backup_walk<W: Write + Send>(
     let excluded = counters.excluded.load(Ordering::Relaxed);
     Ok((out, BackupSummary { walk, write, excluded, skipped_output }))
 }
+
+/// Size of the buffers [`WriteBehind`] hands to its output thread.
+const BEHIND_BUF: usize = 1 << 20;
+
+/// A `Write` whose `write` calls happen on a thread of its own. The archive writer stage is one sequential
+/// thread, and on a fast target the kernel's copy of each block into the page cache is half of its time;
+/// with this it only fills buffers. Data goes out in 1 MiB buffers, at most two waiting, so memory stays
+/// bounded and a slow output slows the writer. An output error is returned by a later call (the one after it
+/// happened) or by [`WriteBehind::finish`], which also waits until everything is written; dropping without
+/// `finish` waits as well but loses the error.
+pub struct WriteBehind<W: Write + Send + 'static> {
+    buf: Vec<u8>,
+    tx: Option<Sender<Vec<u8>>>,
+    spare: Receiver<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<(W, std::io::Result<()>)>>,
+}
+
+impl<W: Write + Send + 'static> WriteBehind<W> {
+    /// Starts the output thread writing to `out`.
+    pub fn new(out: W) -> Self {
+        let (tx, rx) = bounded::<Vec<u8>>(2);
+        let (spare_tx, spare) = bounded::<Vec<u8>>(2);
+        let thread = std::thread::spawn(move || {
+            let mut out = out;
+            for mut b in rx {
+                if let Err(e) = out.write_all(&b) {
+                    return (out, Err(e));
+                }
+                b.clear();
+                let _ = spare_tx.try_send(b);
+            }
+            let r = out.flush();
+            (out, r)
+        });
+        WriteBehind { buf: Vec::with_capacity(BEHIND_BUF), tx: Some(tx), spare, thread: Some(thread) }
+    }
+
+    /// Hands the buffer to the output thread.
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = self.spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(BEHIND_BUF));
+        let full = std::mem::replace(&mut self.buf, next);
+        match &self.tx {
+            Some(tx) if tx.send(full).is_ok() => Ok(()),
+            _ => Err(self.stopped()),
+        }
+    }
+
+    /// The output thread has stopped, which it only does on an error: that error.
+    fn stopped(&mut self) -> std::io::Error {
+        self.tx = None;
+        match self.thread.take().map(|h| h.join()) {
+            Some(Ok((_, Err(e)))) => e,
+            Some(Ok((_, Ok(())))) => std::io::Error::other("the output thread ended early"),
+            Some(Err(_)) => std::io::Error::other("the output thread panicked"),
+            None => std::io::Error::other("the output failed earlier"),
+        }
+    }
+
+    /// Writes what is buffered, waits until the output thread has written and flushed everything, and returns
+    /// the output.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.send()?;
+        self.tx = None;
+        match self.thread.take().map(|h| h.join()) {
+            Some(Ok((w, Ok(())))) => Ok(w),
+            Some(Ok((_, Err(e)))) => Err(e),
+            Some(Err(_)) => Err(std::io::Error::other("the output thread panicked")),
+            None => Err(std::io::Error::other("the output failed earlier")),
+        }
+    }
+}
+
+impl<W: Write + Send + 'static> Write for WriteBehind<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if !self.buf.is_empty() && self.buf.len() + b.len() > BEHIND_BUF {
+            self.send()?;
+        }
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= BEHIND_BUF {
+            self.send()?;
+        }
+        Ok(b.len())
+    }
+
+    /// Hands what is buffered to the output thread (it is written soon after; [`WriteBehind::finish`] waits
+    /// for it).
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+impl<W: Write + Send + 'static> Drop for WriteBehind<W> {
+    fn drop(&mut self) {
+        let _ = self.send();
+        self.tx = None;
+        if let Some(h) = self.thread.take() {
+            let _ = h.join();
+        }
+    }
+}

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::ops::Not;
 use std::path::PathBuf;
 
-use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
+use altdisk_engine::archive::{byname, ArchiveError, ArchiveWriter, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
 use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::{DevId, Error, Event, Events};
@@ -156,8 +156,8 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     };
     let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let stdin = io::stdin();
-    byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())?;
-    let (_, summary) = w.finish().map_err(Error::from)?;
+    byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref()).map_err(|e| output_error(&file, e))?;
+    let (_, summary) = w.finish().map_err(|e| output_error(&file, e.into()))?;
     if summary.xattrs_dropped > 0 || summary.default_acls_dropped > 0 {
         eprintln!(
             "backup: the by-name format cannot hold {} extended attributes and {} default ACLs; they were not \
@@ -170,6 +170,17 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
+}
+
+/// An error of the archive writer: a full filesystem under the archive is reported as such (exit 4), naming
+/// the archive, not as a damaged archive.
+fn output_error(file: &OsString, e: Error) -> Error {
+    match e {
+        Error::Archive(ArchiveError::Io { source, .. }) if source.raw_os_error() == Some(libc::ENOSPC) => {
+            Error::io("write", file, source)
+        }
+        e => e,
+    }
 }
 
 /// What `--walk` was asked for.
@@ -201,6 +212,8 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         let st = rustix::fs::fstat(&f).map_err(|e| Error::io("stat", file, e.into()))?;
         (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
     };
+    // The archive writer only fills buffers; the writes themselves run on a thread of their own.
+    let out = pipeline::WriteBehind::new(out);
     let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let filesystems = std::iter::once(PathBuf::from("/")).chain(w.fs.iter().cloned()).collect();
     let wo = WalkOptions {
@@ -222,8 +235,9 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         None => None,
     };
     let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
-    let (mut out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())?;
-    out.flush().map_err(|e| Error::io("write", file, e))?;
+    let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
+        .map_err(|e| output_error(file, e))?;
+    out.finish().and_then(|mut o| o.flush()).map_err(|e| Error::io("write", file, e))?;
     eprintln!(
         "backup: {} entries ({} files, {} bytes of data) archived in {} bytes; {} excluded{}",
         s.write.entries,
