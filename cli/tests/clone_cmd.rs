@@ -241,28 +241,61 @@ fn one_filesystem_unless_listed_with_fs() {
     assert_eq!(fs::read(d2.join("mnt/on_tmpfs")).unwrap(), b"other filesystem");
 }
 
+/// A source of large and small files and a 512 KiB tmpfs too small for them.
+struct FullTarget {
+    // Unmounted before the temporary directory holding the mount point is removed.
+    _mount: Mount,
+    src: PathBuf,
+    dst: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl FullTarget {
+    /// `None` (with the reason printed) where a tmpfs cannot be mounted.
+    fn new() -> Option<FullTarget> {
+        if !is_root() {
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        fs::create_dir_all(&src).unwrap();
+        // Files larger than backup's read-ahead, and small ones.
+        for i in 0..4 {
+            fs::write(src.join(format!("f{i}")), vec![0x33u8; 400_000]).unwrap();
+        }
+        for i in 0..200 {
+            fs::write(src.join(format!("small{i}")), vec![i as u8; 3000]).unwrap();
+        }
+        let dst = dir.path().join("small");
+        let Some(mount) = Mount::tmpfs(&dst, "512k") else {
+            eprintln!("skipped: cannot mount a tmpfs here");
+            return None;
+        };
+        Some(FullTarget { _mount: mount, src, dst, dir })
+    }
+}
+
 #[test]
 fn enospc_fails_cleanly_with_exit_4() {
-    if !is_root() {
-        eprintln!("skipped: mounting a tmpfs needs root");
-        return;
-    }
-    let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("src");
-    fs::create_dir_all(&src).unwrap();
-    for i in 0..4 {
-        fs::write(src.join(format!("f{i}")), vec![0x33u8; 400_000]).unwrap();
-    }
-    let dst = t.path().join("small");
-    let Some(_m) = Mount::tmpfs(&dst, "512k") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
-    };
-    let o = altdisk(&[os("clone"), src.as_os_str(), dst.as_os_str()], t.path());
+    let Some(t) = FullTarget::new() else { return };
+    let o = altdisk(&[os("clone"), t.src.as_os_str(), t.dst.as_os_str()], t.dir.path());
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(4), "{err}");
     assert!(err.contains("no space left on the filesystem of"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn backup_into_a_full_filesystem_fails_with_exit_4() {
+    let Some(t) = FullTarget::new() else { return };
+    let archive = t.dst.join("a.bff");
+    let args = [os("backup"), os("--walk"), t.src.as_os_str(), os("-f"), archive.as_os_str()];
+    let o = altdisk(&args, t.dir.path());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("no space left on the filesystem of"), "{err}");
+    assert!(err.contains("a.bff"), "names the archive: {err}");
 }
 
 /// Names for the exclusion test: a tree whose `clone --dry-run -V` listing is compared with GNU grep.
@@ -386,33 +419,4 @@ fn verbose_json_and_explain_outputs() {
     assert_eq!(last["files"], 2);
     assert_eq!(last["bytes"], 6);
     assert_eq!(fs::read(d2.join("d/keep")).unwrap(), b"12345");
-}
-
-#[test]
-fn backup_into_a_full_filesystem_fails_with_exit_4() {
-    if !is_root() {
-        eprintln!("skipped: mounting a tmpfs needs root");
-        return;
-    }
-    let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("src");
-    fs::create_dir_all(&src).unwrap();
-    // Larger than the read-ahead (written by the output thread from the source) and small files alike.
-    for i in 0..4 {
-        fs::write(src.join(format!("big{i}")), vec![0x5au8; 400_000]).unwrap();
-    }
-    for i in 0..200 {
-        fs::write(src.join(format!("small{i}")), vec![i as u8; 3000]).unwrap();
-    }
-    let dst = t.path().join("small");
-    let Some(_m) = Mount::tmpfs(&dst, "512k") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
-    };
-    let archive = dst.join("a.bff");
-    let o = altdisk(&[os("backup"), os("--walk"), src.as_os_str(), os("-f"), archive.as_os_str()], t.path());
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(4), "{err}");
-    assert!(err.contains("no space left on the filesystem of"), "{err}");
-    assert!(err.contains("a.bff"), "names the archive: {err}");
 }

@@ -212,8 +212,6 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         let st = rustix::fs::fstat(&f).map_err(|e| Error::io("stat", file, e.into()))?;
         (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
     };
-    // The archive writer only fills buffers; the writes themselves run on a thread of their own.
-    let out = pipeline::WriteBehind::new(out);
     let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let filesystems = std::iter::once(PathBuf::from("/")).chain(w.fs.iter().cloned()).collect();
     let wo = WalkOptions {
@@ -235,9 +233,9 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         None => None,
     };
     let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
-    let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
+    let (mut out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
         .map_err(|e| output_error(file, e))?;
-    out.finish().and_then(|mut o| o.flush()).map_err(|e| Error::io("write", file, e))?;
+    out.flush().map_err(|e| Error::io("write", file, e))?;
     eprintln!(
         "backup: {} entries ({} files, {} bytes of data) archived in {} bytes; {} excluded{}",
         s.write.entries,
