@@ -23,8 +23,10 @@
 //!
 //! Directories are opened with `openat(O_DIRECTORY|O_NOFOLLOW)` relative to their parent's descriptor, read
 //! with raw `getdents64` into a reused 64 KiB buffer, and every child is `statx`ed relative to the directory
-//! descriptor. Work runs on a small pool of threads; jobs wait in a priority queue ordered by their position in
-//! the depth-first order, so the worker always picks what the emitter needs soonest. The emitter walks the
+//! descriptor (or, when the consumer wants data, a regular file is opened and stat'ed through its own
+//! descriptor, which the entry then carries). Work runs on a small pool of threads; jobs wait in a priority
+//! queue ordered by their position in the depth-first order, so the worker always picks what the emitter needs
+//! soonest. The emitter walks the
 //! tree in order, waits for each directory's listing (helping with queued work while it waits) and keeps at
 //! most a bounded window of listings outstanding, so memory and open descriptors stay bounded. Directories
 //! with more than [`SPLIT_THRESHOLD`] entries split their `statx` work across the pool.
@@ -84,8 +86,10 @@ pub struct WalkOptions {
     pub extra_foreign: Vec<PathBuf>,
     /// Attach [`EntryData::Source`] to regular files and hard links (a listing or count does not need it).
     ///
-    /// Each source keeps its parent directory's descriptor open until the entry is dropped, so a consumer
-    /// must not hoard entries of more directories than the descriptor limit allows.
+    /// A regular file is then opened by the walker, stat'ed through that descriptor and carried open in
+    /// [`SourceFile::open`] (at most a quarter of `RLIMIT_NOFILE`, 4096, at once; beyond that the source is its
+    /// directory and name only). Each source keeps its parent directory's descriptor open until the entry is
+    /// dropped, so a consumer must not hoard entries of more directories than the descriptor limit allows.
     pub with_data_source: bool,
     /// Read regular files up to this many bytes into memory in the walker's threads, so their data arrives
     /// as [`EntryData::Bytes`] (0: never). An archive writer is one sequential thread: reading small files in
