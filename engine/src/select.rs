@@ -4,7 +4,7 @@
 //! `fnmatch(FNM_PATHNAME | FNM_PERIOD)` (backup-format spec §10 step 4): `./etc/hosts` selects `./etc/hosts`,
 //! `./etc/*` selects the files directly in `./etc`, and `etc/hosts` selects nothing when names are stored as
 //! `./etc/hosts`. We keep that, and remember which arguments matched nothing (and whether a `./`-prefixed
-//! form would have) so the command can tell the user. With `-d` ([`Selection::subtree`]) an argument that
+//! form would have) so the command can tell the user. With `-d` (`Selection::subtree`) an argument that
 //! names a directory selects the directory and everything below it.
 //!
 //! A hard link whose first name was not selected cannot be restored from a by-name archive read in one pass

@@ -4,7 +4,7 @@
 //! the archive reader → filter → tree writer onto `/alt_inst`; phase 2 is `-s -R -n` only.
 //!
 //! The per-filesystem capacities of the plan are enforced while restoring: a file whose data (rounded to
-//! 4 KiB blocks, plus 4 KiB per other object [I]) no longer fits its filesystem is not restored and is a
+//! 4 KiB blocks, plus 4 KiB per other object \[I\]) no longer fits its filesystem is not restored and is a
 //! restore error, handled under the `ALT_BAK_ERR_*` rules, as a full JFS2 file system on AIX.
 
 use std::fs::File;

@@ -2,7 +2,7 @@
 //!
 //! Two layers: [`stanza`] keeps a file losslessly (every line, comment and unknown field, in order) and
 //! [`image`] / [`bosinst`] read typed values out of it, naming the line and field of any bad value.
-//! [`mkszfile`] generates an image.data from a description of a volume group and the space its trees need.
+//! [`mkszfile()`] generates an image.data from a description of a volume group and the space its trees need.
 
 pub mod bosinst;
 pub mod image;

@@ -1,6 +1,6 @@
 //! JFS (JFS1) allocation rules (spec alt-disk.md §4.1 facts, §4.3 formulas).
 //!
-//! Every function returns bytes. Markers follow the spec: [V] verified constant, [R] recalled, [I] inference.
+//! Every function returns bytes. Markers follow the spec: \[V\] verified constant, \[R\] recalled, \[I\] inference.
 
 use super::{rup, touched, SpaceError};
 
@@ -23,7 +23,7 @@ pub const RESERVED_INODES: u64 = 16;
 pub const MAX_INODES: u64 = 1 << 24;
 /// Boot block + superblock [V §4.1 layout].
 pub const FIXED: u64 = 8192;
-/// Symlink targets up to this length live in the inode's disk-address area (8 × 4 bytes) [I].
+/// Symlink targets up to this length live in the inode's disk-address area (8 × 4 bytes) \[I\].
 pub const INLINE_SYMLINK: u64 = 32;
 
 /// The parameters of a JFS file system (`lsfs -q`: frag, nbpi, compress, bf, ag).
@@ -102,7 +102,7 @@ impl JfsParams {
     ///   128 KiB large blocks and the indirect blocks count large blocks.
     /// * `sparse` segments: only blocks that hold data are counted (holes unallocated); indirect blocks are
     ///   counted from the logical size [I: conservative].
-    /// * compression: the ratio cannot be known before writing, so data is counted uncompressed [I].
+    /// * compression: the ratio cannot be known before writing, so data is counted uncompressed \[I\].
     pub fn file(&self, size: u64, sparse: Option<&[(u64, u64)]>) -> (u64, u64) {
         let frag = u64::from(self.frag);
         let data = match sparse {

@@ -127,7 +127,7 @@ impl Jfs2Params {
     /// Inode extents and IAG pages for `objects` inodes [§4.3]:
     /// `ceil((objects + 4) / 32) × 16 KiB + 4 KiB × ceil(objects / 4096) + 4 KiB`.
     /// The spec's "margin per allocation group" is not added: a restore fills AGs in order, so partly used
-    /// extents are at most one per AG actually written [I].
+    /// extents are at most one per AG actually written \[I\].
     pub fn inodes(&self, objects: u64) -> u64 {
         (objects + RESERVED_INODES).div_ceil(INODES_PER_EXTENT) * INODE_EXTENT
             + 4096 * objects.div_ceil(INODES_PER_IAG)
@@ -136,7 +136,7 @@ impl Jfs2Params {
 
     /// Size-dependent metadata of a file system of `fs` bytes [§4.3]: the block map
     /// (`4 KiB × (1 + ceil(nb/8192) + ceil(nb/8192/1024) + 1)`), the fixed area, fsck work space
-    /// (`nb/8` bytes, whole pages) [I] and the inline log when there is one.
+    /// (`nb/8` bytes, whole pages) \[I\] and the inline log when there is one.
     pub fn fixed(&self, fs: u64) -> u64 {
         let nb = fs / self.bs();
         let dmaps = nb.div_ceil(BLOCKS_PER_DMAP);

@@ -3,7 +3,7 @@
 //! * [`jfs`] and [`jfs2`] hold the per-object rules, each citing its spec section; `[I]` marks an inference.
 //! * [`Accountant`] takes entries one at a time (from the walker or the archive reader) and sums what each
 //!   target file system needs; [`Accountant::finish`] gives one [`FsNeed`] per file system.
-//! * [`plan`] checks the needs against image.data (file-system sizes, PPs on the target disks, LV names)
+//! * [`plan()`] checks the needs against image.data (file-system sizes, PPs on the target disks, LV names)
 //!   and applies `-T` (JFS→JFS2).
 
 pub mod account;

@@ -13,7 +13,7 @@
 //!   creating children changes a directory's times and a read-only mode would stop the children.
 //!
 //! Everything is created relative to an open parent directory, never through a symlink, so nothing is
-//! written outside the target whatever the names (see [`names`] and [`dirs`]).
+//! written outside the target whatever the names (see the `names` and `dirs` modules).
 
 mod data;
 mod dirs;
