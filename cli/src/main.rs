@@ -43,6 +43,19 @@ fn main() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    // Use the descriptors the system allows: walking and writing trees keeps directories (and, when the limit
+    // is large enough, source files) open, and the engine sizes its caches from the soft limit, which is
+    // often 1024 under a hard limit far above it.
+    let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    if let Some(hard) = nofile.maximum {
+        let want = hard.min(1 << 20);
+        if nofile.current.is_some_and(|cur| cur < want) {
+            let _ = rustix::process::setrlimit(
+                rustix::process::Resource::Nofile,
+                rustix::process::Rlimit { current: Some(want), maximum: nofile.maximum },
+            );
+        }
+    }
     let args: Vec<OsString> = std::env::args_os().collect();
     let code = run(args);
     std::process::exit(code);

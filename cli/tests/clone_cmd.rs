@@ -420,3 +420,30 @@ fn verbose_json_and_explain_outputs() {
     assert_eq!(last["bytes"], 6);
     assert_eq!(fs::read(d2.join("d/keep")).unwrap(), b"12345");
 }
+
+/// A rootvg-sized clone must not run out of descriptors under a modest hard limit: the walker's window,
+/// the writer's directory cache, the files opened ahead and the entries in flight all hold some.
+#[test]
+fn clone_of_80k_files_fits_in_512_descriptors() {
+    let shm = Path::new("/dev/shm");
+    let room = rustix::fs::statvfs(shm).map(|s| s.f_bavail * s.f_frsize).unwrap_or(0);
+    if room < (2 << 30) {
+        eprintln!("skipped: needs a tmpfs at /dev/shm with 2 GiB free");
+        return;
+    }
+    let t = tempfile::tempdir_in(shm).unwrap();
+    let src = t.path().join("src");
+    altdisk_engine::bench::generate_tree(&src, 80_000, 7).unwrap();
+    let dst = t.path().join("dst");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 512 && exec "$0" clone "$1" "$2""#)
+        .arg(env!("CARGO_BIN_EXE_altdisk"))
+        .arg(&src)
+        .arg(&dst)
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("Too many open files"), "{err}");
+}

@@ -87,7 +87,7 @@ pub struct WalkOptions {
     /// Attach [`EntryData::Source`] to regular files and hard links (a listing or count does not need it).
     ///
     /// A regular file is then opened by the walker, stat'ed through that descriptor and carried open in
-    /// [`SourceFile::open`] (at most a quarter of `RLIMIT_NOFILE`, 4096, at once; beyond that the source is its
+    /// [`SourceFile::open`] (at most an eighth of `RLIMIT_NOFILE`, 4096, at once; beyond that the source is its
     /// directory and name only). Each source keeps its parent directory's descriptor open until the entry is
     /// dropped, so a consumer must not hoard entries of more directories than the descriptor limit allows.
     pub with_data_source: bool,
@@ -1165,11 +1165,17 @@ pub fn prescan(opts: &WalkOptions) -> Result<(u64, u64), Error> {
 
 /// How many directory listings may be outstanding: each holds an open descriptor, so stay well inside the
 /// descriptor limit.
-/// How many regular files the walker may hold open for its consumer at once: a quarter of the descriptor
-/// limit (the tree writer's directory cache takes another quarter), at most 4096.
+/// How many regular files the walker may hold open for its consumer at once: an eighth of the descriptor
+/// limit (the walker's window of directories and the tree writer's directory cache take a quarter each, and
+/// entries in flight hold their directories), at most 4096; none under a limit of 2048, where a clone of 80k
+/// files already needs ~880 descriptors without them (the `altdisk` binary raises its soft limit to the hard
+/// one at start).
 fn open_budget() -> usize {
     let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1024);
-    (nofile / 4).clamp(16, 4096) as usize
+    if nofile < 2048 {
+        return 0;
+    }
+    (nofile / 8).min(4096) as usize
 }
 
 fn fd_window() -> usize {
