@@ -41,7 +41,7 @@ fn make_mksysb(dir: &Path, out: &Path, regenerate: bool) -> altdisk_engine::Resu
 fn install_opts(m: &Path, disks: &[&str]) -> MksysbInstallOptions {
     MksysbInstallOptions {
         mksysb: m.to_path_buf(),
-        disks: disks.iter().map(|d| d.to_string()).collect(),
+        copy: CopyOptions { disks: disks.iter().map(|d| d.to_string()).collect(), ..CopyOptions::default() },
         threads: 2,
         ..MksysbInstallOptions::default()
     }
@@ -107,7 +107,7 @@ fn mksysb_then_alt_disk_mksysb_round_trip_matches_the_source() {
     make_mksysb(&dir, &out, true).unwrap();
     let ev = RecordEvents::default();
     let mut o = install_opts(&out, &["hdisk1"]);
-    o.phases = Phases::parse("1").unwrap();
+    o.copy.phases = Phases::parse("1").unwrap();
     o.kernel64 = true;
     alt_disk_mksysb(&dir, &o, &ev).unwrap();
     let m = messages(&ev);
@@ -225,14 +225,14 @@ fn too_small_filesystem_refused_then_fills_up_with_s_under_alt_bak_err_fail() {
     });
     let before = std::fs::read(dir.join("host.json")).unwrap();
     let mut o = install_opts(&m, &["hdisk1"]);
-    o.image_data = Some(tiny);
+    o.copy.image_data = Some(tiny);
     let err = alt_disk_mksysb(&dir, &o, &NoEvents).unwrap_err();
     assert!(matches!(err, Error::Space(_)), "{err}");
     assert!(err.to_string().starts_with("/usr: need"), "{err}");
     assert_eq!(std::fs::read(dir.join("host.json")).unwrap(), before);
     // -S: created at the small size, the restore fills /usr, ALT_BAK_ERR_FAIL removes the clone.
-    o.skip_space_check = true;
-    o.bak_err = BakErrPolicy::Fail;
+    o.copy.skip_space_check = true;
+    o.copy.bak_err = BakErrPolicy::Fail;
     let ev = RecordEvents::default();
     let err = alt_disk_mksysb(&dir, &o, &ev).unwrap_err();
     assert!(err.to_string().contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{err}");
@@ -251,8 +251,8 @@ fn real_aix_archive_needs_an_image_data() {
     assert!(err.to_string().contains("has no ./image.data"), "{err}");
     make_mksysb(&dir, &t.path().join("m"), true).unwrap();
     let mut o = install_opts(&bff, &["hdisk1"]);
-    o.image_data = Some(host_image_data(&dir));
-    o.phases = Phases::parse("1").unwrap();
+    o.copy.image_data = Some(host_image_data(&dir));
+    o.copy.phases = Phases::parse("1").unwrap();
     alt_disk_mksysb(&dir, &o, &NoEvents).unwrap();
     let alt = dir.join("root/alt_inst");
     assert!(alt.join("backup/file.txt").is_file());

@@ -163,8 +163,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
     let t = Instant::now();
     let o = MksysbInstallOptions {
         mksysb: image.clone(),
-        disks: vec!["hdisk2".into()],
-        no_bootlist: true,
+        copy: CopyOptions { disks: vec!["hdisk2".into()], no_bootlist: true, ..CopyOptions::default() },
         ..MksysbInstallOptions::default()
     };
     let out = alt_disk_mksysb(&dir, &o, &ev)?;

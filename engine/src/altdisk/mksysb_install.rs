@@ -11,9 +11,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::copy::{check_phase1, run_phases, validate_flags, CopyOptions, CopyOutcome, Phases, ALTINST};
+use super::copy::{check_phase1, run_phases, validate_flags, CopyOptions, CopyOutcome, ALTINST};
 use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
-use super::{say, trace, BakErrPolicy, CopyStats, Customize};
+use super::{say, trace, CopyStats};
 use crate::archive::{ArchiveReader, ReaderOptions, Record};
 use crate::entry::{Entry, Kind};
 use crate::error::{Error, Result};
@@ -27,16 +27,13 @@ use crate::tree::{self, TreeOptions};
 /// Everything `alt_disk_mksysb` was asked to do. The CLI fills it from AIX flags.
 #[derive(Debug, Clone, Default)]
 pub struct MksysbInstallOptions {
+    /// The flags `alt_disk_mksysb` shares with `alt_disk_copy` and their meaning there: `-d`, `-P`, `-i` (use
+    /// this image.data instead of the archive's `./image.data`), `-s -R -n`, `-B`, `-r`, `-g`, `-S`, `-O`, `-T`,
+    /// `-V` (list each file restored), `-D` and the `ALT_BAK_ERR_*` policy. What `alt_disk_mksysb` has not
+    /// (`-e`, `-u`, update flags, a console tied to `-O`) is ignored there; `command` is set here.
+    pub copy: CopyOptions,
     /// `-m`: the mksysb file.
     pub mksysb: PathBuf,
-    /// `-d`: target disks.
-    pub disks: Vec<String>,
-    /// `-i`: use this image.data instead of the archive's `./image.data`.
-    pub image_data: Option<PathBuf>,
-    /// `-s -R -n`: phase-2 work.
-    pub customize: Customize,
-    /// `-P`.
-    pub phases: Phases,
     /// `-p`: platform for the boot image name (the model knows only `chrp`).
     pub platform: Option<String>,
     /// `-L`: the mksysb level `V.R.M`, checked against the image's `OSLEVEL`.
@@ -45,32 +42,14 @@ pub struct MksysbInstallOptions {
     pub console: Option<String>,
     /// `-K`: link the 64-bit kernel.
     pub kernel64: bool,
-    /// `-D`.
-    pub trace: bool,
-    /// `-B`.
-    pub no_bootlist: bool,
-    /// `-O`.
-    pub device_reset: bool,
-    /// `-V`: list each file restored.
-    pub verbose: bool,
-    /// `-g`.
-    pub skip_boot_check: bool,
     /// `-k`: keep the mksysb's device configuration (recorded in the log).
     pub keep_devices: bool,
-    /// `-r`.
-    pub reboot: bool,
     /// `-y`: import the user volume groups the mksysb records (recorded in the log).
     pub import_vgs: bool,
     /// `-z`: import no user volume group; overrides `-y`.
     pub no_import: bool,
-    /// `-T`.
-    pub to_jfs2: bool,
-    /// `-S`.
-    pub skip_space_check: bool,
     /// `-C`: use only the chrp disk boot image (recorded in the log).
     pub chrp_boot_image: bool,
-    /// `ALT_BAK_ERR_FAIL` / `ALT_BAK_ERR_REPORT`.
-    pub bak_err: BakErrPolicy,
     /// Tree-writer threads (0: one per CPU).
     pub threads: usize,
 }
@@ -78,27 +57,15 @@ pub struct MksysbInstallOptions {
 const CMD: &str = "alt_disk_mksysb";
 
 impl MksysbInstallOptions {
-    /// The shared alt_disk_copy options these map to (console handled here: it is not tied to `-O`).
+    /// The shared options as `alt_disk_copy`'s checks and phases take them, under this command's name.
     fn as_copy(&self) -> CopyOptions {
         CopyOptions {
-            disks: self.disks.clone(),
-            phases: self.phases,
-            image_data: self.image_data.clone(),
             exclude: None,
-            customize: self.customize.clone(),
-            no_bootlist: self.no_bootlist,
-            reboot: self.reboot,
-            skip_boot_check: self.skip_boot_check,
-            skip_space_check: self.skip_space_check,
-            device_reset: self.device_reset,
             console: None,
-            to_jfs2: self.to_jfs2,
             wpars: false,
-            verbose: self.verbose,
-            trace: self.trace,
             update_flags: Vec::new(),
-            bak_err: self.bak_err,
             command: CMD,
+            ..self.copy.clone()
         }
     }
 }
@@ -191,9 +158,9 @@ fn phase1(
     events: &dyn Events,
 ) -> Result<CopyStats> {
     events.event(&Event::Phase(1));
-    trace(o.trace, events, "phase 1");
+    trace(o.copy.trace, events, "phase 1");
     check_phase1(host, co)?;
-    let src = match &o.image_data {
+    let src = match &o.copy.image_data {
         Some(p) => ImageSource::File(p.clone()),
         None => {
             let head = read_head(&o.mksysb)?;
@@ -215,10 +182,10 @@ fn phase1(
         }
     }
     let preq = PlanRequest {
-        disks: o.disks.clone(),
-        to_jfs2: o.to_jfs2,
-        skip_space_check: o.skip_space_check,
-        trace: o.trace,
+        disks: o.copy.disks.clone(),
+        to_jfs2: o.copy.to_jfs2,
+        skip_space_check: o.copy.skip_space_check,
+        trace: o.copy.trace,
     };
     let path = o.mksysb.clone();
     let needs_of = |sets: &[Vec<FsTarget>]| account_archive(&path, sets);
@@ -231,7 +198,7 @@ fn phase1(
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| host.rootvg().map(|r| r.oslevel.clone()).unwrap_or_default());
-    create_altinst(host, &plan, &o.disks, &oslevel, o.trace, events)?;
+    create_altinst(host, &plan, &o.copy.disks, &oslevel, o.copy.trace, events)?;
     for (on, what) in [
         (o.keep_devices, "-k: the device configuration of the mksysb is kept"),
         (o.import_vgs && !o.no_import, "-y: user volume groups of the mksysb are imported at first boot"),
@@ -250,14 +217,20 @@ fn phase1(
         a.step = "restore".into();
     }
     host.save()?;
-    trace(o.trace, events, "restore -xqf mksysb");
-    let stats =
-        restore_archive_into(&o.mksysb, &host.alt_inst(), &plan.fs_limits, o.threads, o.verbose, events)?;
+    trace(o.copy.trace, events, "restore -xqf mksysb");
+    let stats = restore_archive_into(
+        &o.mksysb,
+        &host.alt_inst(),
+        &plan.fs_limits,
+        o.threads,
+        o.copy.verbose,
+        events,
+    )?;
     super::copy::record_copy_errors(host, &stats, "restore", co, events)?;
     if o.kernel64 {
         say(host, events, "Linking to 64bit kernel.")?;
     }
-    if o.device_reset {
+    if o.copy.device_reset {
         say(host, events, "Resetting all device attributes.")?;
         if o.console.is_none() {
             say(
