@@ -388,27 +388,17 @@ impl NameHeader {
         put32(b, 12, self.mode);
         put32(b, 16, self.uid);
         put32(b, 20, self.gid);
-        if self.rtype == FS_NAME_X {
-            put32(b, 24, self.size as u32);
-            put32(b, 28, self.atime as u32);
-            put32(b, 32, self.mtime as u32);
-            put32(b, 36, self.ctime as u32);
-            put32(b, 40, self.devmaj);
-            put32(b, 44, self.devmin);
-            put32(b, 48, self.rdevmaj);
-            put32(b, 52, self.rdevmin);
-            put32(b, 56, self.dsize as u32);
-        } else {
-            put64(b, 24, self.size);
-            put32(b, 32, self.atime as u32);
-            put32(b, 36, self.mtime as u32);
-            put32(b, 40, self.ctime as u32);
-            put32(b, 44, self.devmaj);
-            put32(b, 48, self.devmin);
-            put32(b, 52, self.rdevmaj);
-            put32(b, 56, self.rdevmin);
-            put64(b, 64, self.dsize);
-        }
+        let (k, dsize_at, wide) = wide_layout(self.rtype);
+        let put_size = |b: &mut [u8], o, v: u64| if wide { put64(b, o, v) } else { put32(b, o, v as u32) };
+        put_size(b, 24, self.size);
+        put32(b, 28 + k, self.atime as u32);
+        put32(b, 32 + k, self.mtime as u32);
+        put32(b, 36 + k, self.ctime as u32);
+        put32(b, 40 + k, self.devmaj);
+        put32(b, 44 + k, self.devmin);
+        put32(b, 48 + k, self.rdevmaj);
+        put32(b, 52 + k, self.rdevmin);
+        put_size(b, dsize_at, self.dsize);
         b[fixed..fixed + name.len()].copy_from_slice(name);
         seal(b);
         Ok(())
@@ -421,8 +411,14 @@ impl NameHeader {
         let magic = le16(b, 2);
         let s32 = |o: usize| le32(b, o) as i32 as i64 as u64;
         let (h, name_at) = match rtype {
-            FS_NAME_X if b.len() >= 64 => (
-                NameHeader {
+            FS_NAME_X | FS_NAME_LF => {
+                let (k, dsize_at, wide) = wide_layout(rtype);
+                let fixed = dsize_at + 8;
+                if b.len() < fixed {
+                    return None;
+                }
+                let size = |o| if wide { le64(b, o) } else { s32(o) };
+                let h = NameHeader {
                     rtype,
                     magic,
                     nlink: le16(b, 6),
@@ -430,39 +426,18 @@ impl NameHeader {
                     mode: le32(b, 12),
                     uid: le32(b, 16),
                     gid: le32(b, 20),
-                    size: s32(24),
-                    atime: le32(b, 28) as i32,
-                    mtime: le32(b, 32) as i32,
-                    ctime: le32(b, 36) as i32,
-                    devmaj: le32(b, 40),
-                    devmin: le32(b, 44),
-                    rdevmaj: le32(b, 48),
-                    rdevmin: le32(b, 52),
-                    dsize: s32(56),
-                },
-                64,
-            ),
-            FS_NAME_LF if b.len() >= 72 => (
-                NameHeader {
-                    rtype,
-                    magic,
-                    nlink: le16(b, 6),
-                    ino: le32(b, 8),
-                    mode: le32(b, 12),
-                    uid: le32(b, 16),
-                    gid: le32(b, 20),
-                    size: le64(b, 24),
-                    atime: le32(b, 32) as i32,
-                    mtime: le32(b, 36) as i32,
-                    ctime: le32(b, 40) as i32,
-                    devmaj: le32(b, 44),
-                    devmin: le32(b, 48),
-                    rdevmaj: le32(b, 52),
-                    rdevmin: le32(b, 56),
-                    dsize: le64(b, 64),
-                },
-                72,
-            ),
+                    size: size(24),
+                    atime: le32(b, 28 + k) as i32,
+                    mtime: le32(b, 32 + k) as i32,
+                    ctime: le32(b, 36 + k) as i32,
+                    devmaj: le32(b, 40 + k),
+                    devmin: le32(b, 44 + k),
+                    rdevmaj: le32(b, 48 + k),
+                    rdevmin: le32(b, 52 + k),
+                    dsize: size(dsize_at),
+                };
+                (h, fixed)
+            }
             // The legacy records share their 16-bit ids and times; they differ in the device fields.
             FS_NAME if b.len() >= 48 => {
                 let dev = |o| u32::from(le16(b, o));
@@ -479,6 +454,17 @@ impl NameHeader {
             _ => return None,
         };
         Some((h, cstr(&b[name_at..])))
+    }
+}
+
+/// How FS_NAME_LF differs from FS_NAME_X (spec §8): a 64-bit `size` moves the fields after it by 4 bytes
+/// (`k`), and a 64-bit `dsize` sits at 64 instead of 56; the name follows `dsize`. Returns `(k, dsize offset,
+/// 64-bit sizes)`; the fixed part ends 8 bytes after the `dsize` offset.
+fn wide_layout(rtype: u8) -> (usize, usize, bool) {
+    if rtype == FS_NAME_LF {
+        (4, 64, true)
+    } else {
+        (0, 56, false)
     }
 }
 
