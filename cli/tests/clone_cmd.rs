@@ -8,29 +8,15 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 
-fn altdisk(args: &[&OsStr], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_altdisk"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run altdisk")
-}
+mod common;
+use common::{altdisk, is_root, text};
 
 fn os(s: &str) -> &OsStr {
     OsStr::new(s)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn is_root() -> bool {
-    rustix::process::geteuid().is_root()
 }
 
 /// A tmpfs mounted for the duration of a test.

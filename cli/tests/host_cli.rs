@@ -2,44 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_altdisk");
-
-fn run(host: &Path, args: &[&str]) -> Output {
-    run_env(host, args, &[])
-}
-
-fn run_env(host: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(BIN);
-    c.args(args).env("ALTDISK_HOST", host).env_remove("ALT_BAK_ERR_FAIL").env_remove("ALT_BAK_ERR_REPORT");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run altdisk")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn new_host(files: &str) -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let h = t.path().join("host");
-    let o = Command::new(BIN)
-        .args(["host", "init"])
-        .arg(&h)
-        .args(["--sample", "--files", files])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", err(&o));
-    (t, h)
-}
+mod common;
+use common::{err, new_host, out, run, run_env, BIN};
 
 /// Every entry under `root` except alt_inst: mode, size, content.
 fn tree(root: &Path) -> BTreeMap<String, (u32, u64, Vec<u8>)> {

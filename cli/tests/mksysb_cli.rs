@@ -1,40 +1,9 @@
 //! The real binary: mkszfile, mksysb (flags, messages, exit codes), restore -T of its output, alt_disk_mksysb.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-const BIN: &str = env!("CARGO_BIN_EXE_altdisk");
-
-fn run(host: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("ALTDISK_HOST", host)
-        .env_remove("ALT_BAK_ERR_FAIL")
-        .env_remove("ALT_BAK_ERR_REPORT")
-        .output()
-        .expect("run altdisk")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn new_host(files: &str) -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let h = t.path().join("host");
-    let o = Command::new(BIN)
-        .args(["host", "init"])
-        .arg(&h)
-        .args(["--sample", "--files", files])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", err(&o));
-    (t, h)
-}
+mod common;
+use common::{err, new_host, out, run};
 
 #[test]
 fn mkszfile_is_silent_and_its_output_round_trips() {

@@ -4,27 +4,13 @@
 use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use altdisk_engine::archive::{ArchiveWriter, WriterOptions};
 use altdisk_engine::{Entry, EntryData, Kind, Meta, Timestamp};
 
-fn altdisk(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_altdisk"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run altdisk")
-}
-
-fn is_root() -> bool {
-    rustix::process::geteuid().is_root()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{altdisk, is_root, text};
 
 /// Deterministic pseudo-random bytes (no zero 4 KiB blocks by accident).
 fn bytes(n: usize, seed: u32) -> Vec<u8> {

@@ -1,0 +1,64 @@
+//! Helpers shared by the command-line tests: running the binary, on a modelled host or in a directory.
+// Each test file uses its own subset.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_altdisk");
+
+/// Runs the binary in `cwd` with no standard input.
+pub fn altdisk<S: AsRef<OsStr>>(args: &[S], cwd: &Path) -> Output {
+    Command::new(BIN).args(args).current_dir(cwd).stdin(Stdio::null()).output().expect("run altdisk")
+}
+
+/// Runs the binary on the host model in `host`, without the caller's `ALT_BAK_ERR_*` settings.
+pub fn run(host: &Path, args: &[&str]) -> Output {
+    run_env(host, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+pub fn run_env(host: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(BIN);
+    c.args(args).env("ALTDISK_HOST", host).env_remove("ALT_BAK_ERR_FAIL").env_remove("ALT_BAK_ERR_REPORT");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run altdisk")
+}
+
+/// A sample host with `files` files in a new temporary directory.
+pub fn new_host(files: &str) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let h = t.path().join("host");
+    let o = Command::new(BIN)
+        .args(["host", "init"])
+        .arg(&h)
+        .args(["--sample", "--files", files])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    (t, h)
+}
+
+/// Bytes as text, lossily.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Standard output as text.
+pub fn out(o: &Output) -> String {
+    text(&o.stdout)
+}
+
+/// Standard error as text.
+pub fn err(o: &Output) -> String {
+    text(&o.stderr)
+}
+
+/// True when the tests run as root (mounts, mknod, chown).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
