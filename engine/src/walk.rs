@@ -326,12 +326,7 @@ impl Shared {
 
     /// Opens a regular file for the consumer of the walk, within the budget of open descriptors.
     fn open_file(&self, dir: &OwnedFd, name: &CStr) -> Option<OpenFile> {
-        use std::sync::atomic::Ordering::Relaxed;
-        if self.open_budget == 0 {
-            return None;
-        }
-        if self.open_now.fetch_add(1, Relaxed) >= self.open_budget {
-            self.open_now.fetch_sub(1, Relaxed);
+        if !take(&self.open_now, 1, self.open_budget) {
             return None;
         }
         // NONBLOCK and NOCTTY: should the name have become a fifo or a device since it was listed, the open
@@ -341,7 +336,7 @@ impl Shared {
             Ok(fd) => Some(OpenFile::new(std::fs::File::from(fd), self.open_now.clone())),
             Err(_) => {
                 // Left to the by-name path, which reports what is wrong in its usual words.
-                self.open_now.fetch_sub(1, Relaxed);
+                self.open_now.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                 None
             }
         }
@@ -441,8 +436,7 @@ impl Shared {
             return None;
         }
         let n = size as usize;
-        if self.in_flight.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n > READ_AHEAD_BUDGET {
-            self.in_flight.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
+        if !take(&self.in_flight, n, READ_AHEAD_BUDGET) {
             return None;
         }
         let mut held = Held { data: vec![0; n], in_flight: self.in_flight.clone(), n };
@@ -1163,23 +1157,37 @@ pub fn prescan(opts: &WalkOptions) -> Result<(u64, u64), Error> {
     Ok((entries, bytes))
 }
 
-/// How many directory listings may be outstanding: each holds an open descriptor, so stay well inside the
-/// descriptor limit.
+/// Takes `n` from a budget of `cap` counted in `used` (given back by whoever holds it); false, taking
+/// nothing, when that would go over.
+fn take(used: &std::sync::atomic::AtomicUsize, n: usize, cap: usize) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    if used.fetch_add(n, Relaxed) + n > cap {
+        used.fetch_sub(n, Relaxed);
+        return false;
+    }
+    true
+}
+
+/// The soft limit on open descriptors (no limit counts as 2^20).
+fn nofile() -> usize {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1 << 20) as usize
+}
+
 /// How many regular files the walker may hold open for its consumer at once: an eighth of the descriptor
 /// limit (the walker's window of directories and the tree writer's directory cache take a quarter each, and
 /// entries in flight hold their directories), at most 4096; none under a limit of 2048, where a clone of 80k
 /// files already needs ~880 descriptors without them (the `altdisk` binary raises its soft limit to the hard
 /// one at start).
 fn open_budget() -> usize {
-    let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(1024);
-    if nofile < 2048 {
+    let n = nofile();
+    if n < 2048 {
         return 0;
     }
-    (nofile / 8).min(4096) as usize
+    (n / 8).min(4096)
 }
 
+/// How many directory listings may be outstanding: each holds an open descriptor, so stay well inside the
+/// descriptor limit.
 fn fd_window() -> usize {
-    let lim = rustix::process::getrlimit(rustix::process::Resource::Nofile);
-    let cur = lim.current.unwrap_or(4096) as usize;
-    (cur / 4).clamp(16, 1024)
+    (nofile() / 4).clamp(16, 1024)
 }
