@@ -13,32 +13,10 @@ use std::process::{Command, Stdio};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 
 mod common;
-use common::{altdisk, is_root, text};
+use common::{altdisk, is_root, text, Mount};
 
 fn os(s: &str) -> &OsStr {
     OsStr::new(s)
-}
-
-/// A tmpfs mounted for the duration of a test.
-struct Mount(PathBuf);
-
-impl Mount {
-    fn tmpfs(at: &Path, size: &str) -> Option<Mount> {
-        fs::create_dir_all(at).ok()?;
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        ok.then(|| Mount(at.to_path_buf()))
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
 }
 
 fn ts(sec: i64, nsec: i64) -> Timestamps {
@@ -282,6 +260,8 @@ fn backup_into_a_full_filesystem_fails_with_exit_4() {
     assert_eq!(o.status.code(), Some(4), "{err}");
     assert!(err.contains("no space left on the filesystem of"), "{err}");
     assert!(err.contains("a.bff"), "names the archive: {err}");
+    assert!(err.contains("removed the incomplete archive"), "{err}");
+    assert!(!archive.exists(), "no incomplete archive left behind");
 }
 
 /// Names for the exclusion test: a tree whose `clone --dry-run -V` listing is compared with GNU grep.

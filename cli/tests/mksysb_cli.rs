@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 mod common;
-use common::{err, new_host, out, run};
+use common::{err, is_root, new_host, out, run, Mount};
 
 #[test]
 fn mkszfile_is_silent_and_its_output_round_trips() {
@@ -84,4 +84,28 @@ fn alt_disk_mksysb_refusals() {
     let o = run(&h, &["alt_disk_mksysb", "-m", bff.to_str().unwrap(), "-d", "hdisk1"]);
     assert_eq!(o.status.code(), Some(5));
     assert!(err(&o).contains("has no ./image.data"), "{}", err(&o));
+}
+
+/// A filesystem filling up under the image: exit 4, a message naming the image, and no incomplete image left
+/// behind looking like a backup.
+#[test]
+fn mksysb_into_a_full_filesystem_fails_with_exit_4_and_removes_the_image() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let (t, h) = new_host("40");
+    let small = t.path().join("small");
+    let Some(_mount) = Mount::tmpfs(&small, "64k") else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let f = small.join("sys.mksysb");
+    let o = run(&h, &["mksysb", "-i", f.to_str().unwrap()]);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(4), "{e}");
+    assert!(e.contains("no space left on the filesystem of"), "{e}");
+    assert!(e.contains("sys.mksysb"), "names the image: {e}");
+    assert!(e.contains("removed the incomplete image"), "{e}");
+    assert!(!f.exists(), "the incomplete image is gone");
 }

@@ -59,13 +59,44 @@ impl Error {
     pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         if source.raw_os_error() == Some(libc::ENOSPC) {
             let path = path.into();
-            return Error::NoSpace { fs: path.clone(), path };
+            return Error::NoSpace { fs: mount_point_of(&path), path };
         }
         Error::Io { op, path: path.into(), source }
+    }
+
+    /// An error met while writing the archive `path`: a full filesystem under it (ENOSPC from the archive
+    /// writer's stream) becomes [`Error::NoSpace`] naming the archive, not a damaged-archive error.
+    pub fn archive_output(self, path: &std::path::Path) -> Self {
+        match self {
+            Error::Archive(crate::archive::ArchiveError::Io { source, .. })
+                if source.raw_os_error() == Some(libc::ENOSPC) =>
+            {
+                Error::io("write", path, source)
+            }
+            e => e,
+        }
     }
 
     /// A refusal with a message.
     pub fn refused(message: impl Into<String>) -> Self {
         Error::Refused { message: message.into() }
     }
+}
+
+/// The mount point of the filesystem holding `path` (which may not exist any more): the highest ancestor on
+/// the same device as the nearest existing one. Used for messages only; falls back to the parent directory.
+fn mount_point_of(path: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut dir = abs.parent().map(std::path::Path::to_path_buf).unwrap_or_else(|| abs.clone());
+    let Some(dev) = dir.ancestors().find_map(|d| std::fs::metadata(d).ok()).map(|m| m.dev()) else {
+        return dir;
+    };
+    while let Some(up) = dir.parent() {
+        if std::fs::metadata(up).ok().map(|m| m.dev()) != Some(dev) {
+            break;
+        }
+        dir = up.to_path_buf();
+    }
+    dir
 }

@@ -18,14 +18,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use std::ops::Not;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use altdisk_engine::archive::{byname, ArchiveError, ArchiveWriter, WriterOptions};
+use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
 use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::{DevId, Error, Event, Events};
 
-use super::common::{load_excludes, threads_or_default};
+use super::common::{load_excludes, threads_or_default, Incomplete};
 use super::getopt::{self, Opt};
 use crate::exit;
 
@@ -149,15 +149,22 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         soft: AtomicU64::new(0),
         out: Mutex::new(io::stdout()),
     });
+    let mut guard = None;
     let out: Box<dyn Write> = if file == "-" {
         Box::new(io::stdout())
     } else {
-        Box::new(std::fs::File::create(&file).map_err(|e| Error::io("create", &file, e))?)
+        let f = std::fs::File::create(&file).map_err(|e| Error::io("create", &file, e))?;
+        guard = Some(Incomplete::new("backup", Path::new(&file)));
+        Box::new(f)
     };
     let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let stdin = io::stdin();
-    byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref()).map_err(|e| output_error(&file, e))?;
-    let (_, summary) = w.finish().map_err(|e| output_error(&file, e.into()))?;
+    byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
+        .map_err(|e| e.archive_output(Path::new(&file)))?;
+    let (_, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
+    if let Some(g) = guard {
+        g.finished();
+    }
     if summary.xattrs_dropped > 0 || summary.default_acls_dropped > 0 {
         eprintln!(
             "backup: the by-name format cannot hold {} extended attributes and {} default ACLs; they were not \
@@ -170,17 +177,6 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
-}
-
-/// An error of the archive writer: a full filesystem under the archive is reported as such (exit 4), naming
-/// the archive, not as a damaged archive.
-fn output_error(file: &OsString, e: Error) -> Error {
-    match e {
-        Error::Archive(ArchiveError::Io { source, .. }) if source.raw_os_error() == Some(libc::ENOSPC) => {
-            Error::io("write", file, source)
-        }
-        e => e,
-    }
 }
 
 /// What `--walk` was asked for.
@@ -205,10 +201,12 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
     if !w.src.is_dir() {
         return Err(Error::io("walk", &w.src, io::Error::from_raw_os_error(libc::ENOTDIR)).into());
     }
+    let mut guard = None;
     let (out, skip): (Box<dyn Write + Send>, _) = if to_stdout {
         (Box::new(io::stdout()), None)
     } else {
         let f = std::fs::File::create(file).map_err(|e| Error::io("create", file, e))?;
+        guard = Some(Incomplete::new("backup", Path::new(file)));
         let st = rustix::fs::fstat(&f).map_err(|e| Error::io("stat", file, e.into()))?;
         (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
     };
@@ -234,8 +232,11 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
     };
     let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
     let (mut out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
-        .map_err(|e| output_error(file, e))?;
+        .map_err(|e| e.archive_output(Path::new(file)))?;
     out.flush().map_err(|e| Error::io("write", file, e))?;
+    if let Some(g) = guard {
+        g.finished();
+    }
     eprintln!(
         "backup: {} entries ({} files, {} bytes of data) archived in {} bytes; {} excluded{}",
         s.write.entries,

@@ -1,6 +1,6 @@
 //! Helpers shared by the commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use altdisk_engine::exclude::{ExcludeList, Syntax};
 use altdisk_engine::{Event, Events};
@@ -29,4 +29,35 @@ pub fn load_excludes(
         events.event(&Event::Warning(w.clone()));
     }
     Ok(Some(list))
+}
+
+/// Removes the archive a command created when the command fails before finishing it: an archive cut short is
+/// no backup and must not stay behind looking like one. Only a regular file is removed (a device or standard
+/// output is left alone), with a line saying so. Call [`Incomplete::finished`] once the archive is complete.
+pub struct Incomplete {
+    cmd: &'static str,
+    path: Option<PathBuf>,
+}
+
+impl Incomplete {
+    /// Guards `path`, just created by `cmd`.
+    pub fn new(cmd: &'static str, path: &Path) -> Self {
+        let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+        Incomplete { cmd, path: regular.then(|| path.to_path_buf()) }
+    }
+
+    /// The archive is complete: keep it.
+    pub fn finished(mut self) {
+        self.path = None;
+    }
+}
+
+impl Drop for Incomplete {
+    fn drop(&mut self) {
+        if let Some(p) = self.path.take() {
+            if std::fs::remove_file(&p).is_ok() {
+                eprintln!("{}: removed the incomplete archive {}", self.cmd, p.display());
+            }
+        }
+    }
 }

@@ -62,3 +62,26 @@ pub fn err(o: &Output) -> String {
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
+
+/// A tmpfs mounted for the duration of a test.
+pub struct Mount(PathBuf);
+
+impl Mount {
+    /// Mounts a tmpfs of `size` (e.g. "512k") at `at`, creating the directory; `None` when mounting fails.
+    pub fn tmpfs(at: &Path, size: &str) -> Option<Mount> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok.then(|| Mount(at.to_path_buf()))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}

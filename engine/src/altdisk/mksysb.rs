@@ -13,11 +13,10 @@
 //! `HOST/root/save_bosinst.data_file` exists (spec §3.5).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
 use super::plan::{account_tree, host_image_data, host_targets, write_mkszfile};
 use super::say;
-use crate::archive::{ArchiveReader, ArchiveWriter, ReaderOptions, WriterOptions};
+use crate::archive::{ArchiveReader, ArchiveWriter, ReaderOptions, WriteSummary, WriterOptions};
 use crate::entry::{Entry, EntryData, Kind, Meta, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
@@ -311,6 +310,55 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     let total = listed + 2;
     say(&host, events, &format!("Backing up {total} files..."))?;
     let out = std::fs::File::create(&o.output).map_err(|e| Error::io("create", &o.output, e))?;
+    let (n, s) = match write_image(out, &wopts, &exclude, &bosinst, &img, o, events) {
+        Ok(v) => v,
+        Err(e) => {
+            // An image cut short is no backup: a regular file is removed (a device is left alone), and said.
+            if std::fs::symlink_metadata(&o.output).is_ok_and(|m| m.is_file())
+                && std::fs::remove_file(&o.output).is_ok()
+            {
+                events.event(&Event::Warning(format!(
+                    "mksysb: removed the incomplete image {}",
+                    o.output.display()
+                )));
+            }
+            return Err(e.archive_output(&o.output));
+        }
+    };
+    let done = n + 2;
+    // [R] AIX backup's completion line.
+    let pct = (done * 100).checked_div(total).map_or(100, |p| p.min(100));
+    say(&host, events, &format!("{done} of {total} files backed up ({pct}%)"))?;
+    if o.verify {
+        verify(&o.output)?;
+        say(&host, events, "Verifying the backup... (all headers and data read back)")?;
+    }
+    if s.soft_errors > 0 {
+        // [R] AIX's wording when backup reported errors; the CLI exits 1.
+        say(&host, events, "0512-003 mksysb may not have been able to archive some files.")?;
+    } else {
+        say(&host, events, "0512-038 mksysb: Backup Completed Successfully.")?;
+    }
+    Ok(MksysbSummary {
+        entries: done,
+        bytes: s.bytes,
+        packed_files: s.packed_files,
+        archive_bytes: s.archive_bytes,
+        soft_errors: s.soft_errors,
+    })
+}
+
+/// Writes the image to `out`: bosinst.data and image.data first, then the walk of `wopts` through `exclude`.
+/// Returns the entries written after the two and the writer's summary, the image flushed and synced.
+fn write_image(
+    out: std::fs::File,
+    wopts: &WalkOptions,
+    exclude: &ExcludeList,
+    bosinst: &BosinstData,
+    img: &ImageData,
+    o: &MksysbOptions,
+    events: &dyn Events,
+) -> Result<(u64, WriteSummary)> {
     let wo = WriterOptions {
         block_size: o.blocks.map_or(crate::archive::writer::DEFAULT_BLOCK_SIZE, |b| b.max(1) * 512),
         pack: o.pack,
@@ -331,9 +379,11 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
         w.write_entry(e)?;
         list(e);
     }
-    let mut wopts = wopts;
+    let mut wopts = wopts.clone();
     wopts.with_data_source = true;
     wopts.read_ahead = walk::READ_AHEAD_DEFAULT;
+    let prune_fn = |n: &[u8]| exclude.prunes_subtree(n);
+    let filter = Filter { exclude: Some(exclude), explain: false, select: None };
     let counters = Counters::default();
     let writer = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
         let mut n = 0u64;
@@ -355,28 +405,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     std::io::Write::flush(&mut buf).map_err(|e| Error::io("write", &o.output, e))?;
     let file = buf.into_inner().map_err(|e| Error::io("write", &o.output, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io("sync", &o.output, e))?;
-    let done = n + 2;
-    let _ = counters.kept.load(Ordering::Relaxed);
-    // [R] AIX backup's completion line.
-    let pct = (done * 100).checked_div(total).map_or(100, |p| p.min(100));
-    say(&host, events, &format!("{done} of {total} files backed up ({pct}%)"))?;
-    if o.verify {
-        verify(&o.output)?;
-        say(&host, events, "Verifying the backup... (all headers and data read back)")?;
-    }
-    if s.soft_errors > 0 {
-        // [R] AIX's wording when backup reported errors; the CLI exits 1.
-        say(&host, events, "0512-003 mksysb may not have been able to archive some files.")?;
-    } else {
-        say(&host, events, "0512-038 mksysb: Backup Completed Successfully.")?;
-    }
-    Ok(MksysbSummary {
-        entries: done,
-        bytes: s.bytes,
-        packed_files: s.packed_files,
-        archive_bytes: s.archive_bytes,
-        soft_errors: s.soft_errors,
-    })
+    Ok((n, s))
 }
 
 /// `-V`: reads every record and all data (unpacking packed files) back from the archive.
