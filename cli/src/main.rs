@@ -56,6 +56,8 @@ fn main() {
             );
         }
     }
+    // Before any thread exists (see the function for why).
+    altdisk_engine::fdtable::grow(altdisk_engine::fdtable::SLOTS);
     let args: Vec<OsString> = std::env::args_os().collect();
     let code = run(args);
     std::process::exit(code);

@@ -21,6 +21,7 @@ pub mod entry;
 pub mod error;
 pub mod events;
 pub mod exclude;
+pub mod fdtable;
 pub mod host;
 pub mod imagedata;
 pub mod pipeline;
