@@ -215,8 +215,9 @@ pub enum EntryData {
     /// copying them.
     Bytes(bytes::Bytes),
     /// The content as an ordered stream of chunks (large files from an archive); the sender closes the
-    /// channel after the last chunk, or sends an error.
-    Stream(crossbeam_channel::Receiver<std::io::Result<Vec<u8>>>),
+    /// channel after the last chunk, or sends an error. Chunks of stored (unpacked) data are slices of the
+    /// blocks the archive reader read, without a copy.
+    Stream(crossbeam_channel::Receiver<std::io::Result<bytes::Bytes>>),
 }
 
 /// One object of a tree or an archive.

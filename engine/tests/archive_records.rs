@@ -39,7 +39,7 @@ fn files_of_2gib_and_more_use_fs_name_lf() {
         let mut left = BIG;
         while left > 0 {
             let n = left.min(chunk.len() as u64) as usize;
-            if tx.send(Ok(chunk[..n].to_vec())).is_err() {
+            if tx.send(Ok(bytes::Bytes::copy_from_slice(&chunk[..n]))).is_err() {
                 return;
             }
             left -= n as u64;

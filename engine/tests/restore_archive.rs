@@ -87,3 +87,18 @@ fn selection_skips_unselected_streams_and_reports_orphan_links() {
     let log = ev.0.lock().unwrap();
     assert!(log.iter().any(|l| l.contains("./b/link") && l.contains("hard link to ./a/big2")), "{log:?}");
 }
+
+/// An archive cut inside a streamed (stored) file: the run stops with the truncation and its offset, and the
+/// file's consumer is told too instead of writing a short file silently.
+#[test]
+fn an_archive_cut_inside_a_streamed_file_stops_with_its_offset() {
+    let a = archive();
+    let cut = &a[..a.len() / 3]; // inside ./a/big1 (3 MiB of the ~7 MiB)
+    let t = tempfile::tempdir().unwrap();
+    let opts = TreeOptions { target: t.path().to_path_buf(), threads: 2, ..TreeOptions::default() };
+    let ev = RecordEvents::default();
+    let r = ArchiveReader::new(cut, ReaderOptions::default());
+    let e = restore_archive(r, &Selection::new(Vec::new(), false), &opts, &ev).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("file data") && msg.contains(&cut.len().to_string()), "{msg}");
+}

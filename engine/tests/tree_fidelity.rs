@@ -57,7 +57,7 @@ fn every_kind_from_bytes_and_streams_with_full_metadata() {
     e.push(st);
     let feeder = std::thread::spawn(move || {
         for i in 0..10u8 {
-            tx.send(Ok(vec![i + 1; 100_000])).unwrap();
+            tx.send(Ok(vec![i + 1; 100_000].into())).unwrap();
         }
     });
     e.push(Entry::new(b"./fifo".to_vec(), Kind::Fifo, meta(0o620)));
@@ -230,7 +230,7 @@ fn zero_blocks_of_byte_data_become_holes() {
     let chunks: Vec<Vec<u8>> = content.chunks(100_003).map(|c| c.to_vec()).collect();
     let feeder = std::thread::spawn(move || {
         for c in chunks {
-            tx.send(Ok(c)).unwrap();
+            tx.send(Ok(c.into())).unwrap();
         }
     });
     let mut tail = vec![0u8; 3 << 20];

@@ -110,7 +110,7 @@ fn enospc_stops_promptly_naming_the_file() {
     entries.push(s);
     let streamer = std::thread::spawn(move || {
         for _ in 0..64 {
-            if tx.send(Ok(vec![0x33; 1 << 20])).is_err() {
+            if tx.send(Ok(vec![0x33; 1 << 20].into())).is_err() {
                 return;
             }
         }

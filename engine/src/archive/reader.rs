@@ -103,7 +103,7 @@ impl ArchiveEntry {
 
 enum Pending {
     None,
-    Stream(crossbeam_channel::Sender<io::Result<Vec<u8>>>),
+    Stream(crossbeam_channel::Sender<io::Result<Bytes>>),
 }
 
 /// The streaming reader.
@@ -296,6 +296,9 @@ impl<R: Read> ArchiveReader<R> {
     /// Skips or streams out whatever is left of the current entry's data, and its filler.
     fn finish_data(&mut self) -> Result<(), ArchiveError> {
         if let Pending::Stream(tx) = std::mem::replace(&mut self.pending, Pending::None) {
+            if !self.cur_packed {
+                return self.stream_stored(tx);
+            }
             let mut sink = ChannelWriter { tx: Some(tx), buf: Vec::new() };
             let r = self.read_data(&mut sink);
             match r {
@@ -312,6 +315,40 @@ impl<R: Read> ArchiveReader<R> {
         self.data_left = 0;
         self.pad_left = 0;
         self.skip(n, "file data")
+    }
+
+    /// Sends the current entry's stored (unpacked) data to `tx` as slices of the blocks it is read into, up to
+    /// [`CHUNK`] bytes each, without copying it; then skips the filler. Once the receiver is gone the rest is
+    /// skipped. A truncated archive is reported to the receiver and returned.
+    fn stream_stored(
+        &mut self,
+        tx: crossbeam_channel::Sender<io::Result<Bytes>>,
+    ) -> Result<(), ArchiveError> {
+        let mut tx = Some(tx);
+        while self.data_left > 0 {
+            let want = self.data_left.min(CHUNK as u64) as usize;
+            let avail = self.fill_to(want)?;
+            if avail == 0 {
+                let e = ArchiveError::Truncated { offset: self.offset, what: "file data" };
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(Err(io::Error::other(e.to_string())));
+                }
+                return Err(e);
+            }
+            let k = avail.min(want);
+            self.data_left -= k as u64;
+            match &tx {
+                Some(t) => {
+                    let chunk = self.take(k, "file data")?;
+                    if t.send(Ok(chunk)).is_err() {
+                        tx = None;
+                    }
+                }
+                None => self.consume(k),
+            }
+        }
+        let pad = std::mem::take(&mut self.pad_left);
+        self.skip(pad, "file data filler")
     }
 
     /// The next record, or `None` after [`Record::End`]. Skips unread data of the previous entry.
@@ -645,9 +682,9 @@ impl Write for CountingWriter<'_> {
     }
 }
 
-/// Collects data into chunks for an [`EntryData::Stream`]; once the receiver is gone it discards.
+/// Collects unpacked data into chunks for an [`EntryData::Stream`]; once the receiver is gone it discards.
 struct ChannelWriter {
-    tx: Option<crossbeam_channel::Sender<io::Result<Vec<u8>>>>,
+    tx: Option<crossbeam_channel::Sender<io::Result<Bytes>>>,
     buf: Vec<u8>,
 }
 
@@ -658,7 +695,7 @@ impl ChannelWriter {
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
         if let Some(tx) = &self.tx {
-            if tx.send(Ok(chunk)).is_err() {
+            if tx.send(Ok(chunk.into())).is_err() {
                 self.tx = None;
             }
         }

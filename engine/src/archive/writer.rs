@@ -72,7 +72,7 @@ pub struct WriteSummary {
 enum Source<'a> {
     Fd(&'a std::fs::File),
     Bytes(&'a [u8]),
-    Stream(&'a crossbeam_channel::Receiver<io::Result<Vec<u8>>>),
+    Stream(&'a crossbeam_channel::Receiver<io::Result<bytes::Bytes>>),
     Zeros,
 }
 
