@@ -4,11 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_altdisk");
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{new_host, text, BIN};
 
 fn run(prog: &Path, host: &Path, args: &[&str]) -> Output {
     Command::new(prog).args(args).env("ALTDISK_HOST", host).output().unwrap()
@@ -32,14 +29,7 @@ fn install_links_then_aix_names_and_alt_disk_install() {
     let o = Command::new(BIN).args(["install-links", "--force"]).arg(&bin).output().unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
 
-    let host = t.path().join("host");
-    let o = Command::new(BIN)
-        .args(["host", "init"])
-        .arg(&host)
-        .args(["--sample", "--files", "60"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (_h, host) = new_host("60");
     let lspv = text(&run(&bin.join("lspv"), &host, &[]).stdout);
     assert!(lspv.lines().nth(1).unwrap().starts_with("hdisk1"), "{lspv}");
     assert!(lspv.lines().nth(1).unwrap().ends_with("None"), "{lspv}");

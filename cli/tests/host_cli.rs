@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{err, new_host, out, run, run_env, BIN};
+use common::{err, new_host, new_host_with, out, run, run_env, BIN};
 
 /// Every entry under `root` except alt_inst: mode, size, content.
 fn tree(root: &Path) -> BTreeMap<String, (u32, u64, Vec<u8>)> {
@@ -303,15 +303,7 @@ fn a_second_command_fails_fast_while_the_host_is_locked() {
 
 #[test]
 fn a_disk_too_small_is_refused_after_checking_disk_sizes() {
-    let t = tempfile::tempdir().unwrap();
-    let h = t.path().join("host");
-    let o = Command::new(BIN)
-        .args(["host", "init"])
-        .arg(&h)
-        .args(["--sample", "--files", "5", "--disk", "hdisk1:4096"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", err(&o));
+    let (_t, h) = new_host_with(&["--files", "5", "--disk", "hdisk1:4096"]);
     let o = run(&h, &["alt_disk_copy", "-d", "hdisk1"]);
     assert_eq!(o.status.code(), Some(4), "{}", err(&o));
     assert_eq!(out(&o), "Calling mkszfile to create new /image.data file.\nChecking disk sizes.\n");

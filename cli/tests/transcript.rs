@@ -2,27 +2,21 @@
 //! line for line: the sample host has exactly that transcript's logical volumes and filesystems.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_altdisk");
+mod common;
+use common::{err, new_host};
 
+/// Runs a command on the host model; it must succeed.
 fn run(host: &Path, args: &[&str]) -> Output {
-    let o = Command::new(BIN).args(args).env("ALTDISK_HOST", host).output().unwrap();
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    let o = common::run(host, args);
+    assert!(o.status.success(), "{args:?}: {}", err(&o));
     o
 }
 
 #[test]
 fn alt_disk_mksysb_prints_the_verified_transcript() {
-    let t = tempfile::tempdir().unwrap();
-    let host = t.path().join("host");
-    let o = Command::new(BIN)
-        .args(["host", "init"])
-        .arg(&host)
-        .args(["--sample", "--files", "80"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (t, host) = new_host("80");
     let image = t.path().join("img.mksysb");
     run(&host, &["mksysb", "-i", image.to_str().unwrap()]);
     let o = run(&host, &["alt_disk_mksysb", "-m", image.to_str().unwrap(), "-d", "hdisk2", "-K"]);

@@ -220,6 +220,16 @@ pub enum EntryData {
     Stream(crossbeam_channel::Receiver<std::io::Result<bytes::Bytes>>),
 }
 
+impl EntryData {
+    /// Bytes of file data this holds in memory (what bounds a batch's memory): the length of `Bytes`, else 0.
+    pub fn in_memory_len(&self) -> usize {
+        match self {
+            EntryData::Bytes(b) => b.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// One object of a tree or an archive.
 #[derive(Debug)]
 pub struct Entry {

@@ -83,20 +83,17 @@ impl Error {
     }
 }
 
-/// The mount point of the filesystem holding `path` (which may not exist any more): the highest ancestor on
-/// the same device as the nearest existing one. Used for messages only; falls back to the parent directory.
+/// The mount point of the filesystem holding `path` (which may not exist any more): from the nearest existing
+/// directory above it, up while the device stays the same. Used for messages only; falls back to the parent.
 fn mount_point_of(path: &std::path::Path) -> PathBuf {
     use std::os::unix::fs::MetadataExt;
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut dir = abs.parent().map(std::path::Path::to_path_buf).unwrap_or_else(|| abs.clone());
-    let Some(dev) = dir.ancestors().find_map(|d| std::fs::metadata(d).ok()).map(|m| m.dev()) else {
-        return dir;
+    let dev = |d: &std::path::Path| std::fs::metadata(d).ok().map(|m| m.dev());
+    let Some((mut dir, fs_dev)) = abs.ancestors().skip(1).find_map(|d| dev(d).map(|v| (d, v))) else {
+        return abs.parent().unwrap_or(&abs).to_path_buf();
     };
-    while let Some(up) = dir.parent() {
-        if std::fs::metadata(up).ok().map(|m| m.dev()) != Some(dev) {
-            break;
-        }
-        dir = up.to_path_buf();
+    while let Some(up) = dir.parent().filter(|u| dev(u) == Some(fs_dev)) {
+        dir = up;
     }
-    dir
+    dir.to_path_buf()
 }

@@ -61,9 +61,7 @@ impl<'a> Batcher<'a> {
 
     /// Queues one entry; sends the batch when it is full.
     pub fn push(&mut self, e: Entry) -> Result<()> {
-        if let crate::entry::EntryData::Bytes(b) = &e.data {
-            self.bytes += b.len();
-        }
+        self.bytes += e.data.in_memory_len();
         self.buf.push(e);
         if self.buf.len() >= BATCH || self.bytes >= BATCH_BYTES {
             self.flush()

@@ -439,7 +439,7 @@ impl Shared {
         if !take(&self.in_flight, n, READ_AHEAD_BUDGET) {
             return None;
         }
-        let mut held = Held { data: vec![0; n], in_flight: self.in_flight.clone(), n };
+        let mut held = Held { data: vec![0; n], in_flight: self.in_flight.clone() };
         let mut got = 0;
         while got < n {
             match rustix::io::read(f.file(), &mut held.data[got..]) {
@@ -457,7 +457,6 @@ impl Shared {
 struct Held {
     data: Vec<u8>,
     in_flight: Arc<std::sync::atomic::AtomicUsize>,
-    n: usize,
 }
 
 impl AsRef<[u8]> for Held {
@@ -468,7 +467,7 @@ impl AsRef<[u8]> for Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        self.in_flight.fetch_sub(self.n, std::sync::atomic::Ordering::Relaxed);
+        self.in_flight.fetch_sub(self.data.len(), std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -506,7 +505,7 @@ fn has_no_xattrs(dir: &OwnedFd, name: &CStr) -> bool {
 
 /// Never follow a final symlink, never trigger an automount (AIX `find -xdev` does not) and never wait for a
 /// network filesystem to revalidate a mount point we will not descend anyway.
-pub fn stat_flags() -> AtFlags {
+fn stat_flags() -> AtFlags {
     AtFlags::SYMLINK_NOFOLLOW | AtFlags::NO_AUTOMOUNT | AtFlags::STATX_DONT_SYNC
 }
 

@@ -31,9 +31,9 @@ pub fn load_excludes(
     Ok(Some(list))
 }
 
-/// Removes the archive a command created when the command fails before finishing it: an archive cut short is
-/// no backup and must not stay behind looking like one. Only a regular file is removed (a device or standard
-/// output is left alone), with a line saying so. Call [`Incomplete::finished`] once the archive is complete.
+/// Removes the archive a command created when the command fails before finishing it
+/// (`archive::writer::remove_incomplete`), with a line saying so. Call [`Incomplete::finished`] once the
+/// archive is complete.
 pub struct Incomplete {
     cmd: &'static str,
     path: Option<PathBuf>,
@@ -42,8 +42,7 @@ pub struct Incomplete {
 impl Incomplete {
     /// Guards `path`, just created by `cmd`.
     pub fn new(cmd: &'static str, path: &Path) -> Self {
-        let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-        Incomplete { cmd, path: regular.then(|| path.to_path_buf()) }
+        Incomplete { cmd, path: Some(path.to_path_buf()) }
     }
 
     /// The archive is complete: keep it.
@@ -55,7 +54,7 @@ impl Incomplete {
 impl Drop for Incomplete {
     fn drop(&mut self) {
         if let Some(p) = self.path.take() {
-            if std::fs::remove_file(&p).is_ok() {
+            if altdisk_engine::archive::writer::remove_incomplete(&p) {
                 eprintln!("{}: removed the incomplete archive {}", self.cmd, p.display());
             }
         }

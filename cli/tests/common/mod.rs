@@ -31,14 +31,14 @@ pub fn run_env(host: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// A sample host with `files` files in a new temporary directory.
 pub fn new_host(files: &str) -> (tempfile::TempDir, PathBuf) {
+    new_host_with(&["--files", files])
+}
+
+/// A sample host made with these extra `host init --sample` arguments, in a new temporary directory.
+pub fn new_host_with(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let h = t.path().join("host");
-    let o = Command::new(BIN)
-        .args(["host", "init"])
-        .arg(&h)
-        .args(["--sample", "--files", files])
-        .output()
-        .unwrap();
+    let o = Command::new(BIN).args(["host", "init"]).arg(&h).arg("--sample").args(args).output().unwrap();
     assert!(o.status.success(), "{}", err(&o));
     (t, h)
 }

@@ -313,10 +313,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     let (n, s) = match write_image(out, &wopts, &exclude, &bosinst, &img, o, events) {
         Ok(v) => v,
         Err(e) => {
-            // An image cut short is no backup: a regular file is removed (a device is left alone), and said.
-            if std::fs::symlink_metadata(&o.output).is_ok_and(|m| m.is_file())
-                && std::fs::remove_file(&o.output).is_ok()
-            {
+            if crate::archive::writer::remove_incomplete(&o.output) {
                 events.event(&Event::Warning(format!(
                     "mksysb: removed the incomplete image {}",
                     o.output.display()

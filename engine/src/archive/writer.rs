@@ -15,6 +15,13 @@ use super::ArchiveError;
 use crate::entry::{DevId, Entry, EntryData, Kind, SourceFile};
 use crate::events::{Event, Events, NoEvents};
 
+/// Removes the archive file at `path` that a run created and could not finish: an archive cut short is no
+/// backup and must not stay behind looking like one. Only a regular file is removed (a device, a pipe or a
+/// terminal is left alone); true when it was.
+pub fn remove_incomplete(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) && std::fs::remove_file(path).is_ok()
+}
+
 /// Default write size: 100 blocks of 512 bytes.
 pub const DEFAULT_BLOCK_SIZE: usize = record::DEF_CLUSTER as usize * 512;
 

@@ -129,17 +129,13 @@ impl<'a> Shared<'a> {
         key: &[u8],
         e: io::Error,
     ) -> Result<(), Error> {
-        let path = self.path(key);
-        if is_no_space(&e) {
-            return Err(Error::NoSpace { path: path.to_path_buf(), fs: self.opts.target.clone() });
-        }
-        if policy == Policy::Required {
-            return Err(Error::Io { op: class, path: path.to_path_buf(), source: e });
+        if is_no_space(&e) || policy == Policy::Required {
+            return Err(self.target_error(class, key, e));
         }
         if let Ok(mut lost) = self.lost.lock() {
             let l = lost
                 .entry(class)
-                .or_insert_with(|| Lost { count: 0, first: format!("{e} ({})", path.display()) });
+                .or_insert_with(|| Lost { count: 0, first: format!("{e} ({})", self.path(key).display()) });
             l.count += 1;
         }
         Ok(())

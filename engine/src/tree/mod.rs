@@ -641,9 +641,7 @@ impl JobQueue {
         // A streamed file's producer waits for this job to consume its chunks: hand it over at once.
         let stream = matches!(&job, Job::File { entry, .. } if matches!(entry.data, EntryData::Stream(_)));
         if let Job::File { entry, .. } = &job {
-            if let EntryData::Bytes(b) = &entry.data {
-                self.bytes += b.len();
-            }
+            self.bytes += entry.data.in_memory_len();
         }
         if self.pending.len() >= JOB_BATCH_DIR
             && self.pending.last().is_some_and(|last| !Arc::ptr_eq(last.dir(), job.dir()))
