@@ -40,6 +40,9 @@ pub enum Error {
     /// The space plan failed or does not fit.
     #[error(transparent)]
     Space(#[from] crate::space::SpaceError),
+    /// An installp image, table of contents or bundle is malformed, or verification failed.
+    #[error(transparent)]
+    Installp(#[from] crate::installp::InstallpError),
     /// A host directory could not be used (bad host.json, busy).
     #[error(transparent)]
     Host(#[from] crate::host::HostError),

@@ -24,6 +24,7 @@ pub mod exclude;
 pub mod fdtable;
 pub mod host;
 pub mod imagedata;
+pub mod installp;
 pub mod pipeline;
 pub mod select;
 pub mod space;
