@@ -81,3 +81,23 @@ pub enum InstallpError {
         report: String,
     },
 }
+
+/// The BSD checksum of `sum -r` (spec §4.3): a 16-bit rotate-and-add checksum and the size in 1 KiB blocks,
+/// rounded up. Inventories store it as `"SUM BLOCKS "` (stanza) or the integer SUM (`inventory` class).
+pub fn sum_r(data: &[u8]) -> (u16, u64) {
+    let mut c: u16 = 0;
+    for &b in data {
+        c = c.rotate_right(1).wrapping_add(u16::from(b));
+    }
+    (c, (data.len() as u64).div_ceil(1024))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sum_r_matches_coreutils() {
+        // `printf 'hello\n' | sum -r` prints "30152     1"; an empty input "00000     0".
+        assert_eq!(super::sum_r(b"hello\n"), (30152, 1));
+        assert_eq!(super::sum_r(b""), (0, 0));
+    }
+}
