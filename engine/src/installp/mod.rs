@@ -12,6 +12,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub mod level;
+pub mod resolve;
+pub mod transcript;
 
 pub use level::{Level, LevelReq, ReqExpr, ReqKind, Requisite};
 
