@@ -230,8 +230,12 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
             // clap's own text without its `error: ` head and `For more information` tail.
             let text = e.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
-            let text = text.split("\n\nFor more information").next().unwrap_or(text);
-            text.trim_end().to_string()
+            let text = text.split("\n\nFor more information").next().unwrap_or(text).trim_end();
+            if text.contains("Usage: ") {
+                text.to_string()
+            } else {
+                format!("{text}\n{}", usage_of(name).trim_end())
+            }
         }
     };
     eprintln!("{name}: {msg}");
@@ -241,6 +245,8 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
 /// The usage lines of command `name` (`Usage: ...`).
 pub fn usage_of(name: &str) -> String {
     let mut root = command();
+    // Building sets each subcommand's bin name (`altdisk space`); AIX commands print their own synopsis.
+    root.build();
     match root.find_subcommand_mut(name) {
         Some(c) => c.render_usage().to_string(),
         None => root.render_usage().to_string(),
