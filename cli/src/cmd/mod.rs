@@ -132,7 +132,8 @@ fn with_help(mut c: clap::Command, own_h: bool) -> clap::Command {
     for s in subs {
         c = c.mut_subcommand(s, |sc| with_help(sc, false));
     }
-    let mut help = Arg::new("help").long("help").short_alias('?').action(ArgAction::Help).help("Print help");
+    let mut help =
+        Arg::new("help").long("help").short_alias('?').action(ArgAction::Help).help("Print help (also -?)");
     if !own_h {
         help = help.short('h');
     }
