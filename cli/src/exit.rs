@@ -15,6 +15,20 @@ pub const NO_SPACE: i32 = 4;
 /// Refused before anything was changed (unsafe name, bad plan, disk in use).
 pub const REFUSED: i32 = 5;
 
+/// The exit table, for the man pages' EXIT STATUS section (the README has the same table).
+pub const TABLE: &[(i32, &str)] = &[
+    (OK, "success"),
+    (FAILED, "the job failed, or finished with soft errors (unreadable files, metadata that could not be kept)"),
+    (USAGE, "bad command line (unknown flag, missing argument, conflicting flags, bad exclude pattern)"),
+    (ARCHIVE, "the archive is damaged or is not a by-name archive (the message names the byte offset)"),
+    (
+        NO_SPACE,
+        "the data does not fit (space check refused, or the target filled up; backup and mksysb then remove the \
+         archive file they could not finish, and say so)",
+    ),
+    (REFUSED, "refused before anything was changed (unsafe plan, disk in use, ...)"),
+];
+
 /// Prints `NAME: reason` (with the chain of causes) on standard error and returns the exit code.
 pub fn report(name: &str, e: &anyhow::Error) -> i32 {
     let mut msg = format!("{name}: {e}");

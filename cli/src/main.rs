@@ -1,5 +1,6 @@
-//! `altdisk`: the AIX alternate-disk tools on Linux. This binary is thin: it parses arguments, renders
-//! events and maps errors to exit codes; all behaviour is in `altdisk_engine`.
+//! `altdisk`: the AIX alternate-disk tools on Linux. This binary is thin: it parses arguments (one clap
+//! command tree, `cmd::command`), renders events and maps errors to exit codes; all behaviour is in
+//! `altdisk_engine`.
 
 mod cmd;
 mod exit;
@@ -15,7 +16,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `mi_option_purge_delay` of mimalloc.h: the binding does not name it; in the header's enum (v2 and v3 alike)
 /// it comes right before `mi_option_use_numa_nodes`.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = libmimalloc_sys::mi_option_use_numa_nodes - 1;
-use std::path::Path;
 
 fn main() {
     // Behave like every Unix command when the reader of our output goes away (`lspv | head`): die quietly by
@@ -59,42 +59,6 @@ fn main() {
     // Before any thread exists (see the function for why).
     altdisk_engine::fdtable::grow(altdisk_engine::fdtable::SLOTS);
     let args: Vec<OsString> = std::env::args_os().collect();
-    let code = run(args);
+    let code = cmd::main(args);
     std::process::exit(code);
-}
-
-/// Picks the command from the program name (an AIX command name through a symlink) or the first argument.
-fn run(args: Vec<OsString>) -> i32 {
-    let prog = args
-        .first()
-        .and_then(|a| Path::new(a).file_name())
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "altdisk".to_string());
-    let (name, rest) = if cmd::is_command(&prog) {
-        (prog, args.into_iter().skip(1).collect::<Vec<_>>())
-    } else {
-        match args.get(1).map(|a| a.to_string_lossy().into_owned()) {
-            Some(first) if cmd::is_command(&first) => (first, args.into_iter().skip(2).collect()),
-            Some(first) if first == "-h" || first == "--help" || first == "help" => {
-                print!("{}", cmd::usage());
-                return 0;
-            }
-            Some(first) if first == "-V" || first == "--version" => {
-                println!("altdisk {}", env!("CARGO_PKG_VERSION"));
-                return 0;
-            }
-            Some(first) => {
-                eprintln!("altdisk: unknown command '{first}'\n\n{}", cmd::usage());
-                return exit::USAGE;
-            }
-            None => {
-                eprint!("{}", cmd::usage());
-                return exit::USAGE;
-            }
-        }
-    };
-    match cmd::dispatch(&name, rest) {
-        Ok(code) => code,
-        Err(e) => exit::report(&name, &e),
-    }
 }

@@ -1,54 +1,140 @@
 //! `alt_disk_copy`: AIX flags parsed exactly, then the engine's phase machine
 //! (`altdisk_engine::altdisk::copy`).
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions, Phases};
 use altdisk_engine::altdisk::{AccountingSpaceCheck, PipelineMover};
 
-use super::host::{bak_err_from_env, fail, getopt, host_dir, outcome, Printer};
+use super::host::{bak_err_from_env, fail, outcome, HostArg, Printer};
+
+/// AIX's synopsis (spec alt-disk.md §1.2).
+pub const USAGE: &str = "alt_disk_copy -d targetdisks... [-i image.data] [-s script] [-b bundlename] \
+[-I installpflags]
+              [-l imageslocation] [-f fixbundle] [-F fixes] [-e excludelist] [-w filesets] [-n]
+              [-P phases] [-c console] [-x first_boot_script] [-R resolvconf] [-DBOVgruTS]";
+
+/// Clone the running rootvg to alternate disks (phases 1, 2, 3).
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// Target disks: one quoted, space-separated list ("hdisk1 hdisk2"); more disks may follow the flags.
+    #[arg(short = 'd', value_name = "targetdisks")]
+    d: Vec<String>,
+    /// Use this image.data instead of running mkszfile (full path name).
+    #[arg(short = 'i', value_name = "image.data")]
+    image_data: Option<PathBuf>,
+    /// Customization script run in phase 2 while /alt_inst is mounted (full path name).
+    #[arg(short = 's', value_name = "script")]
+    script: Option<PathBuf>,
+    /// Bundle of filesets to install into the clone (requires -l; not implemented yet).
+    #[arg(short = 'b', value_name = "bundlename")]
+    bundle: Option<String>,
+    /// installp flags for the updates (requires -l; not implemented yet).
+    #[arg(short = 'I', value_name = "installpflags")]
+    installp_flags: Option<String>,
+    /// Directory or device holding installp images (not implemented yet).
+    #[arg(short = 'l', value_name = "imageslocation")]
+    images: Option<String>,
+    /// File listing APARs to install (requires -l; not implemented yet).
+    #[arg(short = 'f', value_name = "fixbundle")]
+    fix_bundle: Option<String>,
+    /// APARs to install (requires -l; not implemented yet).
+    #[arg(short = 'F', value_name = "fixes")]
+    fixes: Option<String>,
+    /// Exclude-pattern file for the clone, one grep pattern per line (full path name).
+    #[arg(short = 'e', value_name = "excludelist")]
+    exclude: Option<PathBuf>,
+    /// Filesets to install (requires -l; not implemented yet).
+    #[arg(short = 'w', value_name = "filesets")]
+    filesets: Option<String>,
+    /// Stay a NIM client: copy /.rhosts and /etc/niminfo to the clone.
+    #[arg(short = 'n')]
+    nim_client: bool,
+    /// Phases to run: 1, 2, 3, 12, 23 or all (default all).
+    #[arg(short = 'P', value_name = "phases")]
+    phases: Option<String>,
+    /// Console device for the clone (only with -O).
+    #[arg(short = 'c', value_name = "console")]
+    console: Option<String>,
+    /// First-boot script, run at the clone's first boot (full path name).
+    #[arg(short = 'x', value_name = "first_boot_script")]
+    first_boot: Option<PathBuf>,
+    /// Replaces /etc/resolv.conf on the clone (full path name).
+    #[arg(short = 'R', value_name = "resolvconf")]
+    resolv_conf: Option<PathBuf>,
+    /// Debug: trace the steps (set -x) on standard error.
+    #[arg(short = 'D')]
+    trace: bool,
+    /// Do not run bootlist at the end (cannot be combined with -r).
+    #[arg(short = 'B')]
+    no_bootlist: bool,
+    /// Device reset: the clone keeps no user-defined device configuration.
+    #[arg(short = 'O')]
+    device_reset: bool,
+    /// Verbose: list the files being backed up.
+    #[arg(short = 'V')]
+    verbose: bool,
+    /// Skip the disk bootability checks.
+    #[arg(short = 'g')]
+    skip_boot_check: bool,
+    /// Reboot from the new disk when done.
+    #[arg(short = 'r')]
+    reboot: bool,
+    /// Also copy the file systems of WPARs in defined state.
+    #[arg(short = 'u')]
+    wpars: bool,
+    /// Convert JFS file systems to JFS2 while recreating rootvg.
+    #[arg(short = 'T')]
+    to_jfs2: bool,
+    /// Skip the space check on the target disks.
+    #[arg(short = 'S')]
+    skip_space_check: bool,
+    /// Target disks, as AIX scripts write them after the flags (`alt_disk_copy -d hdisk4 hdisk14 -B`).
+    #[arg(value_name = "disk")]
+    disks: Vec<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// `alt_disk_copy -d "disks" [flags] [disks...]`.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    let (flags, operands) = getopt(&args, "disbIlfFewPcxR", "DBOVgruTSn")?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
     let mut o = CopyOptions::default();
-    for (c, v) in flags {
-        let v = v.unwrap_or_default();
-        match c {
-            'd' => o.disks.extend(v.split_whitespace().map(str::to_string)),
-            'i' => o.image_data = Some(PathBuf::from(v)),
-            's' => o.customize.script = Some(PathBuf::from(v)),
-            'e' => o.exclude = Some(PathBuf::from(v)),
-            'R' => o.customize.resolv_conf = Some(PathBuf::from(v)),
-            'x' => o.customize.first_boot = Some(PathBuf::from(v)),
-            'c' => o.console = Some(v),
-            'P' => match Phases::parse(&v) {
-                Ok(p) => o.phases = p,
-                Err(e) => return Ok(fail("alt_disk_copy", e)),
-            },
-            'b' | 'I' | 'l' | 'f' | 'F' | 'w' => o.update_flags.push(c),
-            'n' => o.customize.nim_client = true,
-            'D' => o.trace = true,
-            'B' => o.no_bootlist = true,
-            'O' => o.device_reset = true,
-            'V' => o.verbose = true,
-            'g' => o.skip_boot_check = true,
-            'r' => o.reboot = true,
-            'u' => o.wpars = true,
-            'T' => o.to_jfs2 = true,
-            'S' => o.skip_space_check = true,
-            _ => return crate::exit::usage(format!("alt_disk_copy: unknown flag -{c}")),
+    o.disks.extend(a.d.iter().flat_map(|d| d.split_whitespace()).map(str::to_string));
+    // Trailing disks, as AIX's own ps transcript shows: `alt_disk_copy -d hdisk4 hdisk14 -B`.
+    o.disks.extend(a.disks);
+    if o.disks.is_empty() {
+        return super::usage_error("alt_disk_copy", "");
+    }
+    o.image_data = a.image_data;
+    o.customize.script = a.script;
+    o.exclude = a.exclude;
+    o.customize.resolv_conf = a.resolv_conf;
+    o.customize.first_boot = a.first_boot;
+    o.console = a.console;
+    if let Some(p) = a.phases {
+        match Phases::parse(&p) {
+            Ok(p) => o.phases = p,
+            Err(e) => return Ok(fail("alt_disk_copy", e)),
         }
     }
-    // Trailing disks, as AIX's own ps transcript shows: `alt_disk_copy -d hdisk4 hdisk14 -B`.
-    o.disks.extend(operands);
-    if o.disks.is_empty() {
-        return crate::exit::usage(
-            "usage: alt_disk_copy -d targetdisks... [-i image.data] [-s script] ... [-DBOVgruTS]",
-        );
+    let updates =
+        [('b', &a.bundle), ('I', &a.installp_flags), ('l', &a.images), ('f', &a.fix_bundle), ('F', &a.fixes)];
+    o.update_flags.extend(updates.iter().filter(|(_, v)| v.is_some()).map(|(c, _)| *c));
+    if a.filesets.is_some() {
+        o.update_flags.push('w');
     }
+    o.customize.nim_client = a.nim_client;
+    o.trace = a.trace;
+    o.no_bootlist = a.no_bootlist;
+    o.device_reset = a.device_reset;
+    o.verbose = a.verbose;
+    o.skip_boot_check = a.skip_boot_check;
+    o.reboot = a.reboot;
+    o.wpars = a.wpars;
+    o.to_jfs2 = a.to_jfs2;
+    o.skip_space_check = a.skip_space_check;
     o.bak_err = bak_err_from_env();
     let printer = Printer::new();
     let r = alt_disk_copy(&dir, &o, &PipelineMover::default(), &AccountingSpaceCheck::default(), &printer);

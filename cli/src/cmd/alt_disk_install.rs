@@ -13,19 +13,147 @@
 
 use std::ffi::OsString;
 
-use super::getopt::{flags, Flags};
-use super::host::host_dir;
+use super::host::HostArg;
 
-const USAGE: &str = "usage: alt_disk_install {-d device | -C} [-i image.data] [-s script] [-R resolv_conf] \
-[-D] [-B] [-V] [-r] [-O] [-p platform] [-L mksysb_level] [-b bundle_name] [-I installp_flags] \
-[-l images_location] [-f fix_bundle] [-F fixes] [-e exclude_list] [-w filesets] [-n] [-P phase] target_disks...
+/// AIX's synopsis (spec alt-disk.md §1.5).
+pub const USAGE: &str = "alt_disk_install {-d device | -C} [-i image.data] [-s script] [-R resolv_conf] \
+[-D] [-B] [-V] [-r] [-O]
+                 [-p platform] [-L mksysb_level] [-b bundle_name] [-I installp_flags]
+                 [-l images_location] [-f fix_bundle] [-F fixes] [-e exclude_list] [-w filesets]
+                 [-n] [-P phase_option] target_disks...
        alt_disk_install -X [volume_group]
        alt_disk_install -q disk | -S | -v new_vg_name disk | -W disk";
 
-/// Flags that take a value.
-const WITH_ARG: &str = "disRpLbIlfFewPv";
-/// Flags that do not.
-const BOOLS: &str = "CDBVrOnXSWq";
+/// Flags parsed, in the order the modern commands are given them: the letter and its value.
+pub type Flags = Vec<(char, Option<String>)>;
+
+/// Legacy front end: -C clone, -d mksysb install, -X/-q/-S/-v/-W (runs the modern command).
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// Install this mksysb device or file (alt_disk_mksysb -m).
+    #[arg(short = 'd', value_name = "device")]
+    device: Option<String>,
+    /// Clone the running rootvg (alt_disk_copy).
+    #[arg(short = 'C')]
+    clone: bool,
+    /// Use this image.data (full path name).
+    #[arg(short = 'i', value_name = "image.data")]
+    image_data: Option<String>,
+    /// Customization script (full path name).
+    #[arg(short = 's', value_name = "script")]
+    script: Option<String>,
+    /// Replaces /etc/resolv.conf on the clone (full path name).
+    #[arg(short = 'R', value_name = "resolv_conf")]
+    resolv_conf: Option<String>,
+    /// Debug: trace the steps.
+    #[arg(short = 'D')]
+    trace: bool,
+    /// Do not run bootlist at the end.
+    #[arg(short = 'B')]
+    no_bootlist: bool,
+    /// Verbose.
+    #[arg(short = 'V')]
+    verbose: bool,
+    /// Reboot from the new disk when done.
+    #[arg(short = 'r')]
+    reboot: bool,
+    /// Device reset.
+    #[arg(short = 'O')]
+    device_reset: bool,
+    /// Platform (only with -d).
+    #[arg(short = 'p', value_name = "platform")]
+    platform: Option<String>,
+    /// mksysb level (only with -d).
+    #[arg(short = 'L', value_name = "mksysb_level")]
+    level: Option<String>,
+    /// Bundle to install (only with -C, requires -l).
+    #[arg(short = 'b', value_name = "bundle_name")]
+    bundle: Option<String>,
+    /// installp flags (only with -C, requires -l).
+    #[arg(short = 'I', value_name = "installp_flags")]
+    installp_flags: Option<String>,
+    /// Images location (only with -C).
+    #[arg(short = 'l', value_name = "images_location")]
+    images: Option<String>,
+    /// Fix bundle (only with -C, requires -l).
+    #[arg(short = 'f', value_name = "fix_bundle")]
+    fix_bundle: Option<String>,
+    /// Fixes (only with -C, requires -l).
+    #[arg(short = 'F', value_name = "fixes")]
+    fixes: Option<String>,
+    /// Exclude list (only with -C; full path name).
+    #[arg(short = 'e', value_name = "exclude_list")]
+    exclude: Option<String>,
+    /// Filesets (only with -C, requires -l).
+    #[arg(short = 'w', value_name = "filesets")]
+    filesets: Option<String>,
+    /// Stay a NIM client.
+    #[arg(short = 'n')]
+    nim_client: bool,
+    /// Phases: 1, 2, 3, 12, 23 or all.
+    #[arg(short = 'P', value_name = "phase_option")]
+    phases: Option<String>,
+    /// Remove an alternate volume group (alt_rootvg_op -X).
+    #[arg(short = 'X')]
+    remove: bool,
+    /// Report the boot disk of the volume group on disk (alt_rootvg_op -q).
+    #[arg(short = 'q')]
+    query: bool,
+    /// Put the woken volume group back to sleep (alt_rootvg_op -S).
+    #[arg(short = 'S')]
+    sleep: bool,
+    /// Rename the alternate volume group on disk (alt_rootvg_op -v).
+    #[arg(short = 'v', value_name = "new_vg_name")]
+    rename: Option<String>,
+    /// Wake up the volume group on disk (alt_rootvg_op -W).
+    #[arg(short = 'W')]
+    wake: bool,
+    /// Target disks (or the disk / volume group of -X, -q, -v, -W).
+    #[arg(value_name = "target_disks")]
+    operands: Vec<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
+
+impl Args {
+    /// The flags given, in AIX's synopsis order (the modern commands get them in that order).
+    fn flags(&self) -> Flags {
+        let val = |c: char, v: &Option<String>| v.as_ref().map(|v| (c, Some(v.clone())));
+        let flag = |c: char, on: bool| on.then_some((c, None));
+        [
+            val('d', &self.device),
+            val('i', &self.image_data),
+            val('s', &self.script),
+            val('R', &self.resolv_conf),
+            flag('C', self.clone),
+            flag('D', self.trace),
+            flag('B', self.no_bootlist),
+            flag('V', self.verbose),
+            flag('r', self.reboot),
+            flag('O', self.device_reset),
+            val('p', &self.platform),
+            val('L', &self.level),
+            val('b', &self.bundle),
+            val('I', &self.installp_flags),
+            val('l', &self.images),
+            val('f', &self.fix_bundle),
+            val('F', &self.fixes),
+            val('e', &self.exclude),
+            val('w', &self.filesets),
+            flag('n', self.nim_client),
+            val('P', &self.phases),
+            val('v', &self.rename),
+            flag('X', self.remove),
+            flag('q', self.query),
+            flag('S', self.sleep),
+            flag('W', self.wake),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
 
 fn refuse(msg: String) -> anyhow::Result<i32> {
     eprintln!("alt_disk_install: {msg}");
@@ -105,19 +233,20 @@ pub fn translate(f: &Flags, operands: &[String]) -> Result<(&'static str, Vec<St
 }
 
 /// Runs `alt_disk_install ...` by translating it.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let host = host_dir(&mut args).ok();
-    let (f, operands) = flags(&args, WITH_ARG, BOOLS)?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let f = a.flags();
     if f.is_empty() {
-        eprintln!("{USAGE}");
+        eprintln!("{}", super::usage_of("alt_disk_install"));
         return Ok(crate::exit::USAGE);
     }
-    match translate(&f, &operands) {
-        Ok((cmd, mut a)) => {
-            if let Some(h) = host {
-                a.extend(["--host".into(), h.display().to_string()]);
+    match translate(&f, &a.operands) {
+        Ok((cmd, args)) => {
+            let mut argv: Vec<OsString> = vec!["altdisk".into(), cmd.into()];
+            if let Some(h) = &a.host.host {
+                argv.extend([OsString::from("--host"), h.clone().into_os_string()]);
             }
-            super::dispatch(cmd, a.into_iter().map(OsString::from).collect())
+            argv.extend(args.into_iter().map(OsString::from));
+            Ok(super::run_argv(argv))
         }
         Err(m) => refuse(m),
     }
@@ -128,9 +257,11 @@ mod tests {
     use super::*;
 
     fn t(args: &[&str]) -> Result<(&'static str, Vec<String>), String> {
-        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        let (f, o) = flags(&args, WITH_ARG, BOOLS).map_err(|e| e.to_string())?;
-        translate(&f, &o)
+        let argv = ["altdisk", "alt_disk_install"].iter().chain(args).map(OsString::from).collect();
+        match super::super::parse(argv).map_err(|e| e.to_string())?.command {
+            super::super::Cmd::AltDiskInstall(a) => translate(&a.flags(), &a.operands),
+            other => Err(format!("parsed as {other:?}")),
+        }
     }
 
     #[test]

@@ -1,58 +1,138 @@
 //! `alt_disk_mksysb -m FILE -d "disks" [flags]`: AIX flags parsed exactly, then the engine's phase machine
 //! (`altdisk_engine::altdisk::mksysb_install`).
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::altdisk::copy::Phases;
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
 
-use super::host::{bak_err_from_env, fail, getopt, host_dir, outcome, Printer};
+use super::host::{bak_err_from_env, fail, outcome, HostArg, Printer};
+
+/// AIX's synopsis (spec alt-disk.md §1.3).
+pub const USAGE: &str = "alt_disk_mksysb -m device -d target_disks... [-i image.data] [-s script] \
+[-R resolv_conf]
+                [-p platform] [-L mksysb_level] [-n] [-P phase_option] [-c console] [-K]
+                [-DBOVgkryzTSC]";
+
+/// Install a mksysb image onto alternate disks (phases 1, 2, 3).
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// The mksysb image: a file (required).
+    #[arg(short = 'm', value_name = "device")]
+    mksysb: Option<PathBuf>,
+    /// Target disks: one quoted, space-separated list; more disks may follow the flags (required).
+    #[arg(short = 'd', value_name = "target_disks")]
+    d: Vec<String>,
+    /// Use this image.data instead of the one inside the mksysb.
+    #[arg(short = 'i', value_name = "image.data")]
+    image_data: Option<PathBuf>,
+    /// Customization script run in phase 2 (full path name).
+    #[arg(short = 's', value_name = "script")]
+    script: Option<PathBuf>,
+    /// Replaces /etc/resolv.conf on the clone (full path name).
+    #[arg(short = 'R', value_name = "resolv_conf")]
+    resolv_conf: Option<PathBuf>,
+    /// Platform used to build the boot-image name.
+    #[arg(short = 'p', value_name = "platform")]
+    platform: Option<String>,
+    /// mksysb level V.R.M, checked against the image.
+    #[arg(short = 'L', value_name = "mksysb_level")]
+    level: Option<String>,
+    /// Stay a NIM client: copy /.rhosts and /etc/niminfo to the clone.
+    #[arg(short = 'n')]
+    nim_client: bool,
+    /// Phases to run: 1, 2, 3, 12, 23 or all (default all).
+    #[arg(short = 'P', value_name = "phase_option")]
+    phases: Option<String>,
+    /// Console device for the clone.
+    #[arg(short = 'c', value_name = "console")]
+    console: Option<String>,
+    /// Use the 64-bit kernel if possible.
+    #[arg(short = 'K')]
+    kernel64: bool,
+    /// Debug: trace the steps (set -x) on standard error.
+    #[arg(short = 'D')]
+    trace: bool,
+    /// Do not run bootlist at the end (cannot be combined with -r).
+    #[arg(short = 'B')]
+    no_bootlist: bool,
+    /// Device reset.
+    #[arg(short = 'O')]
+    device_reset: bool,
+    /// Verbose: show the files restored.
+    #[arg(short = 'V')]
+    verbose: bool,
+    /// Skip the disk bootability checks.
+    #[arg(short = 'g')]
+    skip_boot_check: bool,
+    /// Keep the mksysb's device configuration.
+    #[arg(short = 'k')]
+    keep_devices: bool,
+    /// Reboot from the new disk when done.
+    #[arg(short = 'r')]
+    reboot: bool,
+    /// Import the non-rootvg volume groups recorded in the mksysb.
+    #[arg(short = 'y')]
+    import_vgs: bool,
+    /// Do not import any non-rootvg volume group (overrides -y).
+    #[arg(short = 'z')]
+    no_import: bool,
+    /// Convert JFS file systems to JFS2.
+    #[arg(short = 'T')]
+    to_jfs2: bool,
+    /// Skip the space check on the target disks.
+    #[arg(short = 'S')]
+    skip_space_check: bool,
+    /// Use only the chrp boot image of the current rootvg.
+    #[arg(short = 'C')]
+    chrp_boot_image: bool,
+    /// Target disks given after the flags.
+    #[arg(value_name = "disk")]
+    disks: Vec<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// Runs `alt_disk_mksysb`.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    let (flags, operands) = getopt(&args, "mdisRpLPc", "DBOVgkryzTSCnK")?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
     let mut o = MksysbInstallOptions::default();
-    for (c, v) in flags {
-        let v = v.unwrap_or_default();
-        match c {
-            'm' => o.mksysb = PathBuf::from(v),
-            'd' => o.copy.disks.extend(v.split_whitespace().map(str::to_string)),
-            'i' => o.copy.image_data = Some(PathBuf::from(v)),
-            's' => o.copy.customize.script = Some(PathBuf::from(v)),
-            'R' => o.copy.customize.resolv_conf = Some(PathBuf::from(v)),
-            'p' => o.platform = Some(v),
-            'L' => o.level = Some(v),
-            'c' => o.console = Some(v),
-            'P' => match Phases::parse(&v) {
-                Ok(p) => o.copy.phases = p,
-                Err(e) => return Ok(fail("alt_disk_mksysb", e)),
-            },
-            'n' => o.copy.customize.nim_client = true,
-            'K' => o.kernel64 = true,
-            'D' => o.copy.trace = true,
-            'B' => o.copy.no_bootlist = true,
-            'O' => o.copy.device_reset = true,
-            'V' => o.copy.verbose = true,
-            'g' => o.copy.skip_boot_check = true,
-            'k' => o.keep_devices = true,
-            'r' => o.copy.reboot = true,
-            'y' => o.import_vgs = true,
-            'z' => o.no_import = true,
-            'T' => o.copy.to_jfs2 = true,
-            'S' => o.copy.skip_space_check = true,
-            'C' => o.chrp_boot_image = true,
-            _ => return crate::exit::usage(format!("alt_disk_mksysb: unknown flag -{c}")),
+    o.copy.disks.extend(a.d.iter().flat_map(|d| d.split_whitespace()).map(str::to_string));
+    o.copy.disks.extend(a.disks);
+    let Some(m) = a.mksysb.filter(|m| !m.as_os_str().is_empty()) else {
+        return super::usage_error("alt_disk_mksysb", "");
+    };
+    if o.copy.disks.is_empty() {
+        return super::usage_error("alt_disk_mksysb", "");
+    }
+    o.mksysb = m;
+    o.copy.image_data = a.image_data;
+    o.copy.customize.script = a.script;
+    o.copy.customize.resolv_conf = a.resolv_conf;
+    o.platform = a.platform;
+    o.level = a.level;
+    o.console = a.console;
+    if let Some(p) = a.phases {
+        match Phases::parse(&p) {
+            Ok(p) => o.copy.phases = p,
+            Err(e) => return Ok(fail("alt_disk_mksysb", e)),
         }
     }
-    o.copy.disks.extend(operands);
-    if o.copy.disks.is_empty() || o.mksysb.as_os_str().is_empty() {
-        return crate::exit::usage(
-            "usage: alt_disk_mksysb -m device -d target_disks... [-i image.data] [-s script] [-R resolv_conf] \
-             [-p platform] [-L mksysb_level] [-n] [-P phase_option] [-c console] [-K] [-DBOVgkryzTSC]",
-        );
-    }
+    o.copy.customize.nim_client = a.nim_client;
+    o.kernel64 = a.kernel64;
+    o.copy.trace = a.trace;
+    o.copy.no_bootlist = a.no_bootlist;
+    o.copy.device_reset = a.device_reset;
+    o.copy.verbose = a.verbose;
+    o.copy.skip_boot_check = a.skip_boot_check;
+    o.keep_devices = a.keep_devices;
+    o.copy.reboot = a.reboot;
+    o.import_vgs = a.import_vgs;
+    o.no_import = a.no_import;
+    o.copy.to_jfs2 = a.to_jfs2;
+    o.copy.skip_space_check = a.skip_space_check;
+    o.chrp_boot_image = a.chrp_boot_image;
     o.copy.bak_err = bak_err_from_env();
     outcome("alt_disk_mksysb", alt_disk_mksysb(&dir, &o, &Printer::new()))
 }

@@ -1,59 +1,137 @@
 //! `alt_rootvg_op`: -X, -q, -W, -S, -v, -C on the modelled host (`altdisk_engine::altdisk::rootvg_op`).
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::altdisk::rootvg_op::{customize_op, query, remove, rename, sleep, wake};
 use altdisk_engine::altdisk::Customize;
 
-use super::host::{fail, getopt, host_dir, Printer};
+use super::host::{fail, HostArg, Printer};
 
-const USAGE: &str = "usage: alt_rootvg_op -X [VG] | -q -d disk | -W -d disk | -S [-t] | -v name -d disk | \
-                     -C [-s script] [-R resolv_conf] [-DV]";
+/// AIX's synopsis (spec alt-disk.md §1.4).
+pub const USAGE: &str = "alt_rootvg_op -X [volume_group] [-D]
+       alt_rootvg_op -q -d disk [-D]
+       alt_rootvg_op -W -d disk [-D]
+       alt_rootvg_op -S [-t] [-D]
+       alt_rootvg_op -v newvgname -d disk [-D]
+       alt_rootvg_op -C [-R resolv_conf] [-s script] [-b bundle] [-I installp_flags]
+                     [-l images_location] [-f fix_bundle] [-F fixes] [-w filesets] [-aDV]";
+
+/// Remove, wake, sleep, rename or customize an alternate rootvg.
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// Remove the alternate volume group's definition (default altinst_rootvg).
+    #[arg(short = 'X')]
+    remove: bool,
+    /// Report the boot disk of the volume group on -d disk.
+    #[arg(short = 'q')]
+    query: bool,
+    /// Wake up the non-booted rootvg on -d disk (FORCE=yes for a newer level).
+    #[arg(short = 'W')]
+    wake: bool,
+    /// Put the woken volume group back to sleep.
+    #[arg(short = 'S')]
+    sleep: bool,
+    /// With -S: rebuild the boot image before sleeping.
+    #[arg(short = 't')]
+    rebuild_boot: bool,
+    /// Rename the alternate volume group on -d disk.
+    #[arg(short = 'v', value_name = "newvgname")]
+    rename: Option<String>,
+    /// Customize the existing altinst_rootvg (phase 2).
+    #[arg(short = 'C')]
+    customize: bool,
+    /// The disk of the volume group.
+    #[arg(short = 'd', value_name = "disk")]
+    disk: Option<String>,
+    /// With -C: customization script (full path name).
+    #[arg(short = 's', value_name = "script")]
+    script: Option<PathBuf>,
+    /// With -C: replaces /etc/resolv.conf (full path name).
+    #[arg(short = 'R', value_name = "resolv_conf")]
+    resolv_conf: Option<PathBuf>,
+    /// With -C: bundle to install (not implemented yet).
+    #[arg(short = 'b', value_name = "bundle")]
+    bundle: Option<String>,
+    /// With -C: installp flags (not implemented yet).
+    #[arg(short = 'I', value_name = "installp_flags")]
+    installp_flags: Option<String>,
+    /// With -C: images location (not implemented yet).
+    #[arg(short = 'l', value_name = "images_location")]
+    images: Option<String>,
+    /// With -C: fix bundle (not implemented yet).
+    #[arg(short = 'f', value_name = "fix_bundle")]
+    fix_bundle: Option<String>,
+    /// With -C: fixes (not implemented yet).
+    #[arg(short = 'F', value_name = "fixes")]
+    fixes: Option<String>,
+    /// With -C: filesets (not implemented yet).
+    #[arg(short = 'w', value_name = "filesets")]
+    filesets: Option<String>,
+    /// Debug: trace the steps (set -x) on standard error.
+    #[arg(short = 'D')]
+    trace: bool,
+    /// Verbose.
+    #[arg(short = 'V')]
+    verbose: bool,
+    /// Accepted (AIX 7.3 lists it in the -C cluster).
+    #[arg(short = 'a')]
+    a: bool,
+    /// With -X: the volume group to remove.
+    #[arg(value_name = "volume_group")]
+    operands: Vec<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// `alt_rootvg_op ...`.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    let (flags, operands) = getopt(&args, "dvsRbIlfFw", "XqWStCDVa")?;
-    let has = |c: char| flags.iter().any(|(f, _)| *f == c);
-    let val = |c: char| flags.iter().rev().find(|(f, _)| *f == c).and_then(|(_, v)| v.clone());
-    let trace = has('D');
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
+    let trace = a.trace;
+    // -V and -a are accepted and change nothing in the model.
+    let _accepted = (a.verbose, a.a);
     let printer = Printer::new();
-    let ops = ['X', 'q', 'W', 'S', 'v', 'C'].iter().filter(|c| has(**c)).count();
+    let ops =
+        [a.remove, a.query, a.wake, a.sleep, a.rename.is_some(), a.customize].iter().filter(|b| **b).count();
     if ops != 1 {
-        return crate::exit::usage(USAGE);
+        return super::usage_error("alt_rootvg_op", "");
     }
-    for c in ['b', 'I', 'l', 'f', 'F', 'w'] {
-        if has(c) {
-            return Ok(fail(
-                "alt_rootvg_op",
-                altdisk_engine::Error::refused(format!(
-                    "alt_rootvg_op: -{c}: installation of updates into the clone is not implemented yet"
-                )),
-            ));
-        }
+    let updates = [
+        ('b', &a.bundle),
+        ('I', &a.installp_flags),
+        ('l', &a.images),
+        ('f', &a.fix_bundle),
+        ('F', &a.fixes),
+        ('w', &a.filesets),
+    ];
+    if let Some((c, _)) = updates.iter().find(|(_, v)| v.is_some()) {
+        return Ok(fail(
+            "alt_rootvg_op",
+            altdisk_engine::Error::refused(format!(
+                "alt_rootvg_op: -{c}: installation of updates into the clone is not implemented yet"
+            )),
+        ));
     }
-    let need_disk = || match val('d') {
-        Some(d) => Ok(d),
-        None => crate::exit::usage(USAGE),
+    let need_disk = || match &a.disk {
+        Some(d) => Ok(d.clone()),
+        None => super::usage_error("alt_rootvg_op", ""),
     };
-    let res = if has('X') {
-        let vg = operands.first().cloned().unwrap_or_else(|| "altinst_rootvg".into());
+    let res = if a.remove {
+        let vg = a.operands.first().cloned().unwrap_or_else(|| "altinst_rootvg".into());
         remove(&dir, &vg, trace, &printer)
-    } else if has('q') {
+    } else if a.query {
         query(&dir, &need_disk()?).map(|d| println!("{d}"))
-    } else if has('W') {
+    } else if a.wake {
         let force = std::env::var("FORCE").as_deref() == Ok("yes");
         wake(&dir, &need_disk()?, force, trace, &printer)
-    } else if has('S') {
-        sleep(&dir, has('t'), trace, &printer)
-    } else if has('v') {
-        let name = val('v').unwrap_or_default();
-        rename(&dir, &name, &need_disk()?)
+    } else if a.sleep {
+        sleep(&dir, a.rebuild_boot, trace, &printer)
+    } else if let Some(name) = &a.rename {
+        rename(&dir, name, &need_disk()?)
     } else {
         let c = Customize {
-            script: val('s').map(PathBuf::from),
-            resolv_conf: val('R').map(PathBuf::from),
+            script: a.script.clone(),
+            resolv_conf: a.resolv_conf.clone(),
             ..Customize::default()
         };
         for (f, p) in [('s', &c.script), ('R', &c.resolv_conf)] {

@@ -17,7 +17,6 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use std::ops::Not;
 use std::path::{Path, PathBuf};
 
 use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
@@ -26,11 +25,48 @@ use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::{DevId, Error, Event, Events};
 
 use super::common::{load_excludes, threads_or_default, Incomplete};
-use super::getopt::{self, Opt};
 use crate::exit;
 
-const USAGE: &str = "usage: backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)\n       \
-                     backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]";
+/// The forms supported (AIX backup by name, plus `--walk`).
+pub const USAGE: &str = "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)
+       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]";
+
+/// Write a by-name archive (backup -i: names from standard input; --walk: a tree).
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// Back up by name: the names come from standard input, one per line.
+    #[arg(short = 'i')]
+    by_name: bool,
+    /// The archive file, or - for standard output (AIX's default /dev/rfd0 is not used).
+    #[arg(short = 'f', value_name = "FILE")]
+    file: Option<OsString>,
+    /// Blocks of 512 bytes per write (1..65535, default 100).
+    #[arg(short = 'b', value_name = "N")]
+    blocks: Option<String>,
+    /// Pack (compress) files as they are backed up.
+    #[arg(short = 'p')]
+    pack: bool,
+    /// No media prompt (accepted; there is nothing to suppress).
+    #[arg(short = 'q')]
+    quiet: bool,
+    /// Verbose: print `a NAME` per archived entry.
+    #[arg(short = 'v')]
+    verbose: bool,
+    /// With -i: files whose names match this regular expression are not packed. With --walk: an exclude
+    /// file, one grep pattern per line (repeatable).
+    #[arg(short = 'e', value_name = "REGEX|FILE")]
+    exclude: Vec<OsString>,
+    /// With --walk: exclude patterns are extended regular expressions (egrep).
+    #[arg(short = 'E')]
+    extended: bool,
+    /// Walk this tree (one file system, like find -xdev) instead of reading names; they are stored as ./NAME.
+    #[arg(long = "walk", value_name = "SRC")]
+    walk: Option<PathBuf>,
+    /// With --walk: also walk the file system mounted at this mount point (repeatable).
+    #[arg(long = "fs", value_name = "MOUNTPOINT")]
+    fs: Vec<PathBuf>,
+}
 
 struct Printer {
     verbose: bool,
@@ -65,66 +101,38 @@ impl Events for Printer {
 }
 
 /// Runs `backup`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let opts = match getopt::parse(args, "iqpvE", "fbe") {
-        Ok(o) => o,
-        Err(e) => return exit::usage(format!("{e}\n{USAGE}")),
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let (by_name, verbose, pack, extended) = (a.by_name, a.verbose, a.pack, a.extended);
+    let _accepted = a.quiet;
+    let (file, walk_src, fs) = (a.file, a.walk, a.fs);
+    let block = match &a.blocks {
+        None => 100usize,
+        Some(b) => match b.parse::<usize>() {
+            Ok(n) if (1..=65535).contains(&n) => n,
+            _ => return exit::usage(format!("-b wants a number of 512-byte blocks, got {b:?}")),
+        },
     };
-    let (mut by_name, mut verbose, mut pack, mut extended) = (false, false, false, false);
-    let mut file: Option<OsString> = None;
-    let mut block = 100usize;
-    let mut exclude = None;
-    let mut e_args: Vec<OsString> = Vec::new();
-    let mut walk_src: Option<PathBuf> = None;
-    let mut fs: Vec<PathBuf> = Vec::new();
-    let mut it = opts.into_iter();
-    while let Some(o) = it.next() {
-        match o {
-            Opt::Short('i', _) => by_name = true,
-            Opt::Short('E', _) => extended = true,
-            Opt::Long(l) if l == "walk" || l == "fs" => match it.next() {
-                Some(Opt::Operand(d)) if l == "walk" => walk_src = Some(PathBuf::from(d)),
-                Some(Opt::Operand(d)) => fs.push(PathBuf::from(d)),
-                _ => return exit::usage(format!("--{l} needs a directory\n{USAGE}")),
-            },
-            Opt::Short('v', _) => verbose = true,
-            Opt::Short('p', _) => pack = true,
-            Opt::Short('q', _) => {}
-            Opt::Short('f', a) => file = a,
-            Opt::Short('b', Some(a)) => {
-                block = match a.to_str().and_then(|s| s.parse::<usize>().ok()) {
-                    Some(n) if (1..=65535).contains(&n) => n,
-                    _ => return exit::usage(format!("-b wants a number of 512-byte blocks, got {a:?}")),
-                }
-            }
-            Opt::Short('e', Some(a)) if walk_src.is_some() || by_name.not() => e_args.push(a),
-            Opt::Short('e', Some(a)) => {
-                let re = regex::bytes::Regex::new(&a.to_string_lossy());
-                match re {
-                    Ok(r) => exclude = Some(r),
-                    Err(e) => return exit::usage(format!("bad -e regular expression: {e}")),
-                }
-            }
-            other => return exit::usage(format!("unexpected argument {other:?}\n{USAGE}")),
-        }
-    }
     if walk_src.is_some() && by_name {
         return exit::usage(format!("give -i (names on standard input) or --walk SRC, not both\n{USAGE}"));
     }
     if !by_name && walk_src.is_none() {
         return exit::usage(format!("only backup by name (-i or --walk SRC) is supported\n{USAGE}"));
     }
+    let mut exclude = None;
+    let mut e_args = Vec::new();
     if walk_src.is_none() {
         if !fs.is_empty() || extended {
             return exit::usage(format!("--fs and -E go with --walk\n{USAGE}"));
         }
-        // `-e` given before `-i` was a pack-exclusion regex after all.
-        if let Some(a) = e_args.last() {
+        // With -i, -e is the pack-exclusion regex (the last one given).
+        if let Some(a) = a.exclude.last() {
             match regex::bytes::Regex::new(&a.to_string_lossy()) {
                 Ok(r) => exclude = Some(r),
                 Err(e) => return exit::usage(format!("bad -e regular expression: {e}")),
             }
         }
+    } else {
+        e_args = a.exclude;
     }
     let Some(file) = file else {
         return exit::usage(format!(

@@ -1,21 +1,15 @@
 //! `altdisk bench`: generate a rootvg-like tree, time altdisk against its peers and the floor, check every
 //! result's fidelity and write CSV, JSON and SVG reports. All the work is in `altdisk_engine::bench`.
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::bench::report::{text_table, write_reports};
 use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
 use altdisk_engine::{Event, Events};
-use clap::Parser;
 
-/// Flags of `altdisk bench`.
-#[derive(Debug, Parser)]
-#[command(
-    name = "altdisk bench",
-    about = "Clone/backup/restore speed benchmark against cp, tar, rsync and the floor"
-)]
-struct Args {
+/// Clone/backup/restore speed benchmark against cp -a, tar, rsync and the syscall floor.
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// Regular files in the generated tree.
     #[arg(long, default_value_t = 80_000)]
     files: usize,
@@ -65,8 +59,7 @@ impl Events for Progress {
 }
 
 /// Runs `altdisk bench`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let a = Args::try_parse_from(std::iter::once(OsString::from("altdisk bench")).chain(args))?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
     let scenarios = match a.scenario.as_str() {
         "all" => Scenario::ALL.to_vec(),
         s => match Scenario::parse(s) {

@@ -1,24 +1,44 @@
 //! `bootinfo -b`, `bootinfo -B hdiskN`, `bootinfo -s hdiskN`.
 
-use std::ffi::OsString;
-
 use altdisk_engine::host::{bootinfo_b, bootinfo_big_b, bootinfo_s, Host};
 
-use super::host::{fail, host_dir};
+use super::host::{fail, HostArg};
+
+/// The forms the model answers.
+pub const USAGE: &str = "bootinfo -b | -B hdiskN | -s hdiskN";
+
+/// Boot disk, disk bootability and size of the modelled host.
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// The last boot device.
+    #[arg(short = 'b')]
+    boot_disk: bool,
+    /// 1 when the disk is bootable, else 0.
+    #[arg(short = 'B', value_name = "hdiskN")]
+    bootable: Option<String>,
+    /// The disk's size in MB.
+    #[arg(short = 's', value_name = "hdiskN")]
+    size: Option<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// `bootinfo -b | -B DISK | -s DISK`.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
+    let given = usize::from(a.boot_disk) + usize::from(a.bootable.is_some()) + usize::from(a.size.is_some());
+    if given != 1 {
+        return super::usage_error("bootinfo", "");
+    }
     let h = match Host::open(&dir) {
         Ok(h) => h,
         Err(e) => return Ok(fail("bootinfo", e)),
     };
-    let res = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["-b"] => Ok(bootinfo_b(&h.state)),
-        ["-B", d] => bootinfo_big_b(&h.state, d),
-        ["-s", d] => bootinfo_s(&h.state, d),
-        _ => return crate::exit::usage("usage: bootinfo -b | -B hdiskN | -s hdiskN"),
+    let res = match (&a.bootable, &a.size) {
+        (Some(d), _) => bootinfo_big_b(&h.state, d),
+        (_, Some(d)) => bootinfo_s(&h.state, d),
+        _ => Ok(bootinfo_b(&h.state)),
     };
     match res {
         Ok(s) => {

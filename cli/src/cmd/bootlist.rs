@@ -1,30 +1,43 @@
 //! `bootlist -m normal -o` and `bootlist -m normal DISK [blv=NAME] ...`.
 
-use std::ffi::OsString;
-
 use altdisk_engine::host::{bootlist_o, BootEntry, Host, HostLock};
 
-use super::host::{fail, host_dir};
+use super::host::{fail, HostArg};
+
+/// The forms the model answers (AIX: `bootlist [{-m Mode} [-r] [-o] [[-i] [-V] [-F] | [[-f File] [Device
+/// [Attr=Value...] ...]]]] [-v]`).
+pub const USAGE: &str = "bootlist -m normal -o
+       bootlist -m normal [-o] Device [blv=Name] ...";
+
+/// Show or set the normal-mode bootlist of the modelled host.
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// The boot mode (only normal is modelled).
+    #[arg(short = 'm', value_name = "Mode")]
+    mode: Option<String>,
+    /// Print the list, one device per line with its attributes.
+    #[arg(short = 'o')]
+    show: bool,
+    /// Devices of the new list, each optionally followed by blv=NAME.
+    #[arg(value_name = "Device")]
+    operands: Vec<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// `bootlist -m normal [-o] [DISK [blv=NAME]]...`. Only normal mode is modelled.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let mut mode = None;
-    let mut show = false;
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
+    let (mode, show) = (a.mode, a.show);
     let mut entries: Vec<BootEntry> = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-m" => mode = it.next().cloned(),
-            "-o" => show = true,
-            s if s.starts_with("-m") => mode = Some(s[2..].to_string()),
-            s if s.starts_with("blv=") => match entries.last_mut() {
-                Some(e) => e.blv = s[4..].to_string(),
+    for s in &a.operands {
+        match s.strip_prefix("blv=") {
+            Some(blv) => match entries.last_mut() {
+                Some(e) => e.blv = blv.to_string(),
                 None => return crate::exit::usage("bootlist: blv= must follow a device"),
             },
-            s if s.starts_with('-') => return crate::exit::usage(format!("bootlist: unsupported flag {s}")),
-            s => entries.push(BootEntry { disk: s.to_string(), blv: "hd5".into() }),
+            None => entries.push(BootEntry { disk: s.to_string(), blv: "hd5".into() }),
         }
     }
     match mode.as_deref() {

@@ -1,6 +1,5 @@
 //! `altdisk clone [OPTIONS] SRC DST`: the standalone fast rootvg copy (walk -> exclude -> tree writer).
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -9,18 +8,13 @@ use altdisk_engine::pipeline::{self, Counters, Filter};
 use altdisk_engine::tree::{self, Policy, TreeOptions};
 use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::{Event, Events};
-use clap::Parser;
 
 use crate::cmd::common::{load_excludes, threads_or_default};
 use crate::render::Renderer;
 
-/// Copy the filesystems of a running system to a target directory, keeping every piece of metadata.
-#[derive(Parser, Debug)]
-#[command(
-    name = "clone",
-    about = "Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata"
-)]
-struct Args {
+/// Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata.
+#[derive(clap::Args, Debug)]
+pub struct Args {
     /// The source system's root (its `/`).
     src: PathBuf,
     /// The target directory (created if missing).
@@ -64,8 +58,7 @@ struct Args {
 }
 
 /// Runs `altdisk clone`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let a = Args::try_parse_from(std::iter::once(OsString::from("clone")).chain(args))?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
     let threads = threads_or_default(a.threads);
     let list: Option<crate::render::EntryFormat> = (a.verbose || a.dry_run).then(|| {
         Box::new(|name: &[u8], _size: u64, _link: Option<&[u8]>| Some(name.to_vec()))

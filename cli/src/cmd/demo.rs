@@ -3,7 +3,6 @@
 //! `alt_disk_mksysb` of it onto hdisk2, `lspv` and `bootlist`, a boot into the clone and a boot back — and
 //! prints what it did and how fast. Everything runs through the same engine calls as the AIX commands.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -14,15 +13,10 @@ use altdisk_engine::altdisk::rootvg_op::rename;
 use altdisk_engine::altdisk::{AccountingSpaceCheck, PipelineMover};
 use altdisk_engine::host::{bootlist_o, lspv, BootEntry, Host, HostLock};
 use altdisk_engine::{Error, Event, Events};
-use clap::Parser;
 
-/// Run the alternate-disk tools on a sample AIX host the demo builds itself.
-#[derive(Parser, Debug)]
-#[command(
-    name = "demo",
-    about = "Build a sample AIX host and run alt_disk_copy, mksysb, alt_disk_mksysb and boots on it"
-)]
-struct Args {
+/// Build a sample AIX host and run alt_disk_copy, mksysb, alt_disk_mksysb and boots on it.
+#[derive(clap::Args, Debug)]
+pub struct Args {
     /// Files in the sample rootvg.
     #[arg(long, default_value_t = 5000)]
     files: usize,
@@ -92,8 +86,7 @@ fn reboot(dir: &Path, ev: &Transcript) -> Result<String, Error> {
 }
 
 /// Runs `altdisk demo`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let a = Args::try_parse_from(std::iter::once(OsString::from("demo")).chain(args))?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
     let tmp;
     let dir = match &a.dir {
         Some(d) => d.clone(),

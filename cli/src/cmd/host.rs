@@ -1,38 +1,27 @@
 //! `altdisk host init|reboot|show`: create and boot modelled AIX hosts; plus what every host command shares
 //! (finding the host, printing engine events, AIX-style error lines).
 
-use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
 use altdisk_engine::events::{Event, Events};
 use altdisk_engine::host::{FsSpec, Host, HostLock};
-use clap::Parser;
 
-/// Takes `--host HOST` / `--host=HOST` out of `args`, else `ALTDISK_HOST`; a usage error when neither is given.
-pub fn host_dir(args: &mut Vec<OsString>) -> anyhow::Result<PathBuf> {
-    let mut found = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].to_string_lossy().into_owned();
-        if a == "--host" {
-            if i + 1 >= args.len() {
-                return crate::exit::usage("--host needs a directory");
-            }
-            found = Some(PathBuf::from(args.remove(i + 1)));
-            args.remove(i);
-            continue;
+/// `--host HOST`, flattened into every command that works on the modelled host.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct HostArg {
+    /// The modelled AIX host directory (default: $ALTDISK_HOST).
+    #[arg(long = "host", value_name = "HOST")]
+    pub host: Option<PathBuf>,
+}
+
+impl HostArg {
+    /// `--host HOST`, else `ALTDISK_HOST`; a usage error when neither is given.
+    pub fn dir(&self) -> anyhow::Result<PathBuf> {
+        match self.host.clone().or_else(|| std::env::var_os("ALTDISK_HOST").map(PathBuf::from)) {
+            Some(p) => Ok(p),
+            None => crate::exit::usage("no host: give --host HOST or set ALTDISK_HOST"),
         }
-        if let Some(v) = a.strip_prefix("--host=") {
-            found = Some(PathBuf::from(v));
-            args.remove(i);
-            continue;
-        }
-        i += 1;
-    }
-    match found.or_else(|| std::env::var_os("ALTDISK_HOST").map(PathBuf::from)) {
-        Some(p) => Ok(p),
-        None => crate::exit::usage("no host: give --host HOST or set ALTDISK_HOST"),
     }
 }
 
@@ -123,8 +112,16 @@ pub fn fail(name: &str, e: altdisk_engine::Error) -> i32 {
     }
 }
 
-#[derive(Parser, Debug)]
-#[command(name = "altdisk host", about = "Create, boot and show a modelled AIX host")]
+/// Create, boot and show a modelled AIX host.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    cmd: HostCmd,
+}
+
+/// The `host` subcommands.
+#[derive(clap::Subcommand, Debug)]
 enum HostCmd {
     /// Create a host directory.
     Init {
@@ -180,10 +177,8 @@ fn parse_fs(s: &str) -> anyhow::Result<FsSpec> {
 }
 
 /// `altdisk host ...`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let mut argv = vec![OsString::from("altdisk host")];
-    argv.extend(args);
-    let cmd = HostCmd::try_parse_from(argv)?;
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let cmd = a.cmd;
     let printer = Printer::new();
     let res = match cmd {
         HostCmd::Init { host, sample, root, files, disks, fs } => {
@@ -214,5 +209,3 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
         Err(e) => Ok(fail("host", e)),
     }
 }
-
-pub use super::getopt::flags as getopt;

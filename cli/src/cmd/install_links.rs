@@ -1,7 +1,6 @@
 //! `altdisk install-links DIR`: symlinks named after the AIX commands, pointing at this binary, so that
 //! `alt_disk_copy -d hdisk1` works as on AIX when DIR is on the PATH.
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// The AIX command names the binary answers to under its own name.
@@ -20,25 +19,19 @@ pub const AIX_NAMES: &[&str] = &[
     "bootinfo",
 ];
 
+/// Create symlinks named after the AIX commands (alt_disk_copy, mksysb, lspv, ...) that run this binary.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Replace files in the way that are not links to this binary.
+    #[arg(short = 'f', long)]
+    force: bool,
+    /// The directory for the links (created if missing), e.g. /usr/local/sbin.
+    dir: PathBuf,
+}
+
 /// Runs `altdisk install-links [--force] DIR`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let mut force = false;
-    let mut dir = None;
-    for a in args {
-        match a.to_str() {
-            Some("--force") | Some("-f") => force = true,
-            Some("-h") | Some("--help") => {
-                println!(
-                    "usage: altdisk install-links [--force] DIR\n\nCreates DIR/NAME -> altdisk for: {}",
-                    AIX_NAMES.join(" ")
-                );
-                return Ok(crate::exit::OK);
-            }
-            _ if dir.is_none() => dir = Some(PathBuf::from(a)),
-            _ => return crate::exit::usage("install-links takes one directory"),
-        }
-    }
-    let Some(dir) = dir else { return crate::exit::usage("usage: altdisk install-links [--force] DIR") };
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let (force, dir) = (a.force, a.dir);
     let exe = std::env::current_exe()
         .map_err(|e| altdisk_engine::Error::io("find the running binary", "/proc/self/exe", e))?;
     std::fs::create_dir_all(&dir).map_err(|e| altdisk_engine::Error::io("create", &dir, e))?;

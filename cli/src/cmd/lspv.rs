@@ -1,17 +1,20 @@
 //! `lspv`: physical volumes of the modelled host.
 
-use std::ffi::OsString;
-
 use altdisk_engine::host::{lspv, Host};
 
-use super::host::{fail, host_dir};
+use super::host::{fail, HostArg};
+
+/// List the physical volumes of the modelled host.
+#[derive(clap::Args, Debug)]
+#[command(override_usage = "lspv")]
+pub struct Args {
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// `lspv [--host HOST]`.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    if let Some(a) = args.first() {
-        return crate::exit::usage(format!("lspv: unsupported argument {}", a.to_string_lossy()));
-    }
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
     match Host::open(&dir) {
         Ok(h) => {
             print!("{}", lspv(&h.state));

@@ -1,25 +1,45 @@
 //! `lsvg`, `lsvg -o`, `lsvg VG`, `lsvg -l VG`.
 
-use std::ffi::OsString;
-
 use altdisk_engine::host::{lsvg, lsvg_l, lsvg_o, lsvg_vg, Host};
 
-use super::host::{fail, host_dir};
+use super::host::{fail, HostArg};
+
+/// AIX's forms that the model answers.
+pub const USAGE: &str = "lsvg [-o]
+       lsvg [-l] VolumeGroup";
+
+/// List volume groups, one VG's summary (VG) or its logical volumes (-l VG).
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// Only the varied-on volume groups.
+    #[arg(short = 'o')]
+    online: bool,
+    /// The logical volumes of VolumeGroup.
+    #[arg(short = 'l')]
+    lvs: bool,
+    /// The volume group to show.
+    #[arg(value_name = "VolumeGroup")]
+    vg: Option<String>,
+    #[command(flatten)]
+    host: HostArg,
+}
 
 /// `lsvg [-o | -l VG | VG] [--host HOST]`. A varied-off VG gives `0516-010 ...` and exit 1, as on AIX.
-pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
-    let dir = host_dir(&mut args)?;
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let dir = a.host.dir()?;
+    if (a.online && (a.lvs || a.vg.is_some())) || (a.lvs && a.vg.is_none()) {
+        return super::usage_error("lsvg", "");
+    }
     let h = match Host::open(&dir) {
         Ok(h) => h,
         Err(e) => return Ok(fail("lsvg", e)),
     };
-    let res = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => Ok(lsvg(&h.state)),
-        ["-o"] => Ok(lsvg_o(&h.state)),
-        ["-l", vg] => lsvg_l(&h.state, vg),
-        [vg] if !vg.starts_with('-') => lsvg_vg(&h.state, vg),
-        _ => return crate::exit::usage("usage: lsvg [-o] | lsvg [-l] VolumeGroup"),
+    let res = match (&a.vg, a.lvs, a.online) {
+        (None, _, false) => Ok(lsvg(&h.state)),
+        (None, _, true) => Ok(lsvg_o(&h.state)),
+        (Some(vg), true, _) => lsvg_l(&h.state, vg),
+        (Some(vg), false, _) => lsvg_vg(&h.state, vg),
     };
     match res {
         Ok(s) => {

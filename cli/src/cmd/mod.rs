@@ -1,7 +1,25 @@
-//! The commands. Each module parses its own flags (AIX flags for AIX command names) and runs the engine.
-//! A command is reached as `altdisk NAME ...` or through a symlink named NAME.
+//! The commands: ONE clap command tree ([`command`]) serves parsing, `--help`, the man pages (`altdisk man`)
+//! and the shell completions (`altdisk completions`). A command is reached as `altdisk NAME ...` or through a
+//! symlink named NAME (argv\[0\]); either way its own clap definition parses the arguments, with AIX syntax
+//! (clustered flags `-xqvf F`, attached values `-fout`, operands between flags, `--`).
+//!
+//! Adding a command (e.g. `lslpp`):
+//! 1. `cli/src/cmd/lslpp.rs`: `#[derive(clap::Args)] pub struct Args` (doc comment = the one-line about;
+//!    AIX commands also set `override_usage = USAGE` with the AIX synopsis and flatten
+//!    [`host::HostArg`] when they work on the modelled host) and `pub fn run(a: Args) ->
+//!    anyhow::Result<i32>`. Check flag combinations in `run` with `crate::exit::usage(...)` (exit 2).
+//! 2. One line in the `commands!` list below: `Lslpp "lslpp" lslpp,` (and `pub mod lslpp;`).
+//! 3. When it is an AIX command name, one line in [`install_links::AIX_NAMES`]; when AIX gives it a `-h`
+//!    flag of its own, one line in [`OWN_H`].
+//!
+//! Help (`--help`, `-?`, and `-h` unless in [`OWN_H`]) goes to standard output with exit 0 and needs no host;
+//! a bad command line prints `NAME: reason` once on standard error and exits 2.
 
 use std::ffi::OsString;
+use std::path::Path;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser};
 
 pub mod alt_disk_copy;
 pub mod alt_disk_install;
@@ -13,76 +31,253 @@ pub mod bootinfo;
 pub mod bootlist;
 pub mod clone;
 pub mod common;
+pub mod completions;
 pub mod demo;
-pub mod getopt;
 pub mod host;
 pub mod install_links;
 pub mod lspv;
 pub mod lsvg;
+pub mod man;
 pub mod mksysb;
 pub mod mkszfile;
 pub mod restore;
 pub mod space;
 
-/// Every command name this binary answers to, with a one-line description.
-pub const COMMANDS: &[(&str, &str)] = &[
-    ("alt_disk_copy", "clone the running rootvg to alternate disks (phases 1, 2, 3)"),
-    ("alt_disk_install", "legacy front end: -C clone, -d mksysb install, -X/-q/-S/-v/-W"),
-    ("alt_disk_mksysb", "install a mksysb image onto alternate disks (phases 1, 2, 3)"),
-    ("alt_rootvg_op", "remove, wake, sleep, rename or customize an alternate rootvg"),
-    ("backup", "write a by-name archive (backup -i: names from standard input; --walk: a tree)"),
-    ("bench", "clone-speed benchmark against cp -a, tar, rsync and the syscall floor"),
-    ("bootinfo", "boot disk, disk bootability and size of the modelled host"),
-    ("bootlist", "show or set the normal-mode bootlist of the modelled host"),
-    ("clone", "standalone fast rootvg copy of real mounts with full metadata"),
-    ("demo", "build a sample AIX host and run the alternate-disk tools on it"),
-    ("host", "create (init), boot (reboot) or show a modelled AIX host"),
-    ("install-links", "create symlinks named after the AIX commands"),
-    ("lspv", "list the physical volumes of the modelled host"),
-    ("lsvg", "list volume groups, one VG's summary (VG) or its logical volumes (-l VG)"),
-    ("mksysb", "write a system backup of the modelled rootvg as a by-name archive"),
-    ("mkszfile", "write /image.data for the modelled rootvg"),
-    ("restore", "list (-T) or extract (-x) a by-name archive"),
-    ("space", "what a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan"),
-];
+/// Commands whose AIX original has a `-h` flag of its own: there `-h` is not help (`-?` and `--help` are).
+pub const OWN_H: &[&str] = &["restore"];
 
-/// True when `name` is one of our commands.
-pub fn is_command(name: &str) -> bool {
-    COMMANDS.iter().any(|(n, _)| *n == name)
+/// The top level: `altdisk COMMAND ...`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "altdisk",
+    version,
+    about = "The AIX alternate-disk tools (alt_disk_copy, alt_disk_mksysb, alt_rootvg_op, mksysb, backup, \
+             restore) on Linux",
+    long_about = "The AIX alternate-disk tools on Linux. Run `altdisk COMMAND ...`, or a symlink named after \
+                  the command (`altdisk install-links DIR`). AIX commands work on the modelled AIX host given \
+                  by --host HOST or $ALTDISK_HOST.",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Cmd,
 }
 
-/// The top-level usage text.
-pub fn usage() -> String {
-    let mut s = String::from(
-        "usage: altdisk COMMAND [ARGS...]   (or run a symlink named after the command)\n\ncommands:\n",
-    );
-    for (n, d) in COMMANDS {
-        s.push_str(&format!("  {n:<18} {d}\n"));
+/// One line per command: the enum variant, the command name, the module (with `Args` and `run`).
+macro_rules! commands {
+    ($($variant:ident $name:literal $module:ident,)*) => {
+        /// Every command of the tree.
+        #[derive(clap::Subcommand, Debug)]
+        pub enum Cmd {
+            $(
+                #[allow(missing_docs)]
+                #[command(name = $name)]
+                $variant($module::Args),
+            )*
+        }
+
+        impl Cmd {
+            /// The command's name (the prefix of its error lines).
+            pub fn name(&self) -> &'static str {
+                match self { $(Cmd::$variant(_) => $name,)* }
+            }
+
+            /// Runs the command; the exit code, or an error for [`crate::exit::report`].
+            pub fn run(self) -> anyhow::Result<i32> {
+                match self { $(Cmd::$variant(a) => $module::run(a),)* }
+            }
+        }
+    };
+}
+
+commands! {
+    AltDiskCopy "alt_disk_copy" alt_disk_copy,
+    AltDiskInstall "alt_disk_install" alt_disk_install,
+    AltDiskMksysb "alt_disk_mksysb" alt_disk_mksysb,
+    AltRootvgOp "alt_rootvg_op" alt_rootvg_op,
+    Backup "backup" backup,
+    Bench "bench" bench,
+    Bootinfo "bootinfo" bootinfo,
+    Bootlist "bootlist" bootlist,
+    Clone "clone" clone,
+    Completions "completions" completions,
+    Demo "demo" demo,
+    Host "host" host,
+    InstallLinks "install-links" install_links,
+    Lspv "lspv" lspv,
+    Lsvg "lsvg" lsvg,
+    Man "man" man,
+    Mksysb "mksysb" mksysb,
+    Mkszfile "mkszfile" mkszfile,
+    Restore "restore" restore,
+    Space "space" space,
+}
+
+/// The whole command tree, as parsed, documented and completed. Every command gets `--help` and `-?` (and
+/// `-h` unless in [`OWN_H`]), and repeated flags override each other as with getopt (the last wins).
+pub fn command() -> clap::Command {
+    let mut root = Cli::command();
+    let names: Vec<String> = root.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for n in names {
+        let own_h = OWN_H.contains(&n.as_str());
+        root = root.mut_subcommand(n, |c| with_help(c, own_h).args_override_self(true));
     }
-    s
+    root
 }
 
-/// Runs command `name` with its arguments (the program name not included).
-pub fn dispatch(name: &str, args: Vec<OsString>) -> anyhow::Result<i32> {
-    match name {
-        "alt_disk_copy" => alt_disk_copy::run(args),
-        "alt_disk_install" => alt_disk_install::run(args),
-        "alt_disk_mksysb" => alt_disk_mksysb::run(args),
-        "alt_rootvg_op" => alt_rootvg_op::run(args),
-        "backup" => backup::run(args),
-        "bench" => bench::run(args),
-        "bootinfo" => bootinfo::run(args),
-        "bootlist" => bootlist::run(args),
-        "clone" => clone::run(args),
-        "demo" => demo::run(args),
-        "host" => host::run(args),
-        "install-links" => install_links::run(args),
-        "lspv" => lspv::run(args),
-        "lsvg" => lsvg::run(args),
-        "mksysb" => mksysb::run(args),
-        "mkszfile" => mkszfile::run(args),
-        "restore" => restore::run(args),
-        "space" => space::run(args),
-        _ => crate::exit::usage(format!("unknown command '{name}'")),
+/// `c` and its subcommands with our help flag (`-?` too).
+fn with_help(mut c: clap::Command, own_h: bool) -> clap::Command {
+    let subs: Vec<String> = c.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for s in subs {
+        c = c.mut_subcommand(s, |sc| with_help(sc, false));
+    }
+    let mut help =
+        Arg::new("help").long("help").short_alias('?').action(ArgAction::Help).help("Print help (also -?)");
+    if !own_h {
+        help = help.short('h');
+    }
+    c.disable_help_flag(true).arg(help)
+}
+
+/// The names of every command of the tree (not `help`).
+pub fn names() -> Vec<String> {
+    Cli::command().get_subcommands().map(|s| s.get_name().to_string()).collect()
+}
+
+/// Parses a full command line (`altdisk NAME ARGS...`) with the tree.
+pub fn parse(argv: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let m = command().try_get_matches_from(argv)?;
+    Cli::from_arg_matches(&m)
+}
+
+/// Runs the binary: the command is the program name (a symlink named after it) or the first argument.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let prog = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let known = names();
+    let mut argv: Vec<OsString> = vec!["altdisk".into()];
+    if known.contains(&prog) {
+        argv.push(prog.into());
+    }
+    argv.extend(args.into_iter().skip(1));
+    run_argv(argv)
+}
+
+/// Parses and runs `altdisk NAME ARGS...`; the exit code.
+pub fn run_argv(argv: Vec<OsString>) -> i32 {
+    let name = argv
+        .get(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .filter(|n| names().contains(n))
+        .unwrap_or_else(|| "altdisk".into());
+    match parse(argv) {
+        Ok(cli) => {
+            let name = cli.command.name();
+            match cli.command.run() {
+                Ok(code) => code,
+                Err(e) => crate::exit::report(name, &e),
+            }
+        }
+        Err(e) => clap_error(&name, &e),
+    }
+}
+
+/// Help and version to standard output (exit 0); a bad command line as `NAME: reason` on standard error
+/// (exit 2): `NAME: unknown option -z` for a wrong flag, with clap's "did you mean" tip when there is one.
+fn clap_error(name: &str, e: &clap::Error) -> i32 {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{}", e.render());
+            return crate::exit::OK;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return crate::exit::USAGE;
+        }
+        _ => {}
+    }
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    let msg = match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let bad = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
+            let mut m = format!("unknown command '{bad}'");
+            if let Some(s) = ctx(ContextKind::SuggestedSubcommand) {
+                m.push_str(&format!("\n  tip: did you mean '{s}'?"));
+            }
+            m.push_str("\n  (altdisk --help lists the commands)");
+            m
+        }
+        ErrorKind::UnknownArgument => {
+            let bad = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            let mut m = if bad.starts_with('-') {
+                format!("unknown option {bad}")
+            } else {
+                format!("unexpected operand '{bad}'\n{}", usage_of(name))
+            };
+            if let Some(s) = ctx(ContextKind::SuggestedArg) {
+                m.push_str(&format!("\n  tip: did you mean '{s}'?"));
+            }
+            m
+        }
+        _ => {
+            // clap's own text without its `error: ` head and `For more information` tail.
+            let text = e.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let text = text.split("\n\nFor more information").next().unwrap_or(text).trim_end();
+            if text.contains("Usage: ") {
+                text.to_string()
+            } else {
+                format!("{text}\n{}", usage_of(name).trim_end())
+            }
+        }
+    };
+    eprintln!("{name}: {msg}");
+    crate::exit::USAGE
+}
+
+/// The usage lines of command `name` (`Usage: ...`).
+pub fn usage_of(name: &str) -> String {
+    let mut root = command();
+    // Building sets each subcommand's bin name (`altdisk space`); AIX commands print their own synopsis.
+    root.build();
+    match root.find_subcommand_mut(name) {
+        Some(c) => c.render_usage().to_string(),
+        None => root.render_usage().to_string(),
+    }
+}
+
+/// A usage error of command `name`: `reason` and the command's usage lines (exit 2).
+pub fn usage_error<T>(name: &str, reason: &str) -> anyhow::Result<T> {
+    let usage = usage_of(name);
+    if reason.is_empty() {
+        crate::exit::usage(usage)
+    } else {
+        crate::exit::usage(format!("{reason}\n{usage}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tree_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn every_aix_name_is_a_command() {
+        let n = names();
+        for a in install_links::AIX_NAMES {
+            assert!(n.iter().any(|x| x == a), "{a}");
+        }
     }
 }

@@ -28,12 +28,51 @@ use altdisk_engine::select::Selection;
 use altdisk_engine::tree::TreeOptions;
 use altdisk_engine::{Error, Event, Events};
 
-use super::getopt::{self, Opt};
 use crate::exit;
 use crate::render::Renderer;
 
-const USAGE: &str = "usage: restore -T [-f FILE|-] [-b N] [-v] [-q] [--resync]\n       \
-                     restore -x [-f FILE|-] [-v] [-q] [-d] [--target DIR] [--absolute-names] [--resync] [NAME...]";
+/// The forms supported (AIX restore of by-name archives).
+pub const USAGE: &str = "restore -T [-f FILE|-] [-b N] [-v] [-q] [--resync]
+       restore -x [-f FILE|-] [-v] [-q] [-d] [--target DIR] [--absolute-names] [--resync] [NAME...]";
+
+/// List (-T) or extract (-x) a by-name archive.
+#[derive(clap::Args, Debug)]
+#[command(override_usage = USAGE)]
+pub struct Args {
+    /// List the archive's table of contents.
+    #[arg(short = 'T')]
+    list: bool,
+    /// Extract the archive (everything, or the NAMEs given).
+    #[arg(short = 'x')]
+    extract: bool,
+    /// The archive file, or - for standard input (AIX's default /dev/rfd0 is not used).
+    #[arg(short = 'f', value_name = "FILE")]
+    file: Option<OsString>,
+    /// Blocks of 512 bytes per read, shown in the volume information (default 100).
+    #[arg(short = 'b', value_name = "N")]
+    blocks: Option<String>,
+    /// Verbose: sizes with the names, and the totals.
+    #[arg(short = 'v')]
+    verbose: bool,
+    /// No media prompt (accepted; there is nothing to suppress).
+    #[arg(short = 'q')]
+    quiet: bool,
+    /// A directory NAME selects its whole subtree.
+    #[arg(short = 'd')]
+    subtree: bool,
+    /// Extract below this directory instead of the current one.
+    #[arg(long = "target", value_name = "DIR")]
+    target: Option<PathBuf>,
+    /// Write absolute names where they say (as AIX does), not below the target.
+    #[arg(long = "absolute-names")]
+    absolute_names: bool,
+    /// Step over damaged headers as AIX restore does and report the bytes skipped.
+    #[arg(long = "resync")]
+    resync: bool,
+    /// With -x: the stored names (or shell patterns) to extract.
+    #[arg(value_name = "NAME")]
+    names: Vec<OsString>,
+}
 
 struct Warnings;
 
@@ -46,43 +85,18 @@ impl Events for Warnings {
 }
 
 /// Runs `restore`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let opts = match getopt::parse(args, "Txvqd", "fb") {
-        Ok(o) => o,
-        Err(e) => return exit::usage(format!("{e}\n{USAGE}")),
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let (list, extract, verbose, resync) = (a.list, a.extract, a.verbose, a.resync);
+    let (subtree, absolute_names, target, file) = (a.subtree, a.absolute_names, a.target, a.file);
+    let _accepted = a.quiet;
+    let names: Vec<Vec<u8>> = a.names.into_iter().map(OsStringExt::into_vec).collect();
+    let blocks = match &a.blocks {
+        None => 100u64,
+        Some(b) => match b.parse::<u64>() {
+            Ok(n) if n > 0 => n,
+            _ => return exit::usage(format!("-b wants a number of 512-byte blocks, got {b:?}")),
+        },
     };
-    let (mut list, mut extract, mut verbose, mut resync) = (false, false, false, false);
-    let (mut subtree, mut absolute_names) = (false, false);
-    let mut target: Option<PathBuf> = None;
-    let mut names: Vec<Vec<u8>> = Vec::new();
-    let mut file: Option<OsString> = None;
-    let mut blocks = 100u64;
-    let mut it = opts.into_iter();
-    while let Some(o) = it.next() {
-        match o {
-            Opt::Short('T', _) => list = true,
-            Opt::Short('x', _) => extract = true,
-            Opt::Short('v', _) => verbose = true,
-            Opt::Short('d', _) => subtree = true,
-            Opt::Short('q', _) => {}
-            Opt::Long(l) if l == "absolute-names" => absolute_names = true,
-            Opt::Long(l) if l == "target" => match it.next() {
-                Some(Opt::Operand(d)) => target = Some(PathBuf::from(d)),
-                _ => return exit::usage(format!("--target needs a directory\n{USAGE}")),
-            },
-            Opt::Long(l) if l.starts_with("target=") => target = Some(PathBuf::from(&l["target=".len()..])),
-            Opt::Operand(n) => names.push(n.into_vec()),
-            Opt::Short('f', a) => file = a,
-            Opt::Short('b', Some(a)) => {
-                blocks = match a.to_str().and_then(|s| s.parse().ok()) {
-                    Some(n) if n > 0 => n,
-                    _ => return exit::usage(format!("-b wants a number of 512-byte blocks, got {a:?}")),
-                }
-            }
-            Opt::Long(l) if l == "resync" => resync = true,
-            other => return exit::usage(format!("unexpected argument {other:?}\n{USAGE}")),
-        }
-    }
     if list == extract {
         return exit::usage(format!("give exactly one of -T or -x\n{USAGE}"));
     }

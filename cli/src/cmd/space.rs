@@ -1,7 +1,6 @@
 //! `altdisk space SRC`: what a tree needs on JFS or JFS2 target file systems, whether it fits, and the
 //! disk-level PP plan. Exit status: 0 everything fits, 4 something does not fit, 2 usage.
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 
 use altdisk_engine::exclude::{ExcludeList, Syntax};
@@ -13,21 +12,18 @@ use altdisk_engine::space::{
 };
 use altdisk_engine::walk::WalkOptions;
 use altdisk_engine::Error;
-use clap::Parser;
 
 use crate::exit;
 
-/// Raw flags.
-#[derive(Parser, Debug)]
+/// What a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan.
+#[derive(clap::Args, Debug)]
 #[command(
-    name = "space",
-    about = "Compute what a tree needs on JFS/JFS2 file systems and whether it fits",
     long_about = "Walks SRC (staying on one file system per mount point) and computes, per target file system, \
                   objects, data blocks, metadata blocks and total need (512-byte blocks), the size it has (from \
                   image.data or --fs MOUNTPOINT=SIZE), whether it fits and why, then the disk-level PP plan. \
                   Exit 0 when everything fits, 4 when something does not."
 )]
-struct Args {
+pub struct Args {
     /// The tree to measure (a root directory; mount points below it are file systems).
     src: PathBuf,
     /// A target file system: MOUNTPOINT or MOUNTPOINT=SIZE (MB, or with a K/M/G/T suffix). With
@@ -67,21 +63,7 @@ struct Args {
 }
 
 /// Runs `altdisk space`.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<i32> {
-    let argv = std::iter::once(OsString::from("space")).chain(args);
-    let a = match Args::try_parse_from(argv) {
-        Ok(a) => a,
-        Err(e)
-            if matches!(
-                e.kind(),
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
-            ) =>
-        {
-            print!("{e}");
-            return Ok(exit::OK);
-        }
-        Err(e) => return Err(e.into()),
-    };
+pub fn run(a: Args) -> anyhow::Result<i32> {
     let exclude = match &a.exclude {
         Some(p) => Some(ExcludeList::from_file(p, Syntax::Basic).map_err(Error::from)?),
         None => None,
