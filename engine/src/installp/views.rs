@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 
 use super::level::Level;
-use super::swvpd::{FixRec, InvKind, Part, State, Swvpd};
+use super::swvpd::{FixRec, InvKind, Part, Swvpd};
 
 /// A view that cannot show everything asked: the message for standard error, the exit code, and what was
 /// shown before (standard output).
@@ -506,7 +506,7 @@ pub fn oslevel_rl(sw: &Swvpd, tl: &str) -> Result<String, ViewError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::swvpd::{InstallRecord, InvItem};
+    use super::super::swvpd::{InstallRecord, InvItem, State};
     use super::*;
 
     fn lv(s: &str) -> Level {
