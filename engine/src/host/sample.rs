@@ -7,6 +7,8 @@ use std::path::Path;
 use super::model::*;
 use super::{Host, HostLock};
 use crate::error::{Error, Result};
+use crate::installp::swvpd::{FixRec, InstallRecord, InvItem, InvKind, Part, State, Swvpd};
+use crate::installp::{sum_r, Level};
 
 /// One filesystem of an adopted tree (`Host::init_root`).
 #[derive(Debug, Clone, PartialEq)]
@@ -131,7 +133,9 @@ fn finish(dir: &Path, disks: Vec<Disk>, lvs: Vec<LogicalVolume>) -> Result<Host>
 impl Host {
     /// Builds a sample AIX 7.2 host in the empty (or new) directory `dir`: rootvg on hdisk0 (20480 MB, 32 MB
     /// PPs) with the standard LVs, a deterministic tree of about `files` files under `root/`, and free disks
-    /// (`extra_disks`, or hdisk1 and hdisk2 of 20480 MB when empty).
+    /// (`extra_disks`, or hdisk1 and hdisk2 of 20480 MB when empty). The tree also holds an installed AIX 7.2
+    /// base at technology level 7200-04 service pack 2 (`oslevel -s` 7200-04-02-2016): the files of a dozen
+    /// filesets and their software inventory (see `SAMPLE_FILESETS`).
     pub fn init_sample(dir: &Path, files: usize, extra_disks: &[(String, u64)]) -> Result<Host> {
         new_dir(dir)?;
         let _lock = HostLock::acquire(dir)?;
@@ -150,6 +154,7 @@ impl Host {
             })
             .collect();
         generate_tree(&dir.join("root"), files, &mut rng)?;
+        install_base(&dir.join("root"))?;
         finish(dir, disks, lvs)
     }
 
@@ -330,3 +335,336 @@ fn generate_tree(root: &Path, files: usize, rng: &mut Rng) -> Result<()> {
 const FILESYSTEMS: &str =
     "/:\n\tdev\t\t= /dev/hd4\n\tvfs\t\t= jfs2\n\tlog\t\t= /dev/hd8\n\tmount\t\t= automatic\n\n\
 /usr:\n\tdev\t\t= /dev/hd2\n\tvfs\t\t= jfs2\n\tlog\t\t= /dev/hd8\n\tmount\t\t= automatic\n";
+
+/// One fileset of the sample's installed base.
+struct SampleFileset {
+    name: &'static str,
+    package: &'static str,
+    description: &'static str,
+    base: &'static str,
+    /// The update installed on top of the base (COMMITTED), if any.
+    update: Option<&'static str>,
+    /// The paths of the base level: `/a/b` a file, `/a/b/` a directory, `/a -> /b` a symlink, `/a + /b` a
+    /// file with a hard link. `/etc` and `/var` paths are the root part, the rest the usr part.
+    files: &'static [&'static str],
+    /// The paths (files of `files`) the update delivers again, with new content.
+    updated: &'static [&'static str],
+    /// The APAR the update fixes (keyword, abstract).
+    apar: Option<(&'static str, &'static str)>,
+}
+
+/// The sample's installed base: AIX 7.2 at 7200-04 SP 2, a few files per fileset (real ones are bigger and
+/// more numerous; sizes here stay small so sample creation stays cheap). APAR numbers `IJ9000x` are made up.
+const SAMPLE_FILESETS: &[SampleFileset] = &[
+    SampleFileset {
+        name: "bos.rte",
+        package: "bos",
+        description: "Base Operating System Runtime",
+        base: "7.2.0.0",
+        update: Some("7.2.4.2"),
+        files: &[
+            "/usr/bin/ksh + /usr/bin/sh",
+            "/usr/bin/ls",
+            "/usr/sbin/cron",
+            "/etc/inittab",
+            "/etc/environment",
+            "/etc/profile",
+            "/var/adm/cron/",
+        ],
+        updated: &["/usr/bin/ksh", "/etc/profile"],
+        apar: Some(("IJ90001", "KSH MAY CORE DUMP ON A LONG HISTORY LINE")),
+    },
+    SampleFileset {
+        name: "bos.rte.libc",
+        package: "bos",
+        description: "libc Library",
+        base: "7.2.0.0",
+        update: Some("7.2.4.1"),
+        files: &["/usr/lib/libc.a", "/usr/ccs/lib/libc.a -> /usr/lib/libc.a"],
+        updated: &["/usr/lib/libc.a"],
+        apar: None,
+    },
+    SampleFileset {
+        name: "bos.mp64",
+        package: "bos",
+        description: "Base Operating System 64-bit Multiprocessor Runtime",
+        base: "7.2.0.0",
+        update: Some("7.2.4.3"),
+        files: &["/usr/lib/boot/", "/usr/lib/boot/unix_64", "/usr/lib/boot/unix -> /usr/lib/boot/unix_64"],
+        updated: &["/usr/lib/boot/unix_64"],
+        apar: Some(("IJ90003", "SYSTEM CRASH IN VMM UNDER MEMORY PRESSURE")),
+    },
+    SampleFileset {
+        name: "bos.net.tcp.client",
+        package: "bos.net",
+        description: "TCP/IP Client Support",
+        base: "7.2.0.0",
+        update: Some("7.2.4.2"),
+        files: &[
+            "/usr/bin/netstat",
+            "/usr/sbin/ifconfig",
+            "/usr/bin/ftp",
+            "/etc/hosts",
+            "/etc/services",
+            "/etc/rc.tcpip",
+        ],
+        updated: &["/usr/sbin/ifconfig", "/etc/rc.tcpip"],
+        apar: Some(("IJ90002", "IFCONFIG MAY HANG ON A DOWNED INTERFACE")),
+    },
+    SampleFileset {
+        name: "bos.net.tcp.server",
+        package: "bos.net",
+        description: "TCP/IP Server",
+        base: "7.2.0.0",
+        update: Some("7.2.4.1"),
+        files: &["/usr/sbin/inetd", "/usr/sbin/ftpd", "/usr/sbin/telnetd"],
+        updated: &["/usr/sbin/inetd"],
+        apar: None,
+    },
+    SampleFileset {
+        name: "bos.perf.tools",
+        package: "bos.perf",
+        description: "Base Performance Tools",
+        base: "7.2.0.0",
+        update: Some("7.2.4.1"),
+        files: &["/usr/bin/topas", "/usr/bin/svmon"],
+        updated: &["/usr/bin/svmon"],
+        apar: Some(("IJ90004", "SVMON REPORTS WRONG PAGE COUNTS")),
+    },
+    SampleFileset {
+        name: "devices.common.IBM.ethernet.rte",
+        package: "devices.common.IBM.ethernet",
+        description: "Common Ethernet Software",
+        base: "7.2.0.0",
+        update: Some("7.2.4.0"),
+        files: &["/usr/lib/methods/cfgent", "/usr/lib/methods/ucfgent"],
+        updated: &["/usr/lib/methods/cfgent"],
+        apar: None,
+    },
+    SampleFileset {
+        name: "xlC.rte",
+        package: "xlC.rte",
+        description: "IBM XL C++ Runtime for AIX",
+        base: "16.1.0.0",
+        update: Some("16.1.0.3"),
+        files: &["/usr/lpp/xlC/lib/libC.a", "/usr/lib/libC.a -> /usr/lpp/xlC/lib/libC.a"],
+        updated: &["/usr/lpp/xlC/lib/libC.a"],
+        apar: None,
+    },
+    SampleFileset {
+        name: "xlC.aix61.rte",
+        package: "xlC.aix61",
+        description: "IBM XL C++ Runtime for AIX 6.1 and later",
+        base: "16.1.0.0",
+        update: Some("16.1.0.3"),
+        files: &["/usr/lpp/xlC/lib/aix61/libC.a", "/usr/lpp/xlC/lib/aix61/libC128.a"],
+        updated: &["/usr/lpp/xlC/lib/aix61/libC.a"],
+        apar: None,
+    },
+    SampleFileset {
+        name: "openssh.base.client",
+        package: "openssh.base",
+        description: "Open Secure Shell Commands",
+        base: "7.5.102.1800",
+        update: None,
+        files: &["/usr/bin/ssh", "/usr/bin/scp", "/usr/bin/ssh-keygen", "/etc/ssh/", "/etc/ssh/ssh_config"],
+        updated: &[],
+        apar: None,
+    },
+    SampleFileset {
+        name: "perl.rte",
+        package: "perl.rte",
+        description: "Perl Version 5 Runtime Environment",
+        base: "5.28.1.0",
+        update: None,
+        files: &["/usr/opt/perl5/bin/perl5.28.1", "/usr/bin/perl -> /usr/opt/perl5/bin/perl5.28.1"],
+        updated: &[],
+        apar: None,
+    },
+];
+
+/// The technology-level and service-pack keywords of the sample's fix database: (keyword, abstract, level
+/// of the AIX filesets in it; `None` = the level installed). The AIX filesets are the `bos.*` and
+/// `devices.*` ones.
+const SAMPLE_KEYWORDS: &[(&str, &str, Option<&str>)] = &[
+    ("7.2.0.0_AIX_ML", "AIX 7.2 Base Level", Some("7.2.0.0")),
+    ("7200-01_AIX_ML", "AIX 7200-01 Technology Level", Some("7.2.1.0")),
+    ("7200-02_AIX_ML", "AIX 7200-02 Technology Level", Some("7.2.2.0")),
+    ("7200-03_AIX_ML", "AIX 7200-03 Technology Level", Some("7.2.3.0")),
+    ("7200-04_AIX_ML", "AIX 7200-04 Technology Level", Some("7.2.4.0")),
+    ("7200-04-01-1939_SP", "AIX 7200-04 Service Pack 1", Some("7.2.4.0")),
+    ("7200-04-02-2016_SP", "AIX 7200-04 Service Pack 2", None),
+];
+
+/// Fixed install times: the base on 2019-11-15 10:00:00 UTC, the updates on 2020-05-13 10:00:00 UTC.
+const SAMPLE_BASE_TIME: i64 = 1_573_812_000;
+const SAMPLE_UPDATE_TIME: i64 = 1_589_364_000;
+
+/// Deterministic small content for a sample file: its path, fileset and level repeated, 256 to 4095 bytes.
+fn sample_content(path: &str, fileset: &str, level: &str) -> Vec<u8> {
+    let line = format!("{path} {fileset} {level}\n");
+    let h =
+        line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let len = 256 + (h % 3840) as usize;
+    let mut v = line.repeat(len / line.len() + 1).into_bytes();
+    v.truncate(len);
+    v
+}
+
+/// The filesets of the operating system itself (product id 5765-CD300, listed in its level keywords).
+fn is_aix(fileset: &str) -> bool {
+    fileset.starts_with("bos.") || fileset.starts_with("devices.")
+}
+
+fn sample_part(path: &str) -> Part {
+    if path.starts_with("/etc/") || path.starts_with("/var/") {
+        Part::Root
+    } else {
+        Part::Usr
+    }
+}
+
+fn sample_level(s: &str) -> Result<Level> {
+    s.parse().map_err(|e| Error::refused(format!("sample table: {e}")))
+}
+
+/// Writes the sample's installed filesets into `root` and records them in its software inventory.
+fn install_base(root: &Path) -> Result<()> {
+    let mut vpd = Swvpd::empty(root);
+    for (n, f) in SAMPLE_FILESETS.iter().enumerate() {
+        let base = sample_level(f.base)?;
+        let update = f.update.map(sample_level).transpose()?;
+        let mut levels = vec![(base, false, SAMPLE_BASE_TIME + n as i64 * 7)];
+        if let Some(u) = update {
+            levels.push((u, true, SAMPLE_UPDATE_TIME + n as i64 * 11));
+        }
+        let parts: Vec<Part> = [Part::Usr, Part::Root]
+            .into_iter()
+            .filter(|p| f.files.iter().any(|e| sample_part(e) == *p))
+            .collect();
+        for (level, is_update, time) in levels {
+            let lvl = level.to_string();
+            for &part in &parts {
+                let mut items = Vec::new();
+                for entry in f.files.iter().filter(|e| sample_part(e) == part) {
+                    let (path, item) = if let Some((path, target)) = entry.split_once(" -> ") {
+                        let item = InvItem {
+                            path: path.to_string(),
+                            kind: InvKind::Symlink,
+                            size: 0,
+                            checksum: 0,
+                            target: Some(target.to_string()),
+                            links: Vec::new(),
+                        };
+                        (path, item)
+                    } else if let Some(dir) = entry.strip_suffix('/') {
+                        let item = InvItem {
+                            path: dir.to_string(),
+                            kind: InvKind::Directory,
+                            size: 0,
+                            checksum: 0,
+                            target: None,
+                            links: Vec::new(),
+                        };
+                        (dir, item)
+                    } else {
+                        let (path, link) = match entry.split_once(" + ") {
+                            Some((p, l)) => (p, Some(l)),
+                            None => (*entry, None),
+                        };
+                        let data = sample_content(path, f.name, &lvl);
+                        let item = InvItem {
+                            path: path.to_string(),
+                            kind: InvKind::File,
+                            size: data.len() as u64,
+                            checksum: sum_r(&data).0,
+                            target: None,
+                            links: link.map(|l| vec![l.to_string()]).unwrap_or_default(),
+                        };
+                        (path, item)
+                    };
+                    if is_update && !f.updated.contains(&path) {
+                        continue;
+                    }
+                    items.push(item);
+                }
+                vpd.record(InstallRecord {
+                    fileset: f.name.to_string(),
+                    package: f.package.to_string(),
+                    level: level.clone(),
+                    update: is_update,
+                    image_type: if is_update { 'S' } else { 'I' },
+                    description: f.description.to_string(),
+                    state: State::Committed,
+                    prereq: if is_aix(f.name) && f.name != "bos.rte" {
+                        format!("*prereq bos.rte {}\n", f.base)
+                    } else {
+                        String::new()
+                    },
+                    supersedes: String::new(),
+                    fixes: match (is_update, part, f.apar) {
+                        (true, Part::Usr, Some((k, a))) => vec![(k.to_string(), a.to_string())],
+                        _ => Vec::new(),
+                    },
+                    comp_id: if is_aix(f.name) { "5765-CD300".to_string() } else { String::new() },
+                    part,
+                    items,
+                    time,
+                    login: "root".to_string(),
+                });
+            }
+        }
+        // The files in the tree hold the content of the highest level that delivered them.
+        let top = f.update.unwrap_or(f.base);
+        for entry in f.files {
+            if let Some((path, target)) = entry.split_once(" -> ") {
+                let p = root.join(path.trim_start_matches('/'));
+                if let Some(d) = p.parent() {
+                    fs::create_dir_all(d).map_err(|e| Error::io("create", d, e))?;
+                }
+                symlink(target, &p).map_err(|e| Error::io("symlink", &p, e))?;
+            } else if let Some(dir) = entry.strip_suffix('/') {
+                let p = root.join(dir.trim_start_matches('/'));
+                fs::create_dir_all(&p).map_err(|e| Error::io("create", &p, e))?;
+            } else {
+                let (path, link) = match entry.split_once(" + ") {
+                    Some((p, l)) => (p, Some(l)),
+                    None => (*entry, None),
+                };
+                let level = if f.updated.contains(&path) { top } else { f.base };
+                let mode = if path.contains("/bin/") || path.contains("/sbin/") { 0o555 } else { 0o644 };
+                let p = root.join(path.trim_start_matches('/'));
+                write(&p, &sample_content(path, f.name, level), mode)?;
+                if let Some(l) = link {
+                    let lp = root.join(l.trim_start_matches('/'));
+                    fs::hard_link(&p, &lp).map_err(|e| Error::io("link", &lp, e))?;
+                }
+            }
+        }
+    }
+    // The fix database: technology levels and service packs of the AIX filesets, one APAR of a fileset that
+    // is not installed.
+    for (keyword, abstract_text, level) in SAMPLE_KEYWORDS {
+        let mut filesets = Vec::new();
+        for f in SAMPLE_FILESETS.iter().filter(|f| is_aix(f.name)) {
+            let l = match level {
+                Some(l) => l,
+                None => f.update.unwrap_or(f.base),
+            };
+            filesets.push((f.name.to_string(), sample_level(l)?));
+        }
+        vpd.add_fix(FixRec {
+            name: keyword.to_string(),
+            abstract_text: abstract_text.to_string(),
+            kind: FixRec::kind_of(keyword),
+            filesets,
+        });
+    }
+    vpd.add_fix(FixRec {
+        name: "IJ90005".into(),
+        abstract_text: "NFS CLIENT MAY HANG DURING FAILOVER".into(),
+        kind: 'f',
+        filesets: vec![("bos.net.nfs.client".into(), sample_level("7.2.4.1")?)],
+    });
+    vpd.save()
+}

@@ -12,7 +12,7 @@ pub mod stanza;
 pub use bosinst::BosinstData;
 pub use image::{FsData, FsKind, ImageData, LvData, SourceDisk};
 pub use mkszfile::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
-pub use stanza::{parse, Field, Item, Stanza, StanzaFile, StanzaLine};
+pub use stanza::{parse, Field, FieldStyle, Item, Stanza, StanzaFile, StanzaLine};
 
 /// Why a stanza file could not be parsed or a value in it could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,9 @@
 //! character is `#`) and stanzas (`name:` then indented `FIELD= value` lines). Every line keeps its original
 //! text, so a file nobody changed is written back byte for byte; a field that is changed is written in the
 //! canonical AIX form `\tFIELD= value` (`\tFIELD=` when the value is empty).
+//!
+//! The same layer reads the ODM stanza text `odmget` prints (`\tname = value`, used for the software
+//! inventory, installp.md §8.2); fields the program builds for such files use [`FieldStyle::Odm`].
 
 use super::StanzaError;
 
@@ -18,17 +21,40 @@ pub struct Field {
     raw: Option<String>,
     /// 1-based line number in the parsed file (0 for fields added by the program).
     pub line: usize,
+    /// How the field is written once it has no original line.
+    style: FieldStyle,
+}
+
+/// The layout of a field line the program writes (an unchanged parsed line keeps its own text).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FieldStyle {
+    /// `\tFIELD= value`: image.data, bosinst.data.
+    #[default]
+    Aix,
+    /// `\tname = value`: ODM objects as `odmget` prints them (the software inventory).
+    Odm,
 }
 
 impl Field {
     /// A new field in canonical form.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Field { key: key.into(), value: value.into(), raw: None, line: 0 }
+        Field { key: key.into(), value: value.into(), raw: None, line: 0, style: FieldStyle::Aix }
+    }
+
+    /// A new field in the `odmget` form `\tname = value` (the value already quoted when it is a string).
+    pub fn odm(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Field { key: key.into(), value: value.into(), raw: None, line: 0, style: FieldStyle::Odm }
     }
 
     fn write(&self, out: &mut String) {
         match &self.raw {
             Some(r) => out.push_str(r),
+            None if self.style == FieldStyle::Odm => {
+                out.push('\t');
+                out.push_str(&self.key);
+                out.push_str(" = ");
+                out.push_str(&self.value);
+            }
             None => {
                 out.push('\t');
                 out.push_str(&self.key);
@@ -96,6 +122,10 @@ impl Stanza {
             if let StanzaLine::Field(f) = l {
                 if f.key == key {
                     if f.value != value {
+                        // A parsed `name = value` (odmget) line keeps its layout when edited.
+                        if f.raw.as_deref().is_some_and(|r| r.trim_start()[f.key.len()..].starts_with(" =")) {
+                            f.style = FieldStyle::Odm;
+                        }
                         f.value = value;
                         f.raw = None;
                     }
@@ -227,6 +257,7 @@ pub fn parse(file: &str, text: &[u8]) -> Result<StanzaFile, StanzaError> {
                 value: value.to_string(),
                 raw: Some(raw.to_string()),
                 line,
+                style: FieldStyle::Aix,
             }));
             continue;
         }

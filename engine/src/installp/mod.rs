@@ -4,6 +4,8 @@
 //! One concept per file:
 //!
 //! * [`level`]: fileset levels `V.R.M.F` and requisite expressions.
+//! * [`swvpd`]: the software inventory of a rootvg tree, kept inside the tree as ODM stanza text.
+//! * [`views`]: `lslpp`, `oslevel` and `instfix` output, every layout in one module.
 //!
 //! Malformed input is reported as an [`InstallpError`] naming the image, the member and the line or byte
 //! offset, so the rest of an image location stays usable.
@@ -13,7 +15,9 @@ use std::path::PathBuf;
 
 pub mod level;
 pub mod resolve;
+pub mod swvpd;
 pub mod transcript;
+pub mod views;
 
 pub use level::{Level, LevelReq, ReqExpr, ReqKind, Requisite};
 
