@@ -26,11 +26,14 @@ const COMMANDS: &[(&str, bool)] = &[
     ("demo", false),
     ("host", false),
     ("install-links", false),
+    ("instfix", false),
+    ("lslpp", true),
     ("lspv", false),
     ("lsvg", false),
     ("man", false),
     ("mksysb", false),
     ("mkszfile", false),
+    ("oslevel", false),
     ("restore", true),
     ("space", false),
 ];
@@ -227,6 +230,9 @@ fn man_pages_render() {
         "lsvg",
         "bootlist",
         "bootinfo",
+        "lslpp",
+        "oslevel",
+        "instfix",
     ];
     let mut pages = vec!["altdisk.1".to_string()];
     for (name, _) in COMMANDS {

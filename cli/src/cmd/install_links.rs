@@ -17,6 +17,9 @@ pub const AIX_NAMES: &[&str] = &[
     "lsvg",
     "bootlist",
     "bootinfo",
+    "lslpp",
+    "oslevel",
+    "instfix",
 ];
 
 /// Create symlinks named after the AIX commands (alt_disk_copy, mksysb, lspv, ...) that run this binary.

@@ -35,16 +35,20 @@ pub mod completions;
 pub mod demo;
 pub mod host;
 pub mod install_links;
+pub mod instfix;
+pub mod lslpp;
 pub mod lspv;
 pub mod lsvg;
 pub mod man;
 pub mod mksysb;
 pub mod mkszfile;
+pub mod oslevel;
 pub mod restore;
 pub mod space;
+pub mod swroot;
 
 /// Commands whose AIX original has a `-h` flag of its own: there `-h` is not help (`-?` and `--help` are).
-pub const OWN_H: &[&str] = &["restore"];
+pub const OWN_H: &[&str] = &["restore", "lslpp"];
 
 /// The top level: `altdisk COMMAND ...`.
 #[derive(Parser, Debug)]
@@ -105,11 +109,14 @@ commands! {
     Demo "demo" demo,
     Host "host" host,
     InstallLinks "install-links" install_links,
+    Instfix "instfix" instfix,
+    Lslpp "lslpp" lslpp,
     Lspv "lspv" lspv,
     Lsvg "lsvg" lsvg,
     Man "man" man,
     Mksysb "mksysb" mksysb,
     Mkszfile "mkszfile" mkszfile,
+    Oslevel "oslevel" oslevel,
     Restore "restore" restore,
     Space "space" space,
 }
