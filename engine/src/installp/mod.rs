@@ -4,6 +4,13 @@
 //! One concept per file:
 //!
 //! * [`level`]: fileset levels `V.R.M.F` and requisite expressions.
+//! * [`lpp_name`]: the `lpp_name` file that heads every image (package, filesets, requisites, sizes, fixes).
+//! * [`bigar`]: the AIX big-format `ar` archive of `liblpp.a`.
+//! * [`control`]: the text members of `liblpp.a` (`.al`, `.inventory`, `.size`).
+//! * [`toc`]: a directory's `.toc`.
+//! * [`bundle`]: bundle files (`installp -f`, `alt_disk_copy -b`).
+//! * [`image`]: one image file, its `lpp_name` and control libraries.
+//! * [`location`]: a directory of images (`-d DIR`) and `inutoc`.
 //!
 //! Malformed input is reported as an [`InstallpError`] naming the image, the member and the line or byte
 //! offset, so the rest of an image location stays usable.
@@ -11,7 +18,14 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod bigar;
+pub mod bundle;
+pub mod control;
+pub mod image;
 pub mod level;
+pub mod location;
+pub mod lpp_name;
+pub mod toc;
 
 pub use level::{Level, LevelReq, ReqExpr, ReqKind, Requisite};
 
