@@ -276,6 +276,7 @@ impl LppName {
 }
 
 /// Lines of a text with their 1-based numbers, trailing white space (and `\r`) removed.
+#[derive(Clone)]
 pub(crate) struct Cursor<'a> {
     lines: Vec<&'a str>,
     next: usize,
@@ -406,8 +407,8 @@ fn parse_fileset(c: &mut Cursor<'_>, n: usize, line: &str) -> Result<FilesetEntr
             break;
         }
         if t == "%" {
-            if sections.len() == 4 {
-                return Err(ParseError::line(m, "a fileset entry has at most four sections (three % lines)"));
+            if sections.len() == 5 {
+                return Err(ParseError::line(m, "a fileset entry has at most five sections (four % lines)"));
             }
             sections.push(Vec::new());
             continue;
@@ -416,20 +417,42 @@ fn parse_fileset(c: &mut Cursor<'_>, n: usize, line: &str) -> Result<FilesetEntr
             s.push((m, t));
         }
     }
+    // Five sections come in two layouts: AIX 5+ with a license section in the middle
+    // (requisites % sizes % licenses % supersedes % fixes), and the AIX 4.1 .toc entry of spec §5.1
+    // (requisites % sizes % supersedes % fixes % nothing). A third section holding only LAF/LAR lines
+    // (or nothing) is taken for the former.
+    let is_license = |l: &str| l.starts_with("LAF") || l.starts_with("LAR");
     let mut it = sections.into_iter();
-    f.requisites = parse_requisites(&it.next().unwrap_or_default())?;
-    for (m, l) in it.next().unwrap_or_default() {
+    let req = it.next().unwrap_or_default();
+    let size = it.next().unwrap_or_default();
+    let mut rest: Vec<Vec<(usize, &str)>> = it.collect();
+    let mut license_sec = Vec::new();
+    if rest.len() == 3 {
+        if rest[0].iter().all(|(_, l)| is_license(l)) {
+            license_sec = rest.remove(0);
+        } else if let Some((m, _)) = rest[2].first() {
+            return Err(ParseError::line(
+                *m,
+                "text in a fifth section: expected requisites % sizes % [licenses %] supersedes % fixes",
+            ));
+        } else {
+            rest.pop();
+        }
+    }
+    let mut rest = rest.into_iter();
+    f.requisites = parse_requisites(&req)?;
+    for (m, l) in size.into_iter().chain(license_sec) {
         if l.starts_with('#') {
             continue;
         }
-        if l.starts_with("LAF") || l.starts_with("LAR") {
+        if is_license(l) {
             f.licenses.push(l.to_string());
             continue;
         }
         f.sizes.push(size_line(m, l)?);
     }
-    f.supersedes = it.next().unwrap_or_default().into_iter().map(|(_, l)| l.to_string()).collect();
-    for (_, l) in it.next().unwrap_or_default() {
+    f.supersedes = rest.next().unwrap_or_default().into_iter().map(|(_, l)| l.to_string()).collect();
+    for (_, l) in rest.next().unwrap_or_default() {
         let (k, a) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
         f.fixes.push(Fix { keyword: k.to_string(), abstract_text: a.trim().to_string() });
     }
@@ -648,12 +671,24 @@ IV90017 hogstat reports wrong weight units
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N Q en_US x\n[\n]\n}\n").loc, super::super::Loc::Line(2));
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n*prereq a\n").loc, super::super::Loc::Line(3));
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n/usr ten\n]\n}\n").loc, super::super::Loc::Line(5));
-        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\n%\n%\n]\n}\n").loc, super::super::Loc::Line(7));
+        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\n%\n%\n%\n]\n}\n").loc, super::super::Loc::Line(8));
+        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\nold 1.0.0.0\n%\n%\nIV1 x\n]\n}\n").loc, super::super::Loc::Line(9));
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n1 {\n%\n]\n}\n").loc, super::super::Loc::Line(4));
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n]\n").loc, super::super::Loc::Line(4));
         assert_eq!(bad("4 R I p {\n}\nextra\n").loc, super::super::Loc::Line(3));
         assert_eq!(bad("").loc, super::super::Loc::Line(1));
         assert_eq!(bad("4 R I p\nnot a brace\n").loc, super::super::Loc::Line(1));
+    }
+
+    #[test]
+    fn five_sections_with_a_license_section() {
+        let t = "4 R S p {\np.a 1.0.0.1 1 N U en_US x\n[\n%\n/usr 8\n%\nLAF<en_US>/usr/swlag/en_US/p.la\n%\nold.p 1.0.0.0\n%\nIV00001 fixed\n]\n}\n";
+        let l = LppName::parse(t).unwrap();
+        let f = &l.filesets[0];
+        assert_eq!(f.licenses, ["LAF<en_US>/usr/swlag/en_US/p.la"]);
+        assert_eq!(f.supersedes, ["old.p 1.0.0.0"]);
+        assert_eq!(f.fixes, [Fix { keyword: "IV00001".into(), abstract_text: "fixed".into() }]);
+        assert_eq!(LppName::parse(&l.to_text()).unwrap(), l);
     }
 
     #[test]
