@@ -52,7 +52,15 @@ const HOG_INV: &str = "/usr/bin/hog:
 ";
 
 fn meta(mode: u32, size: u64) -> Meta {
-    Meta { mode, size, uid: 2, gid: 2, nlink: 1, mtime: Timestamp::from_secs(1_700_000_000), ..Meta::default() }
+    Meta {
+        mode,
+        size,
+        uid: 2,
+        gid: 2,
+        nlink: 1,
+        mtime: Timestamp::from_secs(1_700_000_000),
+        ..Meta::default()
+    }
 }
 
 fn file(name: &str, data: &[u8]) -> Entry {
@@ -300,7 +308,10 @@ fn a_location_with_a_bad_image_and_its_toc() {
     set_mtime(&t.path().join("copy.I"), 1_000_000);
     let loc = location::open(t.path()).unwrap();
     assert_eq!(loc.toc, TocState::Stale);
-    assert_eq!(loc.images.iter().map(Image::file_name).collect::<Vec<_>>(), ["copy.I", "ranch.apps.3.1.0.0.I"]);
+    assert_eq!(
+        loc.images.iter().map(Image::file_name).collect::<Vec<_>>(),
+        ["copy.I", "ranch.apps.3.1.0.0.I"]
+    );
     // An unreadable .toc is stale too.
     std::fs::write(t.path().join(".toc"), "0 1 2\nnonsense {\n").unwrap();
     assert_eq!(location::open(t.path()).unwrap().toc, TocState::Stale);
@@ -395,7 +406,8 @@ fn parsers_survive_mutated_inputs() {
         let s = String::from_utf8_lossy(d);
         let _ = (control::parse_apply_list(&s), control::parse_size(&s));
         if let Ok(inv) = control::parse_inventory(&s) {
-            let back = control::parse_inventory(&control::write_inventory(&inv)).map_err(|e| e.to_string())?;
+            let back =
+                control::parse_inventory(&control::write_inventory(&inv)).map_err(|e| e.to_string())?;
             if back != inv {
                 return Err("inventory round trip differs".into());
             }

@@ -58,10 +58,14 @@ pub fn find<'a>(members: &'a [Member], name: &str) -> Option<&'a Member> {
 /// A decimal (or octal) field: left-justified digits padded with spaces (or NULs).
 fn field(bytes: &[u8], at: usize, len: usize, what: &str, radix: u32) -> Result<u64, ParseError> {
     let err = |m: String| ParseError::offset(at as u64, m);
-    let raw = bytes.get(at..at + len).ok_or_else(|| err(format!("the archive ends inside the {what} field")))?;
+    let raw =
+        bytes.get(at..at + len).ok_or_else(|| err(format!("the archive ends inside the {what} field")))?;
     let text = raw.iter().take_while(|&&b| b != b' ' && b != 0).copied().collect::<Vec<u8>>();
     if raw[text.len()..].iter().any(|&b| b != b' ' && b != 0) {
-        return Err(err(format!("the {what} field '{}' is not a number", String::from_utf8_lossy(raw).trim_end())));
+        return Err(err(format!(
+            "the {what} field '{}' is not a number",
+            String::from_utf8_lossy(raw).trim_end()
+        )));
     }
     if text.is_empty() {
         return Ok(0);
@@ -102,15 +106,24 @@ fn file_header(bytes: &[u8]) -> Result<FileHeader, ParseError> {
         ));
     }
     if head == b"!<arch>\n" {
-        return Err(ParseError::offset(0, "a System V/GNU ar archive (!<arch>), not an AIX big archive (<bigaf>)"));
+        return Err(ParseError::offset(
+            0,
+            "a System V/GNU ar archive (!<arch>), not an AIX big archive (<bigaf>)",
+        ));
     }
     if head != MAGIC {
         return Err(ParseError::offset(0, "not an AIX big archive: it does not start with <bigaf>"));
     }
     if bytes.len() < FL_HDR {
-        return Err(ParseError::offset(bytes.len() as u64, "the archive ends inside its 128-byte file header"));
+        return Err(ParseError::offset(
+            bytes.len() as u64,
+            "the archive ends inside its 128-byte file header",
+        ));
     }
-    Ok(FileHeader { memoff: field(bytes, 8, 20, "fl_memoff", 10)?, fstmoff: field(bytes, 68, 20, "fl_fstmoff", 10)? })
+    Ok(FileHeader {
+        memoff: field(bytes, 8, 20, "fl_memoff", 10)?,
+        fstmoff: field(bytes, 68, 20, "fl_fstmoff", 10)?,
+    })
 }
 
 /// One member header, decoded and checked against the input.
@@ -140,16 +153,18 @@ fn member_header(bytes: &[u8], off: u64) -> Result<Hdr, ParseError> {
     let namlen = field(bytes, at + 108, 4, "ar_namlen", 10)? as usize;
     let name_at = at + AR_HDR;
     let fmag_at = name_at + namlen + namlen % 2;
-    let name = bytes.get(name_at..name_at + namlen).ok_or_else(|| bad(name_at, "the archive ends inside a member name"))?;
+    let name = bytes
+        .get(name_at..name_at + namlen)
+        .ok_or_else(|| bad(name_at, "the archive ends inside a member name"))?;
     if bytes.get(fmag_at..fmag_at + 2) != Some(FMAG) {
         return Err(bad(fmag_at, "member header not terminated by `\\n"));
     }
     let data_at = fmag_at + 2;
-    let size = usize::try_from(size)
-        .ok()
-        .filter(|&s| s <= bytes.len() - data_at)
-        .ok_or_else(|| bad(data_at, &format!("member data of {size} bytes runs past the end of the archive")))?;
-    let id = |v: u64, what: &str| u32::try_from(v).map_err(|_| bad(at, &format!("{what} {v} is out of range")));
+    let size = usize::try_from(size).ok().filter(|&s| s <= bytes.len() - data_at).ok_or_else(|| {
+        bad(data_at, &format!("member data of {size} bytes runs past the end of the archive"))
+    })?;
+    let id =
+        |v: u64, what: &str| u32::try_from(v).map_err(|_| bad(at, &format!("{what} {v} is out of range")));
     Ok(Hdr {
         size,
         next,
@@ -166,9 +181,9 @@ fn member_header(bytes: &[u8], off: u64) -> Result<Hdr, ParseError> {
 /// make a small input allocate many times its size.
 fn member_at(bytes: &[u8], off: u64, budget: &mut usize) -> Result<(Member, u64), ParseError> {
     let h = member_header(bytes, off)?;
-    *budget = budget
-        .checked_sub(h.size)
-        .ok_or_else(|| ParseError::offset(off, "members overlap: their data adds up to more than the archive"))?;
+    *budget = budget.checked_sub(h.size).ok_or_else(|| {
+        ParseError::offset(off, "members overlap: their data adds up to more than the archive")
+    })?;
     let name = String::from_utf8(h.name)
         .map_err(|_| ParseError::offset(off + AR_HDR as u64, "member name is not UTF-8"))?;
     let m = Member {
@@ -205,7 +220,8 @@ fn read_chain(bytes: &[u8], fh: &FileHeader) -> Result<(Vec<Member>, Vec<u64>), 
 fn read_table(bytes: &[u8], fh: &FileHeader) -> Result<Vec<u64>, ParseError> {
     let h = member_header(bytes, fh.memoff)?;
     let data = &bytes[h.data_at..h.data_at + h.size];
-    let n = field(data, 0, 20, "member count", 10).map_err(|e| ParseError::offset(h.data_at as u64, e.message))?;
+    let n = field(data, 0, 20, "member count", 10)
+        .map_err(|e| ParseError::offset(h.data_at as u64, e.message))?;
     // Each member takes at least a header, so a count beyond that is a lie (and must not size an allocation).
     if n > (bytes.len() / (AR_HDR + 2)) as u64 || 20 + 20 * n as usize > data.len() {
         return Err(ParseError::offset(h.data_at as u64, format!("member table claims {n} members")));

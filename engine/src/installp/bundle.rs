@@ -47,7 +47,8 @@ pub fn parse(text: &str) -> Result<Vec<(usize, BundleItem)>, ParseError> {
                 let item = match t[..] {
                     [name] => BundleItem::Installp { name: name.to_string(), level: None },
                     [name, l] => {
-                        let level = l.parse::<Level>().map_err(|e| ParseError::line(n, format!("{name}: {e}")))?;
+                        let level =
+                            l.parse::<Level>().map_err(|e| ParseError::line(n, format!("{name}: {e}")))?;
                         BundleItem::Installp { name: name.to_string(), level: Some(level) }
                     }
                     [] => return Err(ParseError::line(n, "I: names no fileset")),
@@ -62,7 +63,10 @@ pub fn parse(text: &str) -> Result<Vec<(usize, BundleItem)>, ParseError> {
                 out.push((n, BundleItem::Other { prefix: p.to_string(), name: rest.to_string() }));
             }
             Some(p) => {
-                return Err(ParseError::line(n, format!("unknown bundle prefix '{p}:' (expected I:, R:, E: or ISMP:)")))
+                return Err(ParseError::line(
+                    n,
+                    format!("unknown bundle prefix '{p}:' (expected I:, R:, E: or ISMP:)"),
+                ))
             }
         }
     }

@@ -76,7 +76,10 @@ pub fn parse_inventory(text: &str) -> Result<Vec<InvEntry>, ParseError> {
         }
         if !line.starts_with([' ', '\t']) {
             let Some(path) = line.strip_suffix(':').filter(|p| !p.is_empty()) else {
-                return Err(ParseError::line(n, format!("'{line}' is neither a stanza name (PATH:) nor an indented attribute")));
+                return Err(ParseError::line(
+                    n,
+                    format!("'{line}' is neither a stanza name (PATH:) nor an indented attribute"),
+                ));
             };
             out.push(InvEntry {
                 path: path.to_string(),
@@ -105,7 +108,9 @@ pub fn parse_inventory(text: &str) -> Result<Vec<InvEntry>, ParseError> {
         let path = e.path.clone();
         let bad = |what: &str| ParseError::line(n, format!("{name} of {path}: {what}"));
         match name {
-            "class" => e.class = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            "class" => {
+                e.class = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+            }
             "owner" => e.owner = value.to_string(),
             "group" => e.group = value.to_string(),
             "mode" => {
@@ -113,7 +118,9 @@ pub fn parse_inventory(text: &str) -> Result<Vec<InvEntry>, ParseError> {
                 let octal = parts.pop().unwrap_or("");
                 for f in &parts {
                     if !matches!(*f, "TCB" | "SUID" | "SGID" | "SVTX") {
-                        return Err(bad(&format!("'{f}' is not one of the mode prefixes TCB, SUID, SGID, SVTX")));
+                        return Err(bad(&format!(
+                            "'{f}' is not one of the mode prefixes TCB, SUID, SGID, SVTX"
+                        )));
                     }
                 }
                 e.mode_flags = parts.iter().map(|s| s.to_string()).collect();
@@ -133,7 +140,9 @@ pub fn parse_inventory(text: &str) -> Result<Vec<InvEntry>, ParseError> {
             "size" => {
                 e.size = match value {
                     "VOLATILE" => None,
-                    v => Some(v.parse().map_err(|_| bad(&format!("'{v}' is not a number of bytes or VOLATILE")))?),
+                    v => Some(
+                        v.parse().map_err(|_| bad(&format!("'{v}' is not a number of bytes or VOLATILE")))?,
+                    ),
                 }
             }
             "checksum" => {
@@ -224,7 +233,10 @@ pub fn parse_apply_list(text: &str) -> Result<Vec<String>, ParseError> {
             continue;
         }
         if name.starts_with('/') {
-            return Err(ParseError::line(n, format!("'{name}' is absolute: apply lists hold ./-relative names")));
+            return Err(ParseError::line(
+                n,
+                format!("'{name}' is absolute: apply lists hold ./-relative names"),
+            ));
         }
         let rel = name.strip_prefix("./").unwrap_or(name);
         if rel.split('/').any(|c| c == "..") {
@@ -256,14 +268,20 @@ pub fn parse_size(text: &str) -> Result<Vec<SizeEntry>, ParseError> {
             }
             [p, b] => SizeEntry {
                 path: p.to_string(),
-                blocks: num(b).ok_or_else(|| ParseError::line(n, format!("'{b}' is not a number of blocks")))?,
+                blocks: num(b)
+                    .ok_or_else(|| ParseError::line(n, format!("'{b}' is not a number of blocks")))?,
                 temp: None,
             },
             [p, b, x] => match (num(b), num(x)) {
                 (Some(b), Some(x)) => SizeEntry { path: p.to_string(), blocks: b, temp: Some(x) },
                 _ => return Err(ParseError::line(n, "a size line is PATH BLOCKS [TEMPORARY-BLOCKS]")),
             },
-            _ => return Err(ParseError::line(n, "a size line is PATH BLOCKS [TEMPORARY-BLOCKS] or BLOCKS PATH")),
+            _ => {
+                return Err(ParseError::line(
+                    n,
+                    "a size line is PATH BLOCKS [TEMPORARY-BLOCKS] or BLOCKS PATH",
+                ))
+            }
         };
         out.push(e);
     }
@@ -307,7 +325,10 @@ mod tests {
         assert_eq!(v.len(), 3);
         assert_eq!(v[0].path, "/usr/bin/hog");
         assert_eq!(v[0].class, ["apply", "inventory", "ranch.apps.hog"]);
-        assert_eq!((v[0].mode, v[0].kind, v[0].size, v[0].checksum), (0o555, InvType::File, Some(4256), Some((40721, 5))));
+        assert_eq!(
+            (v[0].mode, v[0].kind, v[0].size, v[0].checksum),
+            (0o555, InvType::File, Some(4256), Some((40721, 5)))
+        );
         assert_eq!(v[1].target.as_deref(), Some("/usr/bin/hog"));
         assert_eq!(v[1].kind, InvType::Symlink);
         assert_eq!((v[2].kind, v[2].size), (InvType::Directory, None));
@@ -353,7 +374,8 @@ mod tests {
 
     #[test]
     fn sizes_in_both_orders() {
-        let v = parse_size("/usr/bin 120\n# c\n1234\t/usr/local/bin\nINSTWORK 24 40\nLAF/usr/swlag/x\n").unwrap();
+        let v =
+            parse_size("/usr/bin 120\n# c\n1234\t/usr/local/bin\nINSTWORK 24 40\nLAF/usr/swlag/x\n").unwrap();
         assert_eq!(
             v,
             [

@@ -149,14 +149,20 @@ impl Image {
             return Err(malformed(
                 path,
                 label,
-                ParseError { loc: Loc::Whole, message: "not an installp image: the archive holds no files".into() },
+                ParseError {
+                    loc: Loc::Whole,
+                    message: "not an installp image: the archive holds no files".into(),
+                },
             ));
         };
         let missing = |member: &str, what: &str| {
             malformed(
                 path,
                 member,
-                ParseError { loc: Loc::Whole, message: format!("missing: the image has no {what} control library") },
+                ParseError {
+                    loc: Loc::Whole,
+                    message: format!("missing: the image has no {what} control library"),
+                },
             )
         };
         let usr_bytes = usr_bytes.ok_or_else(|| missing(&usr_name, "usr-part"))?;
@@ -187,7 +193,11 @@ impl Image {
     fn text(&self, fileset: &str, suffix: &str, root_part: bool) -> Result<&str, InstallpError> {
         let label = Image::member_label(fileset, suffix, root_part);
         let m = self.member(fileset, suffix, root_part).ok_or_else(|| {
-            malformed(&self.path, label.as_str(), ParseError { loc: Loc::Whole, message: "missing from the control library".into() })
+            malformed(
+                &self.path,
+                label.as_str(),
+                ParseError { loc: Loc::Whole, message: "missing from the control library".into() },
+            )
         })?;
         m.text().map_err(|e| malformed(&self.path, label.as_str(), e))
     }

@@ -37,13 +37,13 @@ impl Level {
         [self.v, self.r, self.m, self.f]
     }
 
-    /// The base level this update level belongs to (`V.R.0.0`). [I] installp treats an update as applying
+    /// The base level this update level belongs to (`V.R.0.0`). \[I\] installp treats an update as applying
     /// onto the base of the same version and release.
     pub fn base(&self) -> Level {
         Level::new(self.v, self.r, 0, 0)
     }
 
-    /// True for a base level (`F` = 0 and `M` = 0): [I] what lpp_name type `I` ships; updates (`S`, `ML`)
+    /// True for a base level (`F` = 0 and `M` = 0): \[I\] what lpp_name type `I` ships; updates (`S`, `ML`)
     /// have another M or F.
     pub fn is_base(&self) -> bool {
         self.m == 0 && self.f == 0

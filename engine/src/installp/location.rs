@@ -43,7 +43,11 @@ impl Location {
     pub fn build_toc(&self, header: &str) -> Toc {
         Toc {
             header: header.to_string(),
-            entries: self.images.iter().map(|i| TocEntry { image: i.file_name(), lpp: i.lpp.clone() }).collect(),
+            entries: self
+                .images
+                .iter()
+                .map(|i| TocEntry { image: i.file_name(), lpp: i.lpp.clone() })
+                .collect(),
         }
     }
 }
@@ -145,7 +149,8 @@ pub fn inutoc(dir: &Path) -> Result<(Toc, Vec<InstallpError>), Error> {
         return Err(Error::refused(format!("inutoc: {} is not a directory.", dir.display())));
     }
     let loc = open(dir)?;
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now =
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let toc = loc.build_toc(&format!("0 {} 2", utc_stamp(now)));
     let tmp = dir.join(format!(".toc.tmp.{}", std::process::id()));
     if let Err(e) = std::fs::write(&tmp, toc::to_text(&toc)) {
@@ -176,7 +181,10 @@ mod tests {
     #[test]
     fn missing_and_odd_locations_are_refused_with_the_name() {
         let e = open(Path::new("/nonexistent/images")).unwrap_err();
-        assert_eq!(e.to_string(), "installp: 0503-005 The device or directory /nonexistent/images does not exist.");
+        assert_eq!(
+            e.to_string(),
+            "installp: 0503-005 The device or directory /nonexistent/images does not exist."
+        );
         let e = open(Path::new("/dev/null")).unwrap_err();
         assert!(e.to_string().contains("/dev/null"), "{e}");
         let t = tempfile::tempdir().unwrap();

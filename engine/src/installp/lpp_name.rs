@@ -223,7 +223,13 @@ impl LppName {
             out.push_str(i);
             out.push(' ');
         }
-        out.push_str(&format!("{} {} {} {} {{\n", self.format, self.platform, self.kind.code(), self.package));
+        out.push_str(&format!(
+            "{} {} {} {} {{\n",
+            self.format,
+            self.platform,
+            self.kind.code(),
+            self.package
+        ));
         for f in &self.filesets {
             let mut level = f.level.padded();
             if let Some(p) = &f.level.ptf {
@@ -307,7 +313,10 @@ impl<'a> Cursor<'a> {
 
 /// Parses one package (an `lpp_name`, or a `.toc` entry when `with_image`): header line to closing `}`.
 /// Returns the image name of a `.toc` entry.
-pub(crate) fn parse_entry(c: &mut Cursor<'_>, with_image: bool) -> Result<(LppName, Option<String>), ParseError> {
+pub(crate) fn parse_entry(
+    c: &mut Cursor<'_>,
+    with_image: bool,
+) -> Result<(LppName, Option<String>), ParseError> {
     let Some((n, head)) = c.next_nonblank() else {
         return Err(ParseError::line(c.last_line(), "empty: no package header line"));
     };
@@ -363,7 +372,8 @@ fn parse_fileset(c: &mut Cursor<'_>, n: usize, line: &str) -> Result<FilesetEntr
             "a fileset line is FILESET LEVEL VOLUME BOSBOOT CONTENT LANGUAGE DESCRIPTION",
         ));
     }
-    let level: Level = toks[1].parse().map_err(|e| ParseError::line(n, format!("fileset {}: {e}", toks[0])))?;
+    let level: Level =
+        toks[1].parse().map_err(|e| ParseError::line(n, format!("fileset {}: {e}", toks[0])))?;
     let bosboot = match toks[3] {
         "N" => 'N',
         "b" => 'b',
@@ -394,13 +404,20 @@ fn parse_fileset(c: &mut Cursor<'_>, n: usize, line: &str) -> Result<FilesetEntr
     };
     match c.next_nonblank() {
         Some((_, l)) if l.trim() == "[" => {}
-        Some((m, _)) => return Err(ParseError::line(m, format!("expected [ after the line of fileset {}", f.name))),
-        None => return Err(ParseError::line(c.last_line(), format!("the entry of fileset {} has no [", f.name))),
+        Some((m, _)) => {
+            return Err(ParseError::line(m, format!("expected [ after the line of fileset {}", f.name)))
+        }
+        None => {
+            return Err(ParseError::line(c.last_line(), format!("the entry of fileset {} has no [", f.name)))
+        }
     }
     let mut sections: Vec<Vec<(usize, &str)>> = vec![Vec::new()];
     loop {
         let Some((m, l)) = c.next_nonblank() else {
-            return Err(ParseError::line(c.last_line(), format!("the entry of fileset {} is not closed with ]", f.name)));
+            return Err(ParseError::line(
+                c.last_line(),
+                format!("the entry of fileset {} is not closed with ]", f.name),
+            ));
         };
         let t = l.trim();
         if t == "]" {
@@ -489,9 +506,9 @@ fn parse_requisites(lines: &[(usize, &str)]) -> Result<Vec<ReqExpr>, ParseError>
             _ => None,
         };
         if let Some(num) = open {
-            let k = num
-                .parse::<u32>()
-                .map_err(|_| ParseError::line(n, format!("a requisite group starts with a number and {{, not '{l}'")))?;
+            let k = num.parse::<u32>().map_err(|_| {
+                ParseError::line(n, format!("a requisite group starts with a number and {{, not '{l}'"))
+            })?;
             stack.push((n, k, Vec::new()));
             continue;
         }
@@ -509,7 +526,9 @@ fn parse_requisites(lines: &[(usize, &str)]) -> Result<Vec<ReqExpr>, ParseError>
         let kind = toks.first().and_then(|k| ReqKind::from_keyword(k)).ok_or_else(|| {
             ParseError::line(
                 n,
-                format!("unknown requisite '{l}' (expected *prereq, *coreq, *ifreq, *instreq or a group N {{)"),
+                format!(
+                    "unknown requisite '{l}' (expected *prereq, *coreq, *ifreq, *instreq or a group N {{)"
+                ),
             )
         })?;
         let Some(fileset) = toks.get(1) else {
@@ -670,10 +689,22 @@ IV90017 hogstat reports wrong weight units
         assert_eq!(bad("4 R I p {\np.a 1.0.x.0 1 N U en_US x\n[\n]\n}\n").loc, super::super::Loc::Line(2));
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N Q en_US x\n[\n]\n}\n").loc, super::super::Loc::Line(2));
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n*prereq a\n").loc, super::super::Loc::Line(3));
-        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n/usr ten\n]\n}\n").loc, super::super::Loc::Line(5));
-        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\n%\n%\n%\n]\n}\n").loc, super::super::Loc::Line(8));
-        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\nold 1.0.0.0\n%\n%\nIV1 x\n]\n}\n").loc, super::super::Loc::Line(9));
-        assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n1 {\n%\n]\n}\n").loc, super::super::Loc::Line(4));
+        assert_eq!(
+            bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n/usr ten\n]\n}\n").loc,
+            super::super::Loc::Line(5)
+        );
+        assert_eq!(
+            bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\n%\n%\n%\n]\n}\n").loc,
+            super::super::Loc::Line(8)
+        );
+        assert_eq!(
+            bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n%\n%\nold 1.0.0.0\n%\n%\nIV1 x\n]\n}\n").loc,
+            super::super::Loc::Line(9)
+        );
+        assert_eq!(
+            bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n1 {\n%\n]\n}\n").loc,
+            super::super::Loc::Line(4)
+        );
         assert_eq!(bad("4 R I p {\np.a 1.0.0.0 1 N U en_US x\n[\n]\n").loc, super::super::Loc::Line(4));
         assert_eq!(bad("4 R I p {\n}\nextra\n").loc, super::super::Loc::Line(3));
         assert_eq!(bad("").loc, super::super::Loc::Line(1));

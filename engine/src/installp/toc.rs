@@ -120,7 +120,11 @@ bosext2.dosutil.obj 4.1.0.0
 
     #[test]
     fn several_entries_no_header_and_errors() {
-        let two = format!("{}{}", &REAL[REAL.find('\n').unwrap() + 1..], REAL[REAL.find('\n').unwrap() + 1..].replace("bos.dosutil 4 R I", "img2.bff 4 R S"));
+        let two = format!(
+            "{}{}",
+            &REAL[REAL.find('\n').unwrap() + 1..],
+            REAL[REAL.find('\n').unwrap() + 1..].replace("bos.dosutil 4 R I", "img2.bff 4 R S")
+        );
         let t = parse(&two).unwrap();
         assert_eq!(t.header, "");
         assert_eq!(t.entries.len(), 2);
