@@ -4,8 +4,21 @@
 //! One concept per file:
 //!
 //! * [`level`]: fileset levels `V.R.M.F` and requisite expressions.
+//! * [`lpp_name`]: the `lpp_name` file that heads every image (package, filesets, requisites, sizes, fixes).
+//! * [`bigar`]: the AIX big-format `ar` archive of `liblpp.a`.
+//! * [`control`]: the text members of `liblpp.a` (`.al`, `.inventory`, `.size`).
+//! * [`toc`]: a directory's `.toc`.
+//! * [`bundle`]: bundle files (`installp -f`, `alt_disk_copy -b`).
+//! * [`image`]: one image file, its `lpp_name` and control libraries.
+//! * [`location`]: a directory of images (`-d DIR`) and `inutoc`.
+//! * [`resolve`]: selection, requisites (`-g`), supersedes, install order.
+//! * [`apply`]: apply/commit/reject into a tree (the archive reader → apply-list filter → tree writer).
 //! * [`swvpd`]: the software inventory of a rootvg tree, kept inside the tree as ODM stanza text.
 //! * [`views`]: `lslpp`, `oslevel` and `instfix` output, every layout in one module.
+//! * [`transcript`]: installp's own console text (verification, summary).
+//! * [`mkinstallp`]: template + build root → image.
+//! * [`alt`]: installp as phase 2 of the alternate-disk commands.
+//! * [`sample`]: a technology-level update for the sample host, built with mkinstallp.
 //!
 //! Malformed input is reported as an [`InstallpError`] naming the image, the member and the line or byte
 //! offset, so the rest of an image location stays usable.
@@ -13,9 +26,20 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod alt;
+pub mod apply;
+pub mod bigar;
+pub mod bundle;
+pub mod control;
+pub mod image;
 pub mod level;
+pub mod location;
+pub mod lpp_name;
+pub mod mkinstallp;
 pub mod resolve;
+pub mod sample;
 pub mod swvpd;
+pub mod toc;
 pub mod transcript;
 pub mod views;
 
