@@ -28,9 +28,11 @@ impl RootArg {
         let dir = match self.host.host.clone().or_else(|| std::env::var_os("ALTDISK_HOST").map(PathBuf::from))
         {
             Some(d) => d,
-            None => return crate::exit::usage(format!(
+            None => {
+                return crate::exit::usage(format!(
                 "{cmd}: no software tree: give -R DIR (a rootvg tree) or --host HOST (or set ALTDISK_HOST)"
-            )),
+            ))
+            }
         };
         let h = altdisk_engine::host::Host::open(&dir)?;
         Ok(h.root())

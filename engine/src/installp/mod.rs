@@ -26,7 +26,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-pub mod alt;
+//ALT pub mod alt;
 pub mod apply;
 pub mod bigar;
 pub mod bundle;

@@ -1,0 +1,227 @@
+//! installp in the alternate-disk commands: phase 2 of `alt_disk_copy` and `alt_rootvg_op -C` installs
+//! into the clone mounted at `/alt_inst` (spec installp.md §11), with the host model's file systems for the
+//! space check and `-X` growth.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::apply::{self, no_space, Flags, Request, Space};
+use super::bundle::{self, BundleItem};
+use super::location;
+use super::resolve::Wanted;
+use super::swvpd::Swvpd;
+use super::{views, InstallpError, Loc, ParseError};
+use crate::altdisk::phases::{SoftwareInstaller, SoftwareOptions, SoftwareOutcome};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::host::Host;
+
+/// The installp engine as phase 2's [`SoftwareInstaller`].
+#[derive(Debug, Clone, Default)]
+pub struct AltInstaller {
+    /// The clock for history entries; `None`: now.
+    pub time: Option<i64>,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Reads a list file (`-f fixbundle`): one keyword per line, `#` comments, blank lines ignored.
+fn read_list(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+        .collect())
+}
+
+/// What `-b -w -f -F` select, against the images of the location (fix keywords map to the filesets whose
+/// fix sections name them, spec §11). `running_root` is where a bare bundle name is looked up.
+pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Location) -> Result<Vec<Wanted>> {
+    let mut wanted = Vec::new();
+    if let Some(b) = &sw.bundle {
+        let path = bundle::locate(b, running_root).ok_or_else(|| {
+            Error::refused(format!(
+                "installp: bundle {b} not found (looked for it as a path, then in \
+                 /usr/sys/inst.data/user_bundles and /usr/sys/inst.data/sys_bundles)"
+            ))
+        })?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+        let items = bundle::parse(&text).map_err(|error| InstallpError::Malformed {
+            image: path.clone(),
+            member: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            error,
+        })?;
+        for (_, item) in items {
+            if let BundleItem::Installp { name, level } = item {
+                wanted.push(Wanted { name, level });
+            }
+        }
+        if wanted.is_empty() {
+            return Err(Error::refused(format!("installp: the bundle {} names no installp filesets", path.display())));
+        }
+    }
+    wanted.extend(sw.filesets.iter().map(|f| Wanted::name(f.clone())));
+    let mut fixes = sw.fixes.clone();
+    if let Some(f) = &sw.fix_bundle {
+        fixes.extend(read_list(f)?);
+    }
+    for k in fixes {
+        let mut found = false;
+        for img in &loc.images {
+            for f in img.lpp.filesets.iter().filter(|f| f.fixes.iter().any(|x| x.keyword == k)) {
+                found = true;
+                let w = Wanted { name: f.name.clone(), level: Some(f.level.clone()) };
+                if !wanted.contains(&w) {
+                    wanted.push(w);
+                }
+            }
+        }
+        if !found {
+            return Err(Error::Installp(InstallpError::Verification {
+                summary: format!("instfix: There was no data for {k} in the fix database of {}", loc.dir.display()),
+                report: String::new(),
+            }));
+        }
+    }
+    Ok(wanted)
+}
+
+/// [`Space`] over the host model's mounted alternate file systems: free space is the file system's size
+/// less what its tree needs by the JFS/JFS2 rules of `altdisk space`; `-X` grows a file system by whole
+/// physical partitions of its volume group's free space.
+pub struct HostSpace<'h> {
+    host: &'h mut Host,
+    vg: String,
+    /// Mount point (as the clone sees it: `/`, `/usr`) → bytes used.
+    used: BTreeMap<String, u64>,
+}
+
+impl<'h> HostSpace<'h> {
+    /// Accounts the tree of volume group `vg` (mounted at `root`).
+    pub fn new(host: &'h mut Host, vg: &str, root: &Path, events: &dyn Events) -> Result<Self> {
+        let v = host.state.vg(vg).ok_or_else(|| Error::refused(format!("no volume group {vg}")))?.clone();
+        let targets: Vec<crate::space::FsTarget> = v
+            .mounted_fs_sorted()
+            .iter()
+            .map(|f| crate::space::FsTarget {
+                mount_point: f.mount_point.clone(),
+                fs_type: f.params.space_type(),
+                size: Some(f.size_blocks * 512),
+            })
+            .collect();
+        let mps: Vec<String> = targets.iter().map(|t| t.mount_point.clone()).collect();
+        let needs = crate::altdisk::plan::account_tree(root, &mps, None, 2, &[targets], &crate::NoEvents)?;
+        let _ = events;
+        let used = needs.into_iter().flatten().map(|n| (n.mount_point.clone(), n.need_bytes)).collect();
+        Ok(HostSpace { host, vg: vg.to_string(), used })
+    }
+
+    fn fs_of(&self, path: &str) -> Option<(String, u64)> {
+        let v = self.host.state.vg(&self.vg)?;
+        v.mounted_fs_sorted()
+            .iter()
+            .filter(|f| {
+                let mp = f.mount_point.as_str();
+                mp == "/" || path == mp || path.starts_with(&format!("{mp}/"))
+            })
+            .max_by_key(|f| f.mount_point.len())
+            .map(|f| (f.mount_point.clone(), f.size_blocks))
+    }
+}
+
+impl Space for HostSpace<'_> {
+    fn free(&self, path: &str) -> Result<(String, u64)> {
+        let (mp, size) = self
+            .fs_of(path)
+            .ok_or_else(|| Error::refused(format!("installp: no file system of {} holds {path}", self.vg)))?;
+        let used = self.used.get(&mp).copied().unwrap_or(0).div_ceil(512);
+        Ok((mp, size.saturating_sub(used)))
+    }
+
+    fn ensure(&mut self, mount_point: &str, needed: u64, expand: bool, events: &dyn Events) -> Result<()> {
+        let (mp, free) = self.free(mount_point)?;
+        if needed <= free {
+            return Ok(());
+        }
+        if !expand {
+            return Err(no_space(&mp, needed, free));
+        }
+        let disks = self.host.state.disks.clone();
+        let v = self.host.state.vg_mut(&self.vg).ok_or_else(|| Error::refused("volume group vanished"))?;
+        let pp_blocks = v.pp_size_mb * 2048;
+        let short = needed - free;
+        let pps = short.div_ceil(pp_blocks);
+        let free_pps = v.total_pps(&disks).saturating_sub(v.used_pps());
+        if pps > free_pps {
+            return Err(Error::Installp(InstallpError::Verification {
+                summary: format!(
+                    "installp: 0503-430 cannot expand the {mp} file system by {short} 512-byte blocks: it needs {pps} \
+                     more physical partitions and {} has {free_pps} free",
+                    self.vg
+                ),
+                report: String::new(),
+            }));
+        }
+        let Some(lv) = v.lvs.iter_mut().find(|l| l.mount_point() == Some(mp.as_str())) else {
+            return Err(no_space(&mp, needed, free));
+        };
+        lv.lps += pps;
+        let mut new_size = 0;
+        if let Some(fs) = lv.fs.as_mut() {
+            fs.size_blocks += pps * pp_blocks;
+            new_size = fs.size_blocks;
+        }
+        events.event(&Event::Message(&format!("Filesystem size changed to {new_size}")));
+        self.host.save()
+    }
+}
+
+impl SoftwareInstaller for AltInstaller {
+    fn install(&self, host: &mut Host, alt_root: &Path, sw: &SoftwareOptions, events: &dyn Events) -> Result<SoftwareOutcome> {
+        let flags = match &sw.flags {
+            Some(f) => Flags::parse(f)?,
+            None => Flags::alt_disk_default(),
+        };
+        let loc_path: PathBuf = sw.location.clone().ok_or_else(|| Error::refused("installp: no image location (-l)"))?;
+        let loc = location::open(&loc_path)?;
+        let running = host.root();
+        let wanted = wanted_of(sw, &running, &loc)?;
+        let req = Request { location: loc_path, wanted, flags, time: self.time.unwrap_or_else(now) };
+        let vg = crate::altdisk::phases::ALTINST;
+        let mut space = HostSpace::new(host, vg, alt_root, events)?;
+        let r = apply::install(alt_root, &req, &mut space, events);
+        match r {
+            Ok(o) => {
+                // The clone's level as the volume group records it follows its inventory.
+                let vpd = Swvpd::load(alt_root)?;
+                let level = views::oslevel(&vpd);
+                if let Some(v) = host.state.vg_mut(vg) {
+                    if !level.is_empty() {
+                        v.oslevel = level;
+                    }
+                }
+                host.save()?;
+                Ok(SoftwareOutcome { failed: false, boot_image_stale: o.boot_image_stale })
+            }
+            Err(Error::Installp(InstallpError::Verification { summary, .. })) => {
+                // A failed installp fails only installp: the clone goes on and the command exits non-zero.
+                events.event(&Event::Message(&summary));
+                Ok(SoftwareOutcome { failed: true, boot_image_stale: false })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A bundle or list problem at a line, for callers that parse lists themselves.
+pub fn list_error(path: &Path, line: usize, message: &str) -> Error {
+    Error::Installp(InstallpError::Malformed {
+        image: path.to_path_buf(),
+        member: String::new(),
+        error: ParseError { loc: Loc::Line(line), message: message.to_string() },
+    })
+}
