@@ -50,6 +50,8 @@ pub fn code_for(e: &anyhow::Error) -> i32 {
     }
     match e.downcast_ref::<Error>() {
         Some(Error::Archive(_)) => ARCHIVE,
+        Some(Error::Installp(altdisk_engine::installp::InstallpError::Malformed { .. })) => ARCHIVE,
+        Some(Error::Installp(altdisk_engine::installp::InstallpError::NoSpace { .. })) => NO_SPACE,
         Some(Error::NoSpace { .. }) | Some(Error::Space(_)) => NO_SPACE,
         Some(Error::Refused { .. }) => REFUSED,
         Some(Error::Exclude(_)) | Some(Error::Stanza(_)) => USAGE,

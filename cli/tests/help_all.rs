@@ -26,11 +26,14 @@ const COMMANDS: &[(&str, bool)] = &[
     ("demo", false),
     ("host", false),
     ("install-links", false),
+    ("installp", false),
     ("instfix", false),
+    ("inutoc", false),
     ("lslpp", true),
     ("lspv", false),
     ("lsvg", false),
     ("man", false),
+    ("mkinstallp", false),
     ("mksysb", false),
     ("mkszfile", false),
     ("oslevel", false),
@@ -233,6 +236,9 @@ fn man_pages_render() {
         "lslpp",
         "oslevel",
         "instfix",
+        "installp",
+        "inutoc",
+        "mkinstallp",
     ];
     let mut pages = vec!["altdisk.1".to_string()];
     for (name, _) in COMMANDS {

@@ -20,6 +20,9 @@ pub const AIX_NAMES: &[&str] = &[
     "lslpp",
     "oslevel",
     "instfix",
+    "installp",
+    "inutoc",
+    "mkinstallp",
 ];
 
 /// Create symlinks named after the AIX commands (alt_disk_copy, mksysb, lspv, ...) that run this binary.

@@ -35,11 +35,14 @@ pub mod completions;
 pub mod demo;
 pub mod host;
 pub mod install_links;
+pub mod installp;
 pub mod instfix;
+pub mod inutoc;
 pub mod lslpp;
 pub mod lspv;
 pub mod lsvg;
 pub mod man;
+pub mod mkinstallp;
 pub mod mksysb;
 pub mod mkszfile;
 pub mod oslevel;
@@ -109,11 +112,14 @@ commands! {
     Demo "demo" demo,
     Host "host" host,
     InstallLinks "install-links" install_links,
+    Installp "installp" installp,
     Instfix "instfix" instfix,
+    Inutoc "inutoc" inutoc,
     Lslpp "lslpp" lslpp,
     Lspv "lspv" lspv,
     Lsvg "lsvg" lsvg,
     Man "man" man,
+    Mkinstallp "mkinstallp" mkinstallp,
     Mksysb "mksysb" mksysb,
     Mkszfile "mkszfile" mkszfile,
     Oslevel "oslevel" oslevel,

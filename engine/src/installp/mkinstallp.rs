@@ -383,7 +383,7 @@ pub fn mkinstallp(root: &Path, template_path: &Path) -> Result<Built> {
     let mut filesets = Vec::new();
     // Every archive name to add after the control files, in order, without repeats.
     let mut names: Vec<String> = Vec::new();
-    let mut add = |names: &mut Vec<String>, p: &str| {
+    let add = |names: &mut Vec<String>, p: &str| {
         let n = format!(".{p}");
         if !names.contains(&n) {
             names.push(n);

@@ -15,6 +15,7 @@
 //! * [`apply`]: apply/commit/reject into a tree (the archive reader → apply-list filter → tree writer).
 //! * [`swvpd`]: the software inventory of a rootvg tree, kept inside the tree as ODM stanza text.
 //! * [`views`]: `lslpp`, `oslevel` and `instfix` output, every layout in one module.
+//! * [`space`]: the space check and `-X` growth (host model or a plain directory).
 //! * [`transcript`]: installp's own console text (verification, summary).
 //! * [`mkinstallp`]: template + build root → image.
 //! * [`alt`]: installp as phase 2 of the alternate-disk commands.
@@ -38,6 +39,7 @@ pub mod lpp_name;
 pub mod mkinstallp;
 pub mod resolve;
 pub mod sample;
+pub mod space;
 pub mod swvpd;
 pub mod toc;
 pub mod transcript;
@@ -109,6 +111,12 @@ pub enum InstallpError {
         summary: String,
         /// The full pre-installation verification text (FAILURES section included).
         report: String,
+    },
+    /// A file system of the target cannot hold what the plan needs (and cannot or may not grow).
+    #[error("{message}")]
+    NoSpace {
+        /// installp's message: the file system, what is needed and what is free.
+        message: String,
     },
 }
 

@@ -158,7 +158,8 @@ pub fn verification(plan: &Plan, media: &[Candidate], resources: &[Resource], pr
     }
     s.push_str(&banner("BUILDDATE Verification ..."));
     s.push_str("Verifying build dates...done\n");
-    let asked = selected.len() + failures.iter().filter(|f| !matches!(f, Failure::Cycle(_))).count();
+    let asked =
+        selected.len() + already.len() + failures.iter().filter(|f| !matches!(f, Failure::Cycle(_))).count();
     let total = if plan.refused() { 0 } else { plan.steps.len() };
     s.push_str("FILESET STATISTICS \n------------------\n");
     let _ = writeln!(s, "{:>5}  Selected to be installed, of which:", asked.max(plan.steps.len()));
@@ -256,6 +257,71 @@ pub fn summary(rows: &[SummaryRow]) -> String {
             r.event,
             r.result
         );
+    }
+    s
+}
+
+/// `installp -ld DEVICE`: the filesets on the media (spec §9.8 \[R\] shape), one block per fileset with its
+/// description on a `#` line.
+pub fn list_media(images: &[super::image::Image]) -> String {
+    let mut s = String::from(
+        "  Fileset Name                Level                     I/U Q Content\n  \
+         ====================================================================\n",
+    );
+    for img in images {
+        let t = if img.lpp.is_update() { "S" } else { "I" };
+        for f in &img.lpp.filesets {
+            let _ = writeln!(
+                s,
+                "  {:<28}{:<26}{:<4}{} {}\n  #   {}\n",
+                f.name,
+                f.level.to_string(),
+                t,
+                f.bosboot,
+                f.content.parts_text(),
+                f.description
+            );
+        }
+    }
+    s
+}
+
+/// `installp -Ld DEVICE`: `PACKAGE:FILESET:LEVEL:TYPE:BOSBOOT:CONTENT:DESCRIPTION` per fileset (the first
+/// three fields as Puppet's parser reads them, spec §9.8).
+pub fn list_media_colon(images: &[super::image::Image]) -> String {
+    let mut s = String::from("#PACKAGE:FILESET:LEVEL:TYPE:BOSBOOT:CONTENT:DESCRIPTION\n");
+    for img in images {
+        for f in &img.lpp.filesets {
+            let _ = writeln!(
+                s,
+                "{}:{}:{}:{}:{}:{}:{}",
+                img.lpp.package,
+                f.name,
+                f.level,
+                img.lpp.kind.code(),
+                f.bosboot,
+                f.content.code(),
+                f.description
+            );
+        }
+    }
+    s
+}
+
+/// `installp -Ad DEVICE`: the fixes (APARs, technology-level and service-pack keywords) each fileset on the
+/// media delivers, from the fix sections of the update images.
+pub fn list_fixes(images: &[super::image::Image]) -> String {
+    let mut s = String::new();
+    for img in images {
+        for f in img.lpp.filesets.iter().filter(|f| !f.fixes.is_empty()) {
+            let _ = writeln!(s, "  {} {}", f.name, f.level);
+            for x in &f.fixes {
+                let _ = writeln!(s, "    {:<20}{}", x.keyword, x.abstract_text);
+            }
+        }
+    }
+    if s.is_empty() {
+        s.push_str("  No fix information was found on the media.\n");
     }
     s
 }
