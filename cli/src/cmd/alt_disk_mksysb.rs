@@ -18,41 +18,41 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
         let v = v.unwrap_or_default();
         match c {
             'm' => o.mksysb = PathBuf::from(v),
-            'd' => o.copy.disks.extend(v.split_whitespace().map(str::to_string)),
-            'i' => o.copy.image_data = Some(PathBuf::from(v)),
-            's' => o.copy.customize.script = Some(PathBuf::from(v)),
-            'R' => o.copy.customize.resolv_conf = Some(PathBuf::from(v)),
+            'd' => o.common.disks.extend(v.split_whitespace().map(str::to_string)),
+            'i' => o.build.image_data = Some(PathBuf::from(v)),
+            's' => o.common.customize.script = Some(PathBuf::from(v)),
+            'R' => o.common.customize.resolv_conf = Some(PathBuf::from(v)),
             'p' => o.platform = Some(v),
             'L' => o.level = Some(v),
             'c' => o.console = Some(v),
             'P' => match Phases::parse(&v) {
-                Ok(p) => o.copy.phases = p,
+                Ok(p) => o.common.phases = p,
                 Err(e) => return Ok(fail("alt_disk_mksysb", e)),
             },
-            'n' => o.copy.customize.nim_client = true,
+            'n' => o.common.customize.nim_client = true,
             'K' => o.kernel64 = true,
-            'D' => o.copy.trace = true,
-            'B' => o.copy.no_bootlist = true,
-            'O' => o.copy.device_reset = true,
-            'V' => o.copy.verbose = true,
-            'g' => o.copy.skip_boot_check = true,
+            'D' => o.common.trace = true,
+            'B' => o.common.no_bootlist = true,
+            'O' => o.build.device_reset = true,
+            'V' => o.common.verbose = true,
+            'g' => o.build.skip_boot_check = true,
             'k' => o.keep_devices = true,
-            'r' => o.copy.reboot = true,
+            'r' => o.common.reboot = true,
             'y' => o.import_vgs = true,
             'z' => o.no_import = true,
-            'T' => o.copy.to_jfs2 = true,
-            'S' => o.copy.skip_space_check = true,
+            'T' => o.build.to_jfs2 = true,
+            'S' => o.build.skip_space_check = true,
             'C' => o.chrp_boot_image = true,
             _ => return crate::exit::usage(format!("alt_disk_mksysb: unknown flag -{c}")),
         }
     }
-    o.copy.disks.extend(operands);
-    if o.copy.disks.is_empty() || o.mksysb.as_os_str().is_empty() {
+    o.common.disks.extend(operands);
+    if o.common.disks.is_empty() || o.mksysb.as_os_str().is_empty() {
         return crate::exit::usage(
             "usage: alt_disk_mksysb -m device -d target_disks... [-i image.data] [-s script] [-R resolv_conf] \
              [-p platform] [-L mksysb_level] [-n] [-P phase_option] [-c console] [-K] [-DBOVgkryzTSC]",
         );
     }
-    o.copy.bak_err = bak_err_from_env();
+    o.common.bak_err = bak_err_from_env();
     outcome("alt_disk_mksysb", alt_disk_mksysb(&dir, &o, &Printer::new()))
 }

@@ -3,8 +3,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use altdisk_engine::altdisk::rootvg_op::{customize_op, query, remove, rename, sleep, wake};
-use altdisk_engine::altdisk::Customize;
+use altdisk_engine::altdisk::rootvg_op::{customize_with, query, remove, rename, sleep, wake};
+use altdisk_engine::altdisk::{Customize, NoSoftware, PhaseOptions, SoftwareOptions};
 
 use super::host::{fail, getopt, host_dir, Printer};
 
@@ -22,16 +22,6 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
     let ops = ['X', 'q', 'W', 'S', 'v', 'C'].iter().filter(|c| has(**c)).count();
     if ops != 1 {
         return crate::exit::usage(USAGE);
-    }
-    for c in ['b', 'I', 'l', 'f', 'F', 'w'] {
-        if has(c) {
-            return Ok(fail(
-                "alt_rootvg_op",
-                altdisk_engine::Error::refused(format!(
-                    "alt_rootvg_op: -{c}: installation of updates into the clone is not implemented yet"
-                )),
-            ));
-        }
     }
     let need_disk = || match val('d') {
         Some(d) => Ok(d),
@@ -51,23 +41,30 @@ pub fn run(mut args: Vec<OsString>) -> anyhow::Result<i32> {
         let name = val('v').unwrap_or_default();
         rename(&dir, &name, &need_disk()?)
     } else {
-        let c = Customize {
-            script: val('s').map(PathBuf::from),
-            resolv_conf: val('R').map(PathBuf::from),
-            ..Customize::default()
+        let words =
+            |c: char| val(c).map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
+        let o = PhaseOptions {
+            customize: Customize {
+                script: val('s').map(PathBuf::from),
+                resolv_conf: val('R').map(PathBuf::from),
+                ..Customize::default()
+            },
+            software: SoftwareOptions {
+                location: val('l').map(PathBuf::from),
+                bundle: val('b'),
+                filesets: words('w'),
+                fix_bundle: val('f').map(PathBuf::from),
+                fixes: words('F'),
+                flags: val('I'),
+            },
+            trace,
+            verbose: has('V'),
+            ..PhaseOptions::default()
         };
-        for (f, p) in [('s', &c.script), ('R', &c.resolv_conf)] {
-            if let Some(p) = p.as_ref().filter(|p| !p.is_absolute()) {
-                return Ok(fail(
-                    "alt_rootvg_op",
-                    altdisk_engine::Error::refused(format!(
-                        "alt_rootvg_op: the -{f} argument {} must be a full path name",
-                        p.display()
-                    )),
-                ));
-            }
+        match customize_with(&dir, &o, &NoSoftware, &printer) {
+            Ok(out) if out.failed => return Ok(crate::exit::FAILED),
+            r => r.map(|_| ()),
         }
-        customize_op(&dir, &c, trace, &printer)
     };
     match res {
         Ok(()) => Ok(crate::exit::OK),
