@@ -1,6 +1,6 @@
 //! `alt_rootvg_op`: remove (`-X`), query (`-q`), wake (`-W`), sleep (`-S`), rename (`-v`) and customize (`-C`)
 //! an alternate volume group (spec alt-disk.md §1.4). Each command takes the host lock and calls the state
-//! changes of [`super::vgstate`]; `-C` is phase 2 of the one phase machine ([`super::phases`]).
+//! changes of `altdisk::vgstate`; `-C` is phase 2 of the one phase machine ([`super::phases`]).
 
 use std::path::Path;
 
