@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions, Phases};
 use altdisk_engine::altdisk::rootvg_op;
-use altdisk_engine::altdisk::{AlwaysFits, BakErrPolicy};
+use altdisk_engine::altdisk::{AlwaysFits, BakErrPolicy, PhaseOptions, SoftwareOptions};
 use altdisk_engine::events::{NoEvents, RecordEvents};
 use altdisk_engine::host::{self, Host, HostLock, Mount};
 use altdisk_engine::Error;
@@ -16,7 +16,9 @@ use altdisk_engine::Error;
 use common::{messages, snapshot, CpMover, CP};
 
 fn opts(disks: &[&str]) -> CopyOptions {
-    CopyOptions { disks: disks.iter().map(|s| s.to_string()).collect(), ..CopyOptions::default() }
+    let common =
+        PhaseOptions { disks: disks.iter().map(|s| s.to_string()).collect(), ..PhaseOptions::default() };
+    CopyOptions { common, ..CopyOptions::default() }
 }
 
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -114,7 +116,7 @@ fn phases_split_with_repeated_phase_two() {
     let (t, dir) = common::sample(50);
     let s = script(t.path(), "custom.sh", "echo \"$ALT_INST $(pwd)\" >> etc/custom.log");
     let mut o = opts(&["hdisk1"]);
-    o.phases = Phases::parse("1").unwrap();
+    o.common.phases = Phases::parse("1").unwrap();
     let ev = RecordEvents::default();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &ev).unwrap();
     let m = messages(&ev);
@@ -129,20 +131,20 @@ fn phases_split_with_repeated_phase_two() {
     );
 
     // Phase 3 before 2 is fine; 2 twice is allowed; phase 1 again is refused.
-    o.phases = Phases::parse("2").unwrap();
-    o.customize.script = Some(s.clone());
+    o.common.phases = Phases::parse("2").unwrap();
+    o.common.customize.script = Some(s.clone());
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     let alt = dir.join("root/alt_inst");
     let line = format!("{} {}", alt.display(), alt.display());
     assert_eq!(std::fs::read_to_string(alt.join("etc/custom.log")).unwrap(), format!("{line}\n{line}\n"));
     let mut again = opts(&["hdisk1"]);
-    again.phases = Phases::parse("1").unwrap();
+    again.common.phases = Phases::parse("1").unwrap();
     let err = alt_disk_copy(&dir, &again, &CP, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(err.to_string().starts_with("0505-126"), "{err}");
 
-    o.phases = Phases::parse("3").unwrap();
-    o.customize.script = None;
+    o.common.phases = Phases::parse("3").unwrap();
+    o.common.customize.script = None;
     let ev = RecordEvents::default();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &ev).unwrap();
     assert_eq!(
@@ -160,7 +162,7 @@ fn phase_two_or_three_without_phase_one_is_refused() {
     let (_t, dir) = common::sample(5);
     for p in ["2", "3", "23"] {
         let mut o = opts(&["hdisk1"]);
-        o.phases = Phases::parse(p).unwrap();
+        o.common.phases = Phases::parse(p).unwrap();
         let err = alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap_err();
         assert!(err.to_string().contains("needs phase 1 first"), "{p}: {err}");
     }
@@ -178,8 +180,8 @@ fn refused(dir: &Path, o: &CopyOptions) -> String {
 fn every_flag_refusal_changes_nothing() {
     let (t, dir) = common::sample(5);
     let mut o = opts(&["hdisk1"]);
-    o.no_bootlist = true;
-    o.reboot = true;
+    o.common.no_bootlist = true;
+    o.common.reboot = true;
     assert!(refused(&dir, &o).contains("-B and -r"));
     let mut o = opts(&["hdisk1"]);
     o.console = Some("/dev/vty0".into());
@@ -188,22 +190,28 @@ fn every_flag_refusal_changes_nothing() {
         let mut o = opts(&["hdisk1"]);
         let rel = Some(PathBuf::from("relative/file"));
         match flag {
-            'i' => o.image_data = rel,
-            's' => o.customize.script = rel,
-            'R' => o.customize.resolv_conf = rel,
+            'i' => o.build.image_data = rel,
+            's' => o.common.customize.script = rel,
+            'R' => o.common.customize.resolv_conf = rel,
             'e' => o.exclude = rel,
-            _ => o.customize.first_boot = rel,
+            _ => o.common.customize.first_boot = rel,
         }
         assert!(refused(&dir, &o).contains(&format!("-{flag} argument relative/file must be a full path")));
     }
     assert!(Phases::parse("13").unwrap_err().to_string().contains("invalid phase option '13'"));
     let mut o = opts(&["hdisk1"]);
-    o.update_flags = vec!['l'];
-    assert!(refused(&dir, &o).contains("installation of updates into the clone is not implemented yet"));
+    o.common.software = SoftwareOptions {
+        location: Some(t.path().to_path_buf()),
+        filesets: vec!["bos.rte".into()],
+        ..Default::default()
+    };
+    assert!(
+        refused(&dir, &o).contains("installation of updates into the clone is not available in this build")
+    );
     let nonexec = t.path().join("noexec.sh");
     std::fs::write(&nonexec, "#!/bin/sh\n").unwrap();
     let mut o = opts(&["hdisk1"]);
-    o.customize.script = Some(nonexec);
+    o.common.customize.script = Some(nonexec);
     assert!(refused(&dir, &o).contains("is not executable"));
 }
 
@@ -234,8 +242,8 @@ fn disk_refusals_in_order() {
     assert_eq!(std::fs::read(dir.join("host.json")).unwrap(), before);
     // -g skips the bootability check; two disks together have room.
     let mut o = opts(&["hdisk3"]);
-    o.skip_boot_check = true;
-    o.phases = Phases::parse("1").unwrap();
+    o.build.skip_boot_check = true;
+    o.common.phases = Phases::parse("1").unwrap();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     let before = std::fs::read(dir.join("host.json")).unwrap();
     let err = alt_disk_copy(&dir, &opts(&["hdisk1"]), &CP, &AlwaysFits, &NoEvents).unwrap_err();
@@ -268,7 +276,7 @@ fn space_check_hook_runs_unless_skipped() {
     let err = alt_disk_copy(&dir, &opts(&["hdisk1"]), &CP, &Never, &NoEvents).unwrap_err();
     assert_eq!(err.to_string(), "8 filesystems do not fit");
     let mut o = opts(&["hdisk1"]);
-    o.skip_space_check = true;
+    o.build.skip_space_check = true;
     alt_disk_copy(&dir, &o, &CP, &Never, &NoEvents).unwrap();
 }
 
@@ -285,7 +293,7 @@ fn bak_err_policies() {
     // REPORT: carry on, fail, bootlist untouched.
     let (_t2, dir) = common::sample(5);
     let mut o = opts(&["hdisk1"]);
-    o.bak_err = BakErrPolicy::Report;
+    o.common.bak_err = BakErrPolicy::Report;
     let ev = RecordEvents::default();
     let out = alt_disk_copy(&dir, &o, &bad, &AlwaysFits, &ev).unwrap();
     assert!(out.failed);
@@ -296,7 +304,7 @@ fn bak_err_policies() {
     // FAIL: clean up like -X and fail.
     let (_t3, dir) = common::sample(5);
     let mut o = opts(&["hdisk1"]);
-    o.bak_err = BakErrPolicy::Fail;
+    o.common.bak_err = BakErrPolicy::Fail;
     let err = alt_disk_copy(&dir, &o, &bad, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(err.to_string().contains("ALT_BAK_ERR_FAIL"), "{err}");
     let h = Host::open(&dir).unwrap();
@@ -317,7 +325,7 @@ fn crash_in_phase_one_is_cleaned_by_remove() {
     assert_eq!(vg.alt.as_ref().unwrap().phase_done, 0);
     // Phase 2 on an incomplete clone is refused.
     let mut o = opts(&["hdisk1", "hdisk2"]);
-    o.phases = Phases::parse("2").unwrap();
+    o.common.phases = Phases::parse("2").unwrap();
     let err = alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(err.to_string().contains("incomplete"), "{err}");
     let ev = RecordEvents::default();
@@ -348,9 +356,9 @@ fn boot_the_clone_then_boot_back() {
     let rc = t.path().join("resolv.conf");
     std::fs::write(&rc, "nameserver 10.0.0.1\n").unwrap();
     let mut o = opts(&["hdisk1"]);
-    o.reboot = true;
-    o.customize.first_boot = Some(fb);
-    o.customize.resolv_conf = Some(rc);
+    o.common.reboot = true;
+    o.common.customize.first_boot = Some(fb);
+    o.common.customize.resolv_conf = Some(rc);
     let out = alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     let boot = out.boot.unwrap();
     assert_eq!(boot.disk, "hdisk1");
@@ -386,8 +394,8 @@ fn to_jfs2_converts_jfs_filesystems_on_the_clone_only() {
     fs.params = host::FsParams::Jfs { frag: 4096, nbpi: 4096, compress: false, bf: false, agsize: 8 };
     h.save().unwrap();
     let mut o = opts(&["hdisk1"]);
-    o.to_jfs2 = true;
-    o.phases = Phases::parse("1").unwrap();
+    o.build.to_jfs2 = true;
+    o.common.phases = Phases::parse("1").unwrap();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     let h = Host::open(&dir).unwrap();
     let l = host::lsvg_l(&h.state, "altinst_rootvg").unwrap();

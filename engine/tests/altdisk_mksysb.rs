@@ -11,7 +11,7 @@ use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions, Phases};
 use altdisk_engine::altdisk::mksysb::{mksysb, MksysbOptions, NO_IMAGE_DATA};
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
 use altdisk_engine::altdisk::plan::host_image_data;
-use altdisk_engine::altdisk::{AlwaysFits, BakErrPolicy};
+use altdisk_engine::altdisk::{AlwaysFits, BakErrPolicy, BuildOptions, PhaseOptions};
 use altdisk_engine::archive::{ArchiveReader, ReaderOptions, Record};
 use altdisk_engine::events::{NoEvents, RecordEvents};
 use altdisk_engine::host::{self, FsParams, FsType, Host, LvType};
@@ -41,7 +41,10 @@ fn make_mksysb(dir: &Path, out: &Path, regenerate: bool) -> altdisk_engine::Resu
 fn install_opts(m: &Path, disks: &[&str]) -> MksysbInstallOptions {
     MksysbInstallOptions {
         mksysb: m.to_path_buf(),
-        copy: CopyOptions { disks: disks.iter().map(|d| d.to_string()).collect(), ..CopyOptions::default() },
+        common: PhaseOptions {
+            disks: disks.iter().map(|d| d.to_string()).collect(),
+            ..PhaseOptions::default()
+        },
         threads: 2,
         ..MksysbInstallOptions::default()
     }
@@ -107,7 +110,7 @@ fn mksysb_then_alt_disk_mksysb_round_trip_matches_the_source() {
     make_mksysb(&dir, &out, true).unwrap();
     let ev = RecordEvents::default();
     let mut o = install_opts(&out, &["hdisk1"]);
-    o.copy.phases = Phases::parse("1").unwrap();
+    o.common.phases = Phases::parse("1").unwrap();
     o.kernel64 = true;
     alt_disk_mksysb(&dir, &o, &ev).unwrap();
     let m = messages(&ev);
@@ -143,9 +146,8 @@ fn custom_image_data_sizes_show_in_lsvg_after_boot() {
     std::fs::write(&custom, img.to_text()).unwrap();
     let ev = RecordEvents::default();
     let o = CopyOptions {
-        disks: vec!["hdisk1".into()],
-        image_data: Some(custom),
-        reboot: true,
+        common: PhaseOptions { disks: vec!["hdisk1".into()], reboot: true, ..PhaseOptions::default() },
+        build: BuildOptions { image_data: Some(custom), ..BuildOptions::default() },
         ..CopyOptions::default()
     };
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &ev).unwrap();
@@ -171,8 +173,12 @@ fn jfs_to_jfs2_conversion_shows_in_lsvg() {
         }
     }
     h.save().unwrap();
-    let mut o = CopyOptions { disks: vec!["hdisk1".into()], to_jfs2: true, ..CopyOptions::default() };
-    o.phases = Phases::parse("1").unwrap();
+    let mut o = CopyOptions {
+        common: PhaseOptions { disks: vec!["hdisk1".into()], ..PhaseOptions::default() },
+        build: BuildOptions { to_jfs2: true, ..BuildOptions::default() },
+        ..CopyOptions::default()
+    };
+    o.common.phases = Phases::parse("1").unwrap();
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     let h = Host::open(&dir).unwrap();
     let l = host::lsvg_l(&h.state, "altinst_rootvg").unwrap();
@@ -206,7 +212,11 @@ fn long_lv_name_in_an_image_data_file_is_refused() {
         }
     });
     let before = std::fs::read(dir.join("host.json")).unwrap();
-    let o = CopyOptions { disks: vec!["hdisk1".into()], image_data: Some(p), ..CopyOptions::default() };
+    let o = CopyOptions {
+        common: PhaseOptions { disks: vec!["hdisk1".into()], ..PhaseOptions::default() },
+        build: BuildOptions { image_data: Some(p), ..BuildOptions::default() },
+        ..CopyOptions::default()
+    };
     let err = alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(matches!(err, Error::Space(_)), "{err}");
     assert!(err.to_string().contains("optional_lv1 is 12 characters"), "{err}");
@@ -225,14 +235,14 @@ fn too_small_filesystem_refused_then_fills_up_with_s_under_alt_bak_err_fail() {
     });
     let before = std::fs::read(dir.join("host.json")).unwrap();
     let mut o = install_opts(&m, &["hdisk1"]);
-    o.copy.image_data = Some(tiny);
+    o.build.image_data = Some(tiny);
     let err = alt_disk_mksysb(&dir, &o, &NoEvents).unwrap_err();
     assert!(matches!(err, Error::Space(_)), "{err}");
     assert!(err.to_string().starts_with("/usr: need"), "{err}");
     assert_eq!(std::fs::read(dir.join("host.json")).unwrap(), before);
     // -S: created at the small size, the restore fills /usr, ALT_BAK_ERR_FAIL removes the clone.
-    o.copy.skip_space_check = true;
-    o.copy.bak_err = BakErrPolicy::Fail;
+    o.build.skip_space_check = true;
+    o.common.bak_err = BakErrPolicy::Fail;
     let ev = RecordEvents::default();
     let err = alt_disk_mksysb(&dir, &o, &ev).unwrap_err();
     assert!(err.to_string().contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{err}");
@@ -251,8 +261,8 @@ fn real_aix_archive_needs_an_image_data() {
     assert!(err.to_string().contains("has no ./image.data"), "{err}");
     make_mksysb(&dir, &t.path().join("m"), true).unwrap();
     let mut o = install_opts(&bff, &["hdisk1"]);
-    o.copy.image_data = Some(host_image_data(&dir));
-    o.copy.phases = Phases::parse("1").unwrap();
+    o.build.image_data = Some(host_image_data(&dir));
+    o.common.phases = Phases::parse("1").unwrap();
     alt_disk_mksysb(&dir, &o, &NoEvents).unwrap();
     let alt = dir.join("root/alt_inst");
     assert!(alt.join("backup/file.txt").is_file());
@@ -269,12 +279,15 @@ fn alt_disk_copy_with_s_and_a_too_small_filesystem_fails_cleanly() {
         }
     });
     let mover = altdisk_engine::altdisk::PipelineMover::default();
-    let mut o =
-        CopyOptions { disks: vec!["hdisk1".into()], image_data: Some(tiny), ..CopyOptions::default() };
+    let mut o = CopyOptions {
+        common: PhaseOptions { disks: vec!["hdisk1".into()], ..PhaseOptions::default() },
+        build: BuildOptions { image_data: Some(tiny), ..BuildOptions::default() },
+        ..CopyOptions::default()
+    };
     let err = alt_disk_copy(&dir, &o, &mover, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(err.to_string().starts_with("/usr: need"), "{err}");
-    o.skip_space_check = true;
-    o.bak_err = BakErrPolicy::Fail;
+    o.build.skip_space_check = true;
+    o.common.bak_err = BakErrPolicy::Fail;
     let err = alt_disk_copy(&dir, &o, &mover, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(err.to_string().contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{err}");
     let h = Host::open(&dir).unwrap();

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions};
 use altdisk_engine::altdisk::rootvg_op::{customize_op, query, remove, rename, sleep, wake};
-use altdisk_engine::altdisk::{AlwaysFits, Customize};
+use altdisk_engine::altdisk::{AlwaysFits, Customize, PhaseOptions};
 use altdisk_engine::events::{NoEvents, RecordEvents};
 use altdisk_engine::host::{self, Host, Mount};
 
@@ -15,7 +15,8 @@ use common::{messages, CP};
 
 fn cloned(files: usize) -> (tempfile::TempDir, std::path::PathBuf) {
     let (t, dir) = common::sample(files);
-    let o = CopyOptions { disks: vec!["hdisk1".into()], no_bootlist: true, ..CopyOptions::default() };
+    let common = PhaseOptions { disks: vec!["hdisk1".into()], no_bootlist: true, ..PhaseOptions::default() };
+    let o = CopyOptions { common, ..CopyOptions::default() };
     alt_disk_copy(&dir, &o, &CP, &AlwaysFits, &NoEvents).unwrap();
     (t, dir)
 }

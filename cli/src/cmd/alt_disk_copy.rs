@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
-use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions, Phases};
+use altdisk_engine::altdisk::copy::{alt_disk_copy_with, CopyOptions, Phases};
+use altdisk_engine::altdisk::SoftwareOptions;
 use altdisk_engine::altdisk::{AccountingSpaceCheck, PipelineMover};
+use altdisk_engine::installp::alt::AltInstaller;
 
-use super::host::{bak_err_from_env, fail, outcome, HostArg, Printer};
+use super::host::{bak_err_from_env, fail, outcome, words, HostArg, Printer};
 
 /// AIX's synopsis (spec alt-disk.md §1.2).
 pub const USAGE: &str = "alt_disk_copy -d targetdisks... [-i image.data] [-s script] [-b bundlename] \
@@ -27,25 +29,25 @@ pub struct Args {
     /// Customization script run in phase 2 while /alt_inst is mounted (full path name).
     #[arg(short = 's', value_name = "script")]
     script: Option<PathBuf>,
-    /// Bundle of filesets to install into the clone (requires -l; not implemented yet).
+    /// Bundle of filesets to install into the clone (requires -l).
     #[arg(short = 'b', value_name = "bundlename")]
     bundle: Option<String>,
-    /// installp flags for the updates (requires -l; not implemented yet).
+    /// installp flags for the updates (requires -l).
     #[arg(short = 'I', value_name = "installpflags")]
     installp_flags: Option<String>,
-    /// Directory or device holding installp images (not implemented yet).
+    /// Directory or device holding installp images.
     #[arg(short = 'l', value_name = "imageslocation")]
     images: Option<String>,
-    /// File listing APARs to install (requires -l; not implemented yet).
+    /// File listing APARs to install (requires -l).
     #[arg(short = 'f', value_name = "fixbundle")]
     fix_bundle: Option<String>,
-    /// APARs to install (requires -l; not implemented yet).
+    /// APARs to install (requires -l).
     #[arg(short = 'F', value_name = "fixes")]
     fixes: Option<String>,
     /// Exclude-pattern file for the clone, one grep pattern per line (full path name).
     #[arg(short = 'e', value_name = "excludelist")]
     exclude: Option<PathBuf>,
-    /// Filesets to install (requires -l; not implemented yet).
+    /// Filesets to install (requires -l).
     #[arg(short = 'w', value_name = "filesets")]
     filesets: Option<String>,
     /// Stay a NIM client: copy /.rhosts and /etc/niminfo to the clone.
@@ -101,42 +103,53 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let dir = a.host.dir()?;
     let mut o = CopyOptions::default();
-    o.disks.extend(a.d.iter().flat_map(|d| d.split_whitespace()).map(str::to_string));
+    let c = &mut o.common;
+    c.disks.extend(a.d.iter().flat_map(|d| d.split_whitespace()).map(str::to_string));
     // Trailing disks, as AIX's own ps transcript shows: `alt_disk_copy -d hdisk4 hdisk14 -B`.
-    o.disks.extend(a.disks);
-    if o.disks.is_empty() {
+    c.disks.extend(a.disks);
+    if c.disks.is_empty() {
         return super::usage_error("alt_disk_copy", "");
     }
-    o.image_data = a.image_data;
-    o.customize.script = a.script;
-    o.exclude = a.exclude;
-    o.customize.resolv_conf = a.resolv_conf;
-    o.customize.first_boot = a.first_boot;
-    o.console = a.console;
+    c.customize.script = a.script;
+    c.customize.resolv_conf = a.resolv_conf;
+    c.customize.first_boot = a.first_boot;
+    c.customize.nim_client = a.nim_client;
     if let Some(p) = a.phases {
         match Phases::parse(&p) {
-            Ok(p) => o.phases = p,
+            Ok(p) => c.phases = p,
             Err(e) => return Ok(fail("alt_disk_copy", e)),
         }
     }
-    let updates =
-        [('b', &a.bundle), ('I', &a.installp_flags), ('l', &a.images), ('f', &a.fix_bundle), ('F', &a.fixes)];
-    o.update_flags.extend(updates.iter().filter(|(_, v)| v.is_some()).map(|(c, _)| *c));
-    if a.filesets.is_some() {
-        o.update_flags.push('w');
-    }
-    o.customize.nim_client = a.nim_client;
-    o.trace = a.trace;
-    o.no_bootlist = a.no_bootlist;
-    o.device_reset = a.device_reset;
-    o.verbose = a.verbose;
-    o.skip_boot_check = a.skip_boot_check;
-    o.reboot = a.reboot;
+    c.software = SoftwareOptions {
+        location: a.images.map(PathBuf::from),
+        bundle: a.bundle,
+        filesets: words(a.filesets),
+        fix_bundle: a.fix_bundle.map(PathBuf::from),
+        fixes: words(a.fixes),
+        flags: a.installp_flags,
+    };
+    c.trace = a.trace;
+    c.no_bootlist = a.no_bootlist;
+    c.verbose = a.verbose;
+    c.reboot = a.reboot;
+    c.bak_err = bak_err_from_env();
+    o.build.image_data = a.image_data;
+    o.build.device_reset = a.device_reset;
+    o.build.skip_boot_check = a.skip_boot_check;
+    o.build.to_jfs2 = a.to_jfs2;
+    o.build.skip_space_check = a.skip_space_check;
+    o.exclude = a.exclude;
+    o.console = a.console;
     o.wpars = a.wpars;
-    o.to_jfs2 = a.to_jfs2;
-    o.skip_space_check = a.skip_space_check;
-    o.bak_err = bak_err_from_env();
     let printer = Printer::new();
-    let r = alt_disk_copy(&dir, &o, &PipelineMover::default(), &AccountingSpaceCheck::default(), &printer);
+    let installer = AltInstaller::default();
+    let r = alt_disk_copy_with(
+        &dir,
+        &o,
+        &PipelineMover::default(),
+        &AccountingSpaceCheck::default(),
+        &installer,
+        &printer,
+    );
     outcome("alt_disk_copy", r)
 }

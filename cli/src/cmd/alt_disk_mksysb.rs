@@ -98,41 +98,41 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let dir = a.host.dir()?;
     let mut o = MksysbInstallOptions::default();
-    o.copy.disks.extend(a.d.iter().flat_map(|d| d.split_whitespace()).map(str::to_string));
-    o.copy.disks.extend(a.disks);
+    o.common.disks.extend(a.d.iter().flat_map(|d| d.split_whitespace()).map(str::to_string));
+    o.common.disks.extend(a.disks);
     let Some(m) = a.mksysb.filter(|m| !m.as_os_str().is_empty()) else {
         return super::usage_error("alt_disk_mksysb", "");
     };
-    if o.copy.disks.is_empty() {
+    if o.common.disks.is_empty() {
         return super::usage_error("alt_disk_mksysb", "");
     }
     o.mksysb = m;
-    o.copy.image_data = a.image_data;
-    o.copy.customize.script = a.script;
-    o.copy.customize.resolv_conf = a.resolv_conf;
+    o.build.image_data = a.image_data;
+    o.common.customize.script = a.script;
+    o.common.customize.resolv_conf = a.resolv_conf;
     o.platform = a.platform;
     o.level = a.level;
     o.console = a.console;
     if let Some(p) = a.phases {
         match Phases::parse(&p) {
-            Ok(p) => o.copy.phases = p,
+            Ok(p) => o.common.phases = p,
             Err(e) => return Ok(fail("alt_disk_mksysb", e)),
         }
     }
-    o.copy.customize.nim_client = a.nim_client;
+    o.common.customize.nim_client = a.nim_client;
     o.kernel64 = a.kernel64;
-    o.copy.trace = a.trace;
-    o.copy.no_bootlist = a.no_bootlist;
-    o.copy.device_reset = a.device_reset;
-    o.copy.verbose = a.verbose;
-    o.copy.skip_boot_check = a.skip_boot_check;
+    o.common.trace = a.trace;
+    o.common.no_bootlist = a.no_bootlist;
+    o.build.device_reset = a.device_reset;
+    o.common.verbose = a.verbose;
+    o.build.skip_boot_check = a.skip_boot_check;
     o.keep_devices = a.keep_devices;
-    o.copy.reboot = a.reboot;
+    o.common.reboot = a.reboot;
     o.import_vgs = a.import_vgs;
     o.no_import = a.no_import;
-    o.copy.to_jfs2 = a.to_jfs2;
-    o.copy.skip_space_check = a.skip_space_check;
+    o.build.to_jfs2 = a.to_jfs2;
+    o.build.skip_space_check = a.skip_space_check;
     o.chrp_boot_image = a.chrp_boot_image;
-    o.copy.bak_err = bak_err_from_env();
+    o.common.bak_err = bak_err_from_env();
     outcome("alt_disk_mksysb", alt_disk_mksysb(&dir, &o, &Printer::new()))
 }

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use altdisk_engine::altdisk::rootvg_op::{customize_op, query, remove, rename, sleep, wake};
-use altdisk_engine::altdisk::Customize;
+use altdisk_engine::altdisk::rootvg_op::{customize_with, query, remove, rename, sleep, wake};
+use altdisk_engine::altdisk::{Customize, PhaseOptions, SoftwareOptions};
+use altdisk_engine::installp::alt::AltInstaller;
 
-use super::host::{fail, HostArg, Printer};
+use super::host::{fail, words, HostArg, Printer};
 
 /// AIX's synopsis (spec alt-disk.md §1.4).
 pub const USAGE: &str = "alt_rootvg_op -X [volume_group] [-D]
@@ -50,22 +51,22 @@ pub struct Args {
     /// With -C: replaces /etc/resolv.conf (full path name).
     #[arg(short = 'R', value_name = "resolv_conf")]
     resolv_conf: Option<PathBuf>,
-    /// With -C: bundle to install (not implemented yet).
+    /// With -C: bundle to install.
     #[arg(short = 'b', value_name = "bundle")]
     bundle: Option<String>,
-    /// With -C: installp flags (not implemented yet).
+    /// With -C: installp flags.
     #[arg(short = 'I', value_name = "installp_flags")]
     installp_flags: Option<String>,
-    /// With -C: images location (not implemented yet).
+    /// With -C: images location.
     #[arg(short = 'l', value_name = "images_location")]
     images: Option<String>,
-    /// With -C: fix bundle (not implemented yet).
+    /// With -C: fix bundle.
     #[arg(short = 'f', value_name = "fix_bundle")]
     fix_bundle: Option<String>,
-    /// With -C: fixes (not implemented yet).
+    /// With -C: fixes.
     #[arg(short = 'F', value_name = "fixes")]
     fixes: Option<String>,
-    /// With -C: filesets (not implemented yet).
+    /// With -C: filesets.
     #[arg(short = 'w', value_name = "filesets")]
     filesets: Option<String>,
     /// Debug: trace the steps (set -x) on standard error.
@@ -96,21 +97,19 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if ops != 1 {
         return super::usage_error("alt_rootvg_op", "");
     }
-    let updates = [
-        ('b', &a.bundle),
-        ('I', &a.installp_flags),
-        ('l', &a.images),
-        ('f', &a.fix_bundle),
-        ('F', &a.fixes),
-        ('w', &a.filesets),
-    ];
-    if let Some((c, _)) = updates.iter().find(|(_, v)| v.is_some()) {
-        return Ok(fail(
-            "alt_rootvg_op",
-            altdisk_engine::Error::refused(format!(
-                "alt_rootvg_op: -{c}: installation of updates into the clone is not implemented yet"
-            )),
-        ));
+    let software = SoftwareOptions {
+        location: a.images.clone().map(PathBuf::from),
+        bundle: a.bundle.clone(),
+        filesets: words(a.filesets.clone()),
+        fix_bundle: a.fix_bundle.clone().map(PathBuf::from),
+        fixes: words(a.fixes.clone()),
+        flags: a.installp_flags.clone(),
+    };
+    // The software flags belong to -C (spec alt-disk.md §1.4): refused with any other operation.
+    if !a.customize {
+        if let Some(c) = software.given().first() {
+            return super::usage_error("alt_rootvg_op", &format!("-{c} is only valid with -C"));
+        }
     }
     let need_disk = || match &a.disk {
         Some(d) => Ok(d.clone()),
@@ -129,23 +128,21 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     } else if let Some(name) = &a.rename {
         rename(&dir, name, &need_disk()?)
     } else {
-        let c = Customize {
-            script: a.script.clone(),
-            resolv_conf: a.resolv_conf.clone(),
-            ..Customize::default()
+        let o = PhaseOptions {
+            customize: Customize {
+                script: a.script.clone(),
+                resolv_conf: a.resolv_conf.clone(),
+                ..Customize::default()
+            },
+            software,
+            trace,
+            verbose: a.verbose,
+            ..PhaseOptions::default()
         };
-        for (f, p) in [('s', &c.script), ('R', &c.resolv_conf)] {
-            if let Some(p) = p.as_ref().filter(|p| !p.is_absolute()) {
-                return Ok(fail(
-                    "alt_rootvg_op",
-                    altdisk_engine::Error::refused(format!(
-                        "alt_rootvg_op: the -{f} argument {} must be a full path name",
-                        p.display()
-                    )),
-                ));
-            }
+        match customize_with(&dir, &o, &AltInstaller::default(), &printer) {
+            Ok(out) if out.failed => return Ok(crate::exit::FAILED),
+            r => r.map(|_| ()),
         }
-        customize_op(&dir, &c, trace, &printer)
     };
     match res {
         Ok(()) => Ok(crate::exit::OK),

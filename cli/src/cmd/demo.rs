@@ -10,7 +10,7 @@ use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions};
 use altdisk_engine::altdisk::mksysb::{mksysb, MksysbOptions};
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
 use altdisk_engine::altdisk::rootvg_op::rename;
-use altdisk_engine::altdisk::{AccountingSpaceCheck, PipelineMover};
+use altdisk_engine::altdisk::{AccountingSpaceCheck, PhaseOptions, PipelineMover};
 use altdisk_engine::host::{bootlist_o, lspv, BootEntry, Host, HostLock};
 use altdisk_engine::{Error, Event, Events};
 
@@ -120,7 +120,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     ));
     let t = Instant::now();
     let o = CopyOptions {
-        disks: vec!["hdisk1".into()],
+        common: PhaseOptions { disks: vec!["hdisk1".into()], ..PhaseOptions::default() },
         exclude: Some(exclude.clone()),
         ..CopyOptions::default()
     };
@@ -156,7 +156,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let t = Instant::now();
     let o = MksysbInstallOptions {
         mksysb: image.clone(),
-        copy: CopyOptions { disks: vec!["hdisk2".into()], no_bootlist: true, ..CopyOptions::default() },
+        common: PhaseOptions { disks: vec!["hdisk2".into()], no_bootlist: true, ..PhaseOptions::default() },
         ..MksysbInstallOptions::default()
     };
     let out = alt_disk_mksysb(&dir, &o, &ev)?;

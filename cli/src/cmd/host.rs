@@ -25,6 +25,11 @@ impl HostArg {
     }
 }
 
+/// A quoted, space-separated list (`-w "bos.rte bos.mp64"`, `-F "IV1 IV2"`) as words.
+pub fn words(v: Option<String>) -> Vec<String> {
+    v.map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default()
+}
+
 /// Prints engine events the AIX way: messages on stdout (`+ ` trace lines on stderr), errors on stderr.
 /// Test hook: `ALTDISK_TEST_ABORT_AFTER=TEXT` kills the process with SIGKILL right after printing the first
 /// message containing TEXT (a real `kill -9` at a chosen step).

@@ -1,7 +1,8 @@
 //! `alt_disk_mksysb -m FILE -d DISKS`: install a mksysb onto alternate disks (spec alt-disk.md §1.3, §1.6,
-//! §1.7). Same checks and phases as `alt_disk_copy` ([`super::copy`]); phase 1 builds `altinst_rootvg` from
-//! the archive's `./image.data` (or `-i`) through [`super::plan`], then restores the whole archive through
-//! the archive reader → filter → tree writer onto `/alt_inst`; phase 2 is `-s -R -n` only.
+//! §1.7). It hands the one phase machine ([`super::phases`]) its phase-1 step: `altinst_rootvg` built from the
+//! archive's `./image.data` (or `-i`) through [`super::plan`], then the whole archive restored through the
+//! archive reader → filter → tree writer onto `/alt_inst`. Phase 2 is `-s -R -n` only: software flags are
+//! refused, nothing can be installed into a mksysb clone.
 //!
 //! The per-filesystem capacities of the plan are enforced while restoring: a file whose data (rounded to
 //! 4 KiB blocks, plus 4 KiB per other object \[I\]) no longer fits its filesystem is not restored and is a
@@ -11,9 +12,12 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::copy::{check_phase1, run_phases, validate_flags, CopyOptions, CopyOutcome, ALTINST};
+use super::phases::{
+    check_conflicts, check_flags, check_phase1, record_copy_errors, run_phases, AltCommand, BuildOptions,
+    NoSoftware, PhaseOptions, PhaseOutcome,
+};
 use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
-use super::{say, trace, CopyStats};
+use super::{say, trace, CopyStats, ALTINST};
 use crate::archive::{ArchiveReader, ReaderOptions, Record};
 use crate::entry::{Entry, Kind};
 use crate::error::{Error, Result};
@@ -27,11 +31,11 @@ use crate::tree::{self, TreeOptions};
 /// Everything `alt_disk_mksysb` was asked to do. The CLI fills it from AIX flags.
 #[derive(Debug, Clone, Default)]
 pub struct MksysbInstallOptions {
-    /// The flags `alt_disk_mksysb` shares with `alt_disk_copy` and their meaning there: `-d`, `-P`, `-i` (use
-    /// this image.data instead of the archive's `./image.data`), `-s -R -n`, `-B`, `-r`, `-g`, `-S`, `-O`, `-T`,
-    /// `-V` (list each file restored), `-D` and the `ALT_BAK_ERR_*` policy. What `alt_disk_mksysb` has not
-    /// (`-e`, `-u`, update flags, a console tied to `-O`) is ignored there; `command` is set here.
-    pub copy: CopyOptions,
+    /// The phase machine's options: `-d`, `-P`, `-s -R -n`, `-B`, `-r`, `-V` (list each file restored), `-D`
+    /// and the `ALT_BAK_ERR_*` policy. Its `software` must stay empty (refused).
+    pub common: PhaseOptions,
+    /// `-i` (use this image.data instead of the archive's `./image.data`), `-g`, `-S`, `-O`, `-T`.
+    pub build: BuildOptions,
     /// `-m`: the mksysb file.
     pub mksysb: PathBuf,
     /// `-p`: platform for the boot image name (the model knows only `chrp`).
@@ -54,21 +58,7 @@ pub struct MksysbInstallOptions {
     pub threads: usize,
 }
 
-const CMD: &str = "alt_disk_mksysb";
-
-impl MksysbInstallOptions {
-    /// The shared options as `alt_disk_copy`'s checks and phases take them, under this command's name.
-    fn as_copy(&self) -> CopyOptions {
-        CopyOptions {
-            exclude: None,
-            console: None,
-            wpars: false,
-            update_flags: Vec::new(),
-            command: CMD,
-            ..self.copy.clone()
-        }
-    }
-}
+const CMD: AltCommand = AltCommand::Mksysb;
 
 /// The `./image.data` and `./bosinst.data` at the head of a mksysb (they come before any other file).
 #[derive(Debug, Default)]
@@ -127,17 +117,24 @@ fn refuse<T>(msg: String) -> Result<T> {
 
 /// Checks the flags alone, in the documented order.
 pub fn validate(o: &MksysbInstallOptions) -> Result<()> {
+    let cmd = CMD.name();
     if o.mksysb.as_os_str().is_empty() {
-        return refuse(format!("{CMD}: a mksysb image is required (-m)"));
+        return refuse(format!("{cmd}: a mksysb image is required (-m)"));
     }
-    validate_flags(&o.as_copy())?;
+    check_conflicts(CMD, &o.common)?;
+    if let Some(f) = o.common.software.given().first() {
+        return refuse(format!(
+            "{cmd}: -{f}: nothing can be installed into a mksysb clone (its phase 2 runs -s, -R and -n only)"
+        ));
+    }
+    check_flags(CMD, &o.common, &[('i', &o.build.image_data)])?;
     if !o.mksysb.is_file() {
-        return refuse(format!("{CMD}: -m: {} does not exist or is not a file", o.mksysb.display()));
+        return refuse(format!("{cmd}: -m: {} does not exist or is not a file", o.mksysb.display()));
     }
     if let Some(p) = &o.platform {
         if p != "chrp" {
             return refuse(format!(
-                "{CMD}: -p {p}: no boot image for platform {p} (this host model is chrp)"
+                "{cmd}: -p {p}: no boot image for platform {p} (this host model is chrp)"
             ));
         }
     }
@@ -145,28 +142,24 @@ pub fn validate(o: &MksysbInstallOptions) -> Result<()> {
 }
 
 /// Runs `alt_disk_mksysb` on the host in `dir`.
-pub fn alt_disk_mksysb(dir: &Path, o: &MksysbInstallOptions, events: &dyn Events) -> Result<CopyOutcome> {
+pub fn alt_disk_mksysb(dir: &Path, o: &MksysbInstallOptions, events: &dyn Events) -> Result<PhaseOutcome> {
     validate(o)?;
-    let co = o.as_copy();
-    run_phases(dir, &co, &mut |host: &mut Host| phase1(host, o, &co, events), events)
+    let mut step = |host: &mut Host| phase1(host, o, events);
+    run_phases(dir, CMD, &o.common, &mut step, &NoSoftware, events)
 }
 
-fn phase1(
-    host: &mut Host,
-    o: &MksysbInstallOptions,
-    co: &CopyOptions,
-    events: &dyn Events,
-) -> Result<CopyStats> {
+fn phase1(host: &mut Host, o: &MksysbInstallOptions, events: &dyn Events) -> Result<CopyStats> {
+    let cmd = CMD.name();
     events.event(&Event::Phase(1));
-    trace(o.copy.trace, events, "phase 1");
-    check_phase1(host, co)?;
-    let src = match &o.copy.image_data {
+    trace(o.common.trace, events, "phase 1");
+    check_phase1(host, CMD, &o.common, &o.build)?;
+    let src = match &o.build.image_data {
         Some(p) => ImageSource::File(p.clone()),
         None => {
             let head = read_head(&o.mksysb)?;
             let Some(img) = head.image_data else {
                 return refuse(format!(
-                    "{CMD}: {} has no ./image.data at its head (it is not a mksysb image); give an image.data \
+                    "{cmd}: {} has no ./image.data at its head (it is not a mksysb image); give an image.data \
                      for it with -i",
                     o.mksysb.display()
                 ));
@@ -178,14 +171,14 @@ fn phase1(
     if let (Some(l), ImageSource::Given(img)) = (&o.level, &src) {
         let os = img.file().first("image_data").and_then(|s| s.get("OSLEVEL")).unwrap_or("").trim();
         if !os.starts_with(l.as_str()) {
-            return refuse(format!("{CMD}: -L {l} does not match the level of the mksysb image ({os})"));
+            return refuse(format!("{cmd}: -L {l} does not match the level of the mksysb image ({os})"));
         }
     }
     let preq = PlanRequest {
-        disks: o.copy.disks.clone(),
-        to_jfs2: o.copy.to_jfs2,
-        skip_space_check: o.copy.skip_space_check,
-        trace: o.copy.trace,
+        disks: o.common.disks.clone(),
+        to_jfs2: o.build.to_jfs2,
+        skip_space_check: o.build.skip_space_check,
+        trace: o.common.trace,
     };
     let path = o.mksysb.clone();
     let needs_of = |sets: &[Vec<FsTarget>]| account_archive(&path, sets);
@@ -198,7 +191,7 @@ fn phase1(
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| host.rootvg().map(|r| r.oslevel.clone()).unwrap_or_default());
-    create_altinst(host, &plan, &o.copy.disks, &oslevel, o.copy.trace, events)?;
+    create_altinst(host, &plan, &o.common.disks, &oslevel, o.common.trace, events)?;
     for (on, what) in [
         (o.keep_devices, "-k: the device configuration of the mksysb is kept"),
         (o.import_vgs && !o.no_import, "-y: user volume groups of the mksysb are imported at first boot"),
@@ -217,20 +210,20 @@ fn phase1(
         a.step = "restore".into();
     }
     host.save()?;
-    trace(o.copy.trace, events, "restore -xqf mksysb");
+    trace(o.common.trace, events, "restore -xqf mksysb");
     let stats = restore_archive_into(
         &o.mksysb,
         &host.alt_inst(),
         &plan.fs_limits,
         o.threads,
-        o.copy.verbose,
+        o.common.verbose,
         events,
     )?;
-    super::copy::record_copy_errors(host, &stats, "restore", co, events)?;
+    record_copy_errors(host, &stats, "restore", &o.common, events)?;
     if o.kernel64 {
         say(host, events, "Linking to 64bit kernel.")?;
     }
-    if o.copy.device_reset {
+    if o.build.device_reset {
         say(host, events, "Resetting all device attributes.")?;
         if o.console.is_none() {
             say(

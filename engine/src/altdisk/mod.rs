@@ -1,22 +1,32 @@
-//! The alternate-disk phase machines: `alt_disk_copy` ([`copy`]) and `alt_rootvg_op` ([`rootvg_op`]) on the
-//! modelled host ([`crate::host`]). Data movement is behind [`Mover`] and per-filesystem space accounting
-//! behind [`SpaceCheck`], so the phase machines stay independent of the pipeline that fills them.
+//! The alternate-disk commands on the modelled host ([`crate::host`]). One phase machine ([`phases`]) runs
+//! `alt_disk_copy` ([`copy`]), `alt_disk_mksysb` ([`mksysb_install`]) and `alt_rootvg_op -C` ([`rootvg_op`]):
+//! each hands it its phase-1 step and its own options. Data movement is behind [`Mover`], per-filesystem space
+//! accounting behind [`SpaceCheck`] and software installation behind [`SoftwareInstaller`], so the phase
+//! machine stays independent of the pipelines and of installp.
 
 pub mod copy;
 pub mod mksysb;
 pub mod mksysb_install;
 pub mod mover;
+pub mod phases;
 pub mod plan;
 pub mod rootvg_op;
+pub(crate) mod vgstate;
 
 pub use mover::{AccountingSpaceCheck, PipelineMover};
+pub use phases::{
+    BuildOptions, Customize, NoSoftware, PhaseOptions, PhaseOutcome, Phases, SoftwareInstaller,
+    SoftwareOptions, SoftwareOutcome,
+};
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
-use crate::host::{alt_path, Host, HostError, HostState};
+use crate::host::{alt_path, Host, HostState};
+
+/// The name of the volume group alternate-disk operations build (and wake volume groups as).
+pub const ALTINST: &str = "altinst_rootvg";
 
 /// What the copy step of phase 1 must move.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,19 +95,6 @@ pub enum BakErrPolicy {
     Report,
 }
 
-/// Phase-2 work shared by `alt_disk_copy` and `alt_rootvg_op -C`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Customize {
-    /// `-s`: a script run with `ALT_INST` set, cwd = `/alt_inst`.
-    pub script: Option<PathBuf>,
-    /// `-R`: copied to `/alt_inst/etc/resolv.conf`.
-    pub resolv_conf: Option<PathBuf>,
-    /// `-n`: copy `/.rhosts` and `/etc/niminfo` when present.
-    pub nim_client: bool,
-    /// `-x`: stored as `/alt_inst/etc/alt_disk_firstboot` and run at the clone's first boot.
-    pub first_boot: Option<PathBuf>,
-}
-
 /// Sends a message and logs it.
 pub(crate) fn say(host: &Host, events: &dyn Events, msg: &str) -> Result<()> {
     events.event(&Event::Message(msg));
@@ -119,58 +116,6 @@ pub(crate) fn unmount_lines(host: &Host, events: &dyn Events, mps: &[String]) ->
         let line = format!("forced unmount of {}", alt_path(mp));
         say(host, events, &line)?;
         say(host, events, &line)?;
-    }
-    Ok(())
-}
-
-fn copy_file(from: &Path, to: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if let Some(p) = to.parent() {
-        std::fs::create_dir_all(p).map_err(|e| Error::io("create", p, e))?;
-    }
-    std::fs::copy(from, to).map_err(|e| Error::io("copy", from, e))?;
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(mode)).map_err(|e| Error::io("chmod", to, e))
-}
-
-/// Runs the phase-2 customization on the tree mounted at `/alt_inst`.
-pub(crate) fn customize(host: &mut Host, c: &Customize, trace_on: bool, events: &dyn Events) -> Result<()> {
-    let alt = host.alt_inst();
-    if let Some(r) = &c.resolv_conf {
-        trace(trace_on, events, "copy resolv.conf");
-        copy_file(r, &alt.join("etc/resolv.conf"), 0o644)?;
-        host.log(&format!("copied {} to /alt_inst/etc/resolv.conf", r.display()))?;
-    }
-    if c.nim_client {
-        trace(trace_on, events, "copy NIM client files");
-        for f in [".rhosts", "etc/niminfo"] {
-            let src = host.root().join(f);
-            if src.is_file() {
-                copy_file(&src, &alt.join(f), 0o600)?;
-                host.log(&format!("copied /{f} to /alt_inst/{f}"))?;
-            }
-        }
-    }
-    if let Some(x) = &c.first_boot {
-        trace(trace_on, events, "store first-boot script");
-        copy_file(x, &alt.join(crate::host::FIRSTBOOT_SCRIPT), 0o755)?;
-        if let Some(v) = host.state.alt_mounted().map(|v| v.name.clone()) {
-            if let Some(v) = host.state.vg_mut(&v) {
-                v.firstboot_pending = true;
-            }
-        }
-        host.save()?;
-    }
-    if let Some(s) = &c.script {
-        trace(trace_on, events, &format!("run {}", s.display()));
-        let status = Command::new(s)
-            .current_dir(&alt)
-            .env("ALT_INST", &alt)
-            .status()
-            .map_err(|e| Error::io("run", s, e))?;
-        host.log(&format!("customization script {} exited {status}", s.display()))?;
-        if !status.success() {
-            return Err(HostError::Script { path: s.clone(), status: status.code().unwrap_or(-1) }.into());
-        }
     }
     Ok(())
 }

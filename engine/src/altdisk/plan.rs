@@ -9,8 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::copy::ALTINST;
-use super::{say, trace};
+use super::{say, trace, ALTINST};
 use crate::error::{Error, Result};
 use crate::events::Events;
 use crate::exclude::ExcludeList;
@@ -408,7 +407,7 @@ pub fn create_altinst(
         oslevel: oslevel.to_string(),
         mount: Mount::AltInst,
         bootable: false,
-        alt: Some(AltState { phase_done: 0, step: "mkvg".into(), copy_errors: 0, woken_from: None }),
+        alt: Some(AltState { phase_done: 0, step: "mkvg".into(), ..AltState::default() }),
         firstboot_pending: false,
     });
     host.sync_disk_owners();

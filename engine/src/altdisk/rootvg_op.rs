@@ -1,13 +1,14 @@
 //! `alt_rootvg_op`: remove (`-X`), query (`-q`), wake (`-W`), sleep (`-S`), rename (`-v`) and customize (`-C`)
-//! an alternate volume group (spec alt-disk.md §1.4).
+//! an alternate volume group (spec alt-disk.md §1.4). Each command takes the host lock and calls the state
+//! changes of `altdisk::vgstate`; `-C` is phase 2 of the one phase machine ([`super::phases`]).
 
 use std::path::Path;
 
-use super::copy::ALTINST;
-use super::{customize, say, trace, unmount_lines, Customize};
+use super::phases::{self, Customize, NoSoftware, PhaseOptions, PhaseOutcome, SoftwareInstaller};
+use super::vgstate::{remove_locked, sleep_locked, vg_on, wake_locked};
 use crate::error::{Error, Result};
 use crate::events::Events;
-use crate::host::{level_cmp, move_tree, remove_tree, AltState, BootEntry, Host, HostLock, Mount};
+use crate::host::{Host, HostLock};
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T> {
     Err(Error::refused(msg))
@@ -26,41 +27,6 @@ pub fn remove(dir: &Path, vg: &str, trace_on: bool, events: &dyn Events) -> Resu
     remove_locked(&mut host, vg, trace_on, events)
 }
 
-/// [`remove`] with the lock already held.
-pub(crate) fn remove_locked(host: &mut Host, vg: &str, trace_on: bool, events: &dyn Events) -> Result<()> {
-    if vg == "rootvg" {
-        return refuse("alt_rootvg_op: rootvg is the running volume group and cannot be removed");
-    }
-    let Some(v) = host.state.vg(vg).cloned() else {
-        return refuse(format!("alt_rootvg_op: volume group {vg} does not exist"));
-    };
-    trace(trace_on, events, &format!("remove {vg}"));
-    if v.mount == Mount::AltInst {
-        let mut mps: Vec<String> = v
-            .lvs
-            .iter()
-            .filter_map(|l| l.fs.as_ref())
-            .filter(|f| f.mounted)
-            .map(|f| f.mount_point.clone())
-            .collect();
-        mps.sort();
-        unmount_lines(host, events, &mps)?;
-        remove_tree(&host.alt_inst())?;
-    }
-    // Wherever a kill may have left its tree: every member disk's directory.
-    for d in &v.disks {
-        remove_tree(&host.disk_dir(d))?;
-    }
-    host.state.vgs.retain(|x| x.name != vg);
-    host.sync_disk_owners();
-    let boot = host.boot_disk().to_string();
-    let blv = host.rootvg().map(|r| r.blv()).unwrap_or_else(|_| "hd5".into());
-    host.state.bootlist = vec![BootEntry { disk: boot.clone(), blv: blv.clone() }];
-    host.save()?;
-    host.log(&format!("removed volume group {vg}"))?;
-    say(host, events, &format!("Bootlist is set to the boot disk: {boot} blv={blv}"))
-}
-
 /// `-q -d DISK`: the boot disk of the volume group on `disk`.
 pub fn query(dir: &Path, disk: &str) -> Result<String> {
     let host = Host::open(dir)?;
@@ -68,153 +34,17 @@ pub fn query(dir: &Path, disk: &str) -> Result<String> {
     Ok(host.state.vg(&vg).map(|v| v.boot_disk()).unwrap_or_default())
 }
 
-fn vg_on(host: &Host, disk: &str) -> Result<String> {
-    let Some(d) = host.state.disk(disk) else {
-        return refuse(format!("alt_rootvg_op: disk {disk} does not exist"));
-    };
-    match &d.vg {
-        Some(v) => Ok(v.clone()),
-        None => refuse(format!("alt_rootvg_op: disk {disk} does not belong to a volume group")),
-    }
-}
-
-/// Unmounts a volume group from `/alt_inst` and gives its LVs their real names, naming it `new_name` and
-/// varying it off (phase 3 and `-S`). Returns its boot disk.
-pub(crate) fn sleep_names(host: &mut Host, vg: &str, new_name: &str, events: &dyn Events) -> Result<String> {
-    sleep_names_in(host, vg, new_name, UnmountOrder::First, events)
-}
-
-/// Where phase 3 prints the forced-unmount lines relative to the VGDA and LV control-block fix-ups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UnmountOrder {
-    /// Unmounts first, then all three fix-ups ([I] alt_disk_copy, spec §1.7: not confirmed).
-    First,
-    /// VGDA and LV control blocks, unmounts, then superblocks ([V] the alt_disk_mksysb transcript, §1.7).
-    AfterLvFixes,
-}
-
-/// [`sleep_names`] with the message order of the command running it.
-pub(crate) fn sleep_names_in(
-    host: &mut Host,
-    vg: &str,
-    new_name: &str,
-    order: UnmountOrder,
-    events: &dyn Events,
-) -> Result<String> {
-    let Some(v) = host.state.vg(vg).cloned() else {
-        return refuse(format!("volume group {vg} does not exist"));
-    };
-    if v.mount != Mount::AltInst {
-        return refuse(format!("volume group {vg} is not mounted at /alt_inst"));
-    }
-    let mps: Vec<String> = v.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
-    if order == UnmountOrder::First {
-        unmount_lines(host, events, &mps)?;
-    }
-    say(host, events, "Changing logical volume names in volume group descriptor area.")?;
-    say(host, events, "Fixing LV control blocks...")?;
-    if order == UnmountOrder::AfterLvFixes {
-        unmount_lines(host, events, &mps)?;
-    }
-    say(host, events, "Fixing file system superblocks...")?;
-    let boot = v.boot_disk();
-    let to = host.disk_dir(&boot);
-    remove_tree(&to)?;
-    move_tree(&host.alt_inst(), &to)?;
-    if let Some(x) = host.state.vg_mut(vg) {
-        for l in &mut x.lvs {
-            if let Some(real) = l.name.strip_prefix("alt_") {
-                l.name = real.to_string();
-            }
-            if let Some(f) = l.fs.as_mut() {
-                f.mounted = false;
-            }
-        }
-        x.varied_on = false;
-        x.mount = Mount::None;
-        x.name = new_name.to_string();
-    }
-    host.sync_disk_owners();
-    host.save()?;
-    host.log(&format!("{vg} unmounted from /alt_inst, varied off as {new_name}"))?;
-    Ok(boot)
-}
-
 /// `-W -d DISK`: wakes the volume group on `disk`: renamed `altinst_rootvg`, varied on, `alt_` LV names, its
 /// tree mounted at `/alt_inst`. A volume group at a newer level than the running one needs `force` (`FORCE=yes`).
 pub fn wake(dir: &Path, disk: &str, force: bool, trace_on: bool, events: &dyn Events) -> Result<()> {
     let (_lock, mut host) = locked(dir)?;
-    let name = vg_on(&host, disk)?;
-    let Some(v) = host.state.vg(&name).cloned() else {
-        return refuse(format!("alt_rootvg_op: volume group {name} does not exist"));
-    };
-    if v.mount != Mount::None || v.varied_on {
-        return refuse(format!("alt_rootvg_op: volume group {name} on {disk} is already varied on"));
-    }
-    if let Some(m) = host.state.alt_mounted() {
-        return refuse(format!("alt_rootvg_op: {} is already mounted at /alt_inst", m.name));
-    }
-    if name != ALTINST && host.state.vg(ALTINST).is_some() {
-        return refuse(format!("alt_rootvg_op: a volume group named {ALTINST} already exists"));
-    }
-    let running = host.rootvg()?.oslevel.clone();
-    if level_cmp(&v.oslevel, &running).is_gt() && !force {
-        return refuse(format!(
-            "alt_rootvg_op: volume group {name} on {disk} is at level {}, newer than the running system ({running}); \
-             set FORCE=yes to wake it up anyway",
-            v.oslevel
-        ));
-    }
-    trace(trace_on, events, &format!("wake {name}"));
-    say(&host, events, &format!("Waking up {name} volume group ..."))?;
-    move_tree(&host.disk_dir(&v.boot_disk()), &host.alt_inst())?;
-    if let Some(x) = host.state.vg_mut(&name) {
-        for l in &mut x.lvs {
-            if !l.name.starts_with("alt_") {
-                l.name = format!("alt_{}", l.name);
-            }
-            if let Some(f) = l.fs.as_mut() {
-                f.mounted = true;
-            }
-        }
-        x.varied_on = true;
-        x.mount = Mount::AltInst;
-        x.name = ALTINST.into();
-        x.alt = Some(AltState {
-            phase_done: 1,
-            step: "woken".into(),
-            copy_errors: 0,
-            woken_from: Some(name.clone()),
-        });
-    }
-    host.sync_disk_owners();
-    host.save()?;
-    host.log(&format!("woke {name} as {ALTINST}"))
+    wake_locked(&mut host, disk, force, trace_on, events)
 }
 
 /// `-S [-t]`: puts the woken volume group back to sleep (reverse of [`wake`]); `-t` rebuilds its boot image first.
 pub fn sleep(dir: &Path, rebuild_boot: bool, trace_on: bool, events: &dyn Events) -> Result<()> {
     let (_lock, mut host) = locked(dir)?;
-    let Some(v) = host.state.vg(ALTINST).cloned() else {
-        return refuse(format!("alt_rootvg_op: there is no woken {ALTINST} to put to sleep"));
-    };
-    let Some(orig) = v.alt.as_ref().and_then(|a| a.woken_from.clone()) else {
-        return refuse(format!(
-            "alt_rootvg_op: {ALTINST} was not woken with -W; finish it with alt_disk_copy -P3 or remove it with -X"
-        ));
-    };
-    trace(trace_on, events, &format!("sleep {orig}"));
-    if rebuild_boot {
-        say(&host, events, "Building boot image on cloned disk.")?;
-    }
-    sleep_names(&mut host, ALTINST, &orig, events)?;
-    if let Some(x) = host.state.vg_mut(&orig) {
-        x.alt = None;
-        if rebuild_boot {
-            x.bootable = true;
-        }
-    }
-    host.save()
+    sleep_locked(&mut host, rebuild_boot, trace_on, events)
 }
 
 /// `-v NAME -d DISK`: renames the (varied-off) volume group on `disk`.
@@ -243,16 +73,20 @@ pub fn rename(dir: &Path, new_name: &str, disk: &str) -> Result<()> {
     host.log(&format!("renamed volume group {name} to {new_name}"))
 }
 
-/// `-C`: phase-2 work (script, resolv.conf) on the volume group mounted at `/alt_inst`.
+/// `-C`: phase 2 (`-s`, `-R`) on `altinst_rootvg` (see [`customize_with`]), without software.
 pub fn customize_op(dir: &Path, c: &Customize, trace_on: bool, events: &dyn Events) -> Result<()> {
-    let (_lock, mut host) = locked(dir)?;
-    match host.state.alt_mounted() {
-        Some(v) if v.alt.as_ref().map(|a| a.phase_done >= 1).unwrap_or(false) => {}
-        _ => {
-            return refuse(format!(
-                "alt_rootvg_op: -C needs a woken or phase-1 {ALTINST} mounted at /alt_inst"
-            ))
-        }
-    }
-    customize(&mut host, c, trace_on, events)
+    let o = PhaseOptions { customize: c.clone(), trace: trace_on, ..PhaseOptions::default() };
+    customize_with(dir, &o, &NoSoftware, events).map(|_| ())
+}
+
+/// `-C`: phase 2 against an existing `altinst_rootvg` through the one phase machine: software from `o.software`
+/// by `installer`, then `o.customize`. A mounted (woken or phase-1) `altinst_rootvg` stays mounted; a sleeping
+/// one is woken first and put back to sleep after. `o.disks`, `o.phases`, `-B`, `-r` do not apply.
+pub fn customize_with(
+    dir: &Path,
+    o: &PhaseOptions,
+    installer: &dyn SoftwareInstaller,
+    events: &dyn Events,
+) -> Result<PhaseOutcome> {
+    phases::run_customize(dir, o, installer, events)
 }

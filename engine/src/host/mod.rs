@@ -173,14 +173,7 @@ impl Host {
 
     /// Appends one line to `HOST/alt_disk_inst.log` (seconds since the epoch, then the text).
     pub fn log(&self, line: &str) -> Result<()> {
-        let path = self.dir.join("alt_disk_inst.log");
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io("open", &path, e))?;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        writeln!(f, "{now} {line}").map_err(|e| Error::io("write", &path, e))
+        append_log(&self.dir, line)
     }
 
     /// The running rootvg.
@@ -210,4 +203,13 @@ pub(crate) fn remove_tree(path: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io("stat", path, e)),
     }
+}
+
+/// Appends `line` (with a timestamp) to `HOST/alt_disk_inst.log` of the host in `dir`.
+pub fn append_log(dir: &Path, line: &str) -> Result<()> {
+    let path = dir.join("alt_disk_inst.log");
+    let mut f =
+        OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    writeln!(f, "{now} {line}").map_err(|e| Error::io("write", &path, e))
 }

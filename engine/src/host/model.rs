@@ -81,6 +81,10 @@ pub struct AltState {
     pub copy_errors: usize,
     /// Set by `alt_rootvg_op -W`: the name to give back at `-S`.
     pub woken_from: Option<String>,
+    /// Phase 2 installed software that needs a new boot image since the last build: the next phase 3 (or
+    /// sleep) rebuilds it, even in a later separate run (spec alt-disk.md §1.6).
+    #[serde(default)]
+    pub boot_image_stale: bool,
 }
 
 /// One logical volume.

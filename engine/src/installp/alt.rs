@@ -2,17 +2,17 @@
 //! into the clone mounted at `/alt_inst` (spec installp.md §11), with the host model's file systems for the
 //! space check and `-X` growth.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::apply::{self, Flags, Request};
-use super::space::HostSpace;
 use super::bundle::{self, BundleItem};
 use super::location;
 use super::resolve::Wanted;
+use super::space::HostSpace;
 use super::swvpd::Swvpd;
-use super::{views, InstallpError, Loc, ParseError};
+use super::{views, InstallpError};
 use crate::altdisk::phases::{SoftwareInstaller, SoftwareOptions, SoftwareOutcome};
+use crate::altdisk::ALTINST;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::host::Host;
@@ -25,7 +25,10 @@ pub struct AltInstaller {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// Reads a list file (`-f fixbundle`): one keyword per line, `#` comments, blank lines ignored.
@@ -62,7 +65,10 @@ pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Loca
             }
         }
         if wanted.is_empty() {
-            return Err(Error::refused(format!("installp: the bundle {} names no installp filesets", path.display())));
+            return Err(Error::refused(format!(
+                "installp: the bundle {} names no installp filesets",
+                path.display()
+            )));
         }
     }
     wanted.extend(sw.filesets.iter().map(|f| Wanted::name(f.clone())));
@@ -83,7 +89,10 @@ pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Loca
         }
         if !found {
             return Err(Error::Installp(InstallpError::Verification {
-                summary: format!("instfix: There was no data for {k} in the fix database of {}", loc.dir.display()),
+                summary: format!(
+                    "instfix: There was no data for {k} in the fix database of {}",
+                    loc.dir.display()
+                ),
                 report: String::new(),
             }));
         }
@@ -92,17 +101,42 @@ pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Loca
 }
 
 impl SoftwareInstaller for AltInstaller {
-    fn install(&self, host: &mut Host, alt_root: &Path, sw: &SoftwareOptions, events: &dyn Events) -> Result<SoftwareOutcome> {
+    /// Refuses bad `-I` letters, a missing or empty image location, an unknown bundle and fixes that no image
+    /// delivers before phase 1 changes anything.
+    fn check(&self, cmd: &str, sw: &SoftwareOptions) -> Result<()> {
+        if let Some(f) = &sw.flags {
+            Flags::parse(f).map_err(|e| Error::refused(format!("{cmd}: -I {f}: {e}")))?;
+        }
+        let Some(l) = &sw.location else { return Ok(()) };
+        let loc = location::open(l)?;
+        if loc.images.is_empty() {
+            return Err(Error::refused(format!(
+                "{cmd}: -l {}: no installp images there{}",
+                l.display(),
+                loc.problems.first().map(|p| format!(" ({p})")).unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+
+    fn install(
+        &self,
+        host: &mut Host,
+        alt_root: &Path,
+        sw: &SoftwareOptions,
+        events: &dyn Events,
+    ) -> Result<SoftwareOutcome> {
         let flags = match &sw.flags {
             Some(f) => Flags::parse(f)?,
             None => Flags::alt_disk_default(),
         };
-        let loc_path: PathBuf = sw.location.clone().ok_or_else(|| Error::refused("installp: no image location (-l)"))?;
+        let loc_path: PathBuf =
+            sw.location.clone().ok_or_else(|| Error::refused("installp: no image location (-l)"))?;
         let loc = location::open(&loc_path)?;
         let running = host.root();
         let wanted = wanted_of(sw, &running, &loc)?;
         let req = Request { location: loc_path, wanted, flags, time: self.time.unwrap_or_else(now) };
-        let vg = crate::altdisk::phases::ALTINST;
+        let vg = ALTINST;
         let mut space = HostSpace::new(host, vg, alt_root, events)?;
         let r = apply::install(alt_root, &req, &mut space, events);
         match r {
@@ -126,13 +160,4 @@ impl SoftwareInstaller for AltInstaller {
             Err(e) => Err(e),
         }
     }
-}
-
-/// A bundle or list problem at a line, for callers that parse lists themselves.
-pub fn list_error(path: &Path, line: usize, message: &str) -> Error {
-    Error::Installp(InstallpError::Malformed {
-        image: path.to_path_buf(),
-        member: String::new(),
-        error: ParseError { loc: Loc::Line(line), message: message.to_string() },
-    })
 }

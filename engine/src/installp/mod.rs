@@ -27,7 +27,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-//ALT pub mod alt;
+pub mod alt;
 pub mod apply;
 pub mod bigar;
 pub mod bundle;
