@@ -1,17 +1,19 @@
 //! `altdisk demo`: the README's main job. Builds a sample AIX 7.2 host in a temporary directory (or `--dir`),
-//! then runs what an AIX administrator would: `alt_disk_copy` to hdisk1 with an exclude list, a `mksysb`,
+//! then runs what an AIX administrator would: a technology-level update built with mkinstallp, `alt_disk_copy`
+//! to hdisk1 with an exclude list and the update installed into the clone in phase 2, a `mksysb`,
 //! `alt_disk_mksysb` of it onto hdisk2, `lspv` and `bootlist`, a boot into the clone and a boot back — and
 //! prints what it did and how fast. Everything runs through the same engine calls as the AIX commands.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use altdisk_engine::altdisk::copy::{alt_disk_copy, CopyOptions};
+use altdisk_engine::altdisk::copy::{alt_disk_copy_with, CopyOptions};
 use altdisk_engine::altdisk::mksysb::{mksysb, MksysbOptions};
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
 use altdisk_engine::altdisk::rootvg_op::rename;
-use altdisk_engine::altdisk::{AccountingSpaceCheck, PhaseOptions, PipelineMover};
+use altdisk_engine::altdisk::{AccountingSpaceCheck, PhaseOptions, PipelineMover, SoftwareOptions};
 use altdisk_engine::host::{bootlist_o, lspv, BootEntry, Host, HostLock};
+use altdisk_engine::installp::{self, alt::AltInstaller, swvpd::Swvpd};
 use altdisk_engine::{Error, Event, Events};
 
 /// Build a sample AIX host and run alt_disk_copy, mksysb, alt_disk_mksysb and boots on it.
@@ -70,6 +72,20 @@ fn rate(n: u64, bytes: u64, secs: f64) -> String {
     )
 }
 
+/// `oslevel -s` and `lslpp -h bos.rte` of the running rootvg.
+fn levels(dir: &Path) -> Result<(), Error> {
+    let h = Host::open(dir)?;
+    let sw = Swvpd::load(&h.root())?;
+    println!("  $ oslevel -s");
+    show(&installp::views::oslevel_s(&sw));
+    println!("  $ lslpp -h bos.rte");
+    match installp::views::lslpp_h(&sw, &["bos.rte".to_string()]) {
+        Ok(t) => show(&t),
+        Err(e) => show(&e.message),
+    }
+    Ok(())
+}
+
 fn views(dir: &Path) -> Result<(), Error> {
     let h = Host::open(dir)?;
     println!("  $ lspv");
@@ -110,21 +126,59 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         t.elapsed().as_secs_f64()
     );
     views(&dir)?;
+    levels(&dir)?;
+
+    let tl5 = dir.join("tl5");
+    step(&format!(
+        "mkinstallp -d BUILDROOT -T TEMPLATE (x4); inutoc {}   (AIX 7200-05 SP1 for the clone)",
+        tl5.join("images").display()
+    ));
+    let update = installp::sample::build_tl5(&tl5)?;
+    for l in &update.lines {
+        println!("    {l}");
+    }
+    println!("  $ installp -ld {}", update.location.display());
+    let loc = installp::location::open(&update.location)?;
+    show(&installp::transcript::list_media(&loc.images));
 
     let exclude = dir.join("demo.exclude");
     std::fs::write(&exclude, "^./tmp/\n^./var/adm/ras/livedump/\n\\.core$\n")
         .map_err(|e| Error::io("write", &exclude, e))?;
     step(&format!(
-        "alt_disk_copy -d hdisk1 -e {}   (exclude list: ^./tmp/  ^./var/adm/ras/livedump/  \\.core$)",
-        exclude.display()
+        "alt_disk_copy -d hdisk1 -e {} -l {} -b {}   (exclude list: ^./tmp/  ^./var/adm/ras/livedump/  \\.core$; \
+         phase 2 installs the update into the clone with installp -acgX)",
+        exclude.display(),
+        update.location.display(),
+        update.bundle.display()
     ));
     let t = Instant::now();
     let o = CopyOptions {
-        common: PhaseOptions { disks: vec!["hdisk1".into()], ..PhaseOptions::default() },
+        common: PhaseOptions {
+            disks: vec!["hdisk1".into()],
+            software: SoftwareOptions {
+                location: Some(update.location.clone()),
+                bundle: Some(update.bundle.display().to_string()),
+                ..SoftwareOptions::default()
+            },
+            ..PhaseOptions::default()
+        },
         exclude: Some(exclude.clone()),
         ..CopyOptions::default()
     };
-    let out = alt_disk_copy(&dir, &o, &PipelineMover::default(), &AccountingSpaceCheck::default(), &ev)?;
+    let installer = AltInstaller::default();
+    let out = alt_disk_copy_with(
+        &dir,
+        &o,
+        &PipelineMover::default(),
+        &AccountingSpaceCheck::default(),
+        &installer,
+        &ev,
+    )?;
+    if out.failed {
+        return Err(
+            Error::refused("demo: the update could not be installed into the clone (see above)").into()
+        );
+    }
     let secs = t.elapsed().as_secs_f64();
     let copy = out.stats.unwrap_or_default();
     let copy_line = rate(copy.entries, copy.bytes, secs);
@@ -170,6 +224,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let disk = reboot(&dir, &ev)?;
     println!("  booted from {disk}: the clone is rootvg, the original is old_rootvg");
     views(&dir)?;
+    levels(&dir)?;
 
     step("bootlist -m normal hdisk0; shutdown -Fr   (back to the original)");
     {
@@ -180,6 +235,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let disk = reboot(&dir, &ev)?;
     println!("  booted from {disk}");
     views(&dir)?;
+    levels(&dir)?;
 
     step("summary");
     println!("  alt_disk_copy   {copy_line}");

@@ -271,10 +271,12 @@ pub fn list_media(images: &[super::image::Image]) -> String {
     for img in images {
         let t = if img.lpp.is_update() { "S" } else { "I" };
         for f in &img.lpp.filesets {
+            // A name longer than its column pushes the rest right by one blank, as lslpp does.
+            let name = if f.name.len() >= 28 { format!("{} ", f.name) } else { f.name.clone() };
             let _ = writeln!(
                 s,
                 "  {:<28}{:<26}{:<4}{} {}\n  #   {}\n",
-                f.name,
+                name,
                 f.level.to_string(),
                 t,
                 f.bosboot,
