@@ -592,10 +592,8 @@ pub fn reject(root: &Path, filesets: &[String], time: i64, events: &dyn Events) 
                     let md = std::fs::symlink_metadata(&src).map_err(|e| Error::io("stat", &src, e))?;
                     copy_object(&src, &target, &md)?;
                 }
-                "new" => {
-                    if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) {
-                        std::fs::remove_file(&target).map_err(|e| Error::io("remove", &target, e))?;
-                    }
+                "new" if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) => {
+                    std::fs::remove_file(&target).map_err(|e| Error::io("remove", &target, e))?;
                 }
                 _ => {}
             }

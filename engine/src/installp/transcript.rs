@@ -177,7 +177,7 @@ pub fn verification(plan: &Plan, media: &[Candidate], resources: &[Resource], pr
     let _ = writeln!(s, "  ----\n{total:>5}  Total to be installed\n");
     if !resources.is_empty() && !plan.refused() && total > 0 {
         s.push_str("RESOURCES\n---------\n  Estimated system resource requirements for filesets being installed:\n                (All sizes are in 512-byte blocks)\n");
-        let _ = writeln!(s, "      {:<31}{:<25}{}", "Filesystem", "Needed Space", "Free Space");
+        let _ = writeln!(s, "      {:<31}{:<25}Free Space", "Filesystem", "Needed Space");
         let (mut tn, mut tf) = (0u64, 0u64);
         for r in resources {
             let _ = writeln!(s, "      {:<27}{:>14}{:>23}", r.filesystem, r.needed, r.free);
@@ -243,7 +243,7 @@ pub struct SummaryRow {
 pub fn summary(rows: &[SummaryRow]) -> String {
     let mut s = banner("Summaries:");
     s.push_str("\nInstallation Summary\n--------------------\n");
-    let _ = writeln!(s, "{:<28}{:<16}{:<12}{:<12}{}", "Name", "Level", "Part", "Event", "Result");
+    let _ = writeln!(s, "{:<28}{:<16}{:<12}{:<12}Result", "Name", "Level", "Part", "Event");
     s.push_str(&"-".repeat(79));
     s.push('\n');
     for r in rows {
