@@ -158,6 +158,12 @@ enum HostCmd {
         /// The host directory.
         host: PathBuf,
     },
+    /// Build, with mkinstallp, the AIX 7200-05 SP1 update of the sample host (at 7200-04 SP2) in DIR: build
+    /// roots and templates (DIR/build), images and .toc (DIR/images), a bundle (DIR/TL5.bnd).
+    SampleUpdate {
+        /// The work directory (created).
+        dir: PathBuf,
+    },
 }
 
 fn parse_disk(s: &str) -> anyhow::Result<(String, u64)> {
@@ -203,6 +209,18 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                     println!("first-boot script {} exited {code}", p.display());
                 }
             }),
+        HostCmd::SampleUpdate { dir } => altdisk_engine::installp::sample::build_tl5(&dir).map(|u| {
+            for l in &u.lines {
+                println!("{l}");
+            }
+            println!(
+                "images: {}\nbundle: {}\nnext:   alt_disk_copy -d hdisk1 -l {} -b {}",
+                u.location.display(),
+                u.bundle.display(),
+                u.location.display(),
+                u.bundle.display()
+            );
+        }),
         HostCmd::Show { host } => Host::open(&host).map(|h| {
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ =
