@@ -67,7 +67,7 @@ fn wake_refuses_a_newer_level_unless_forced() {
     h.state.vg_mut("altinst_rootvg").unwrap().oslevel = "7.3.1.0".into();
     h.save().unwrap();
     let err = wake(&dir, "hdisk1", false, false, &NoEvents).unwrap_err();
-    assert!(err.to_string().contains("newer than the running system (7.2.5.0); set FORCE=yes"), "{err}");
+    assert!(err.to_string().contains("newer than the running system (7.2.4.0); set FORCE=yes"), "{err}");
     wake(&dir, "hdisk1", true, false, &NoEvents).unwrap();
 }
 

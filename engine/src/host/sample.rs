@@ -111,7 +111,7 @@ fn finish(dir: &Path, disks: Vec<Disk>, lvs: Vec<LogicalVolume>) -> Result<Host>
         varied_on: true,
         auto_varyon: true,
         lvs,
-        oslevel: "7.2.5.0".to_string(),
+        oslevel: "7.2.4.0".to_string(),
         mount: Mount::Root,
         bootable: true,
         alt: None,

@@ -100,6 +100,14 @@ pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Loca
     Ok(wanted)
 }
 
+/// The volume group's level (`V.R.TL.0`, what `alt_rootvg_op -W` compares) from `oslevel -r` (`7200-05`).
+fn tl_level(r: &str) -> Option<String> {
+    let (vvrr, tl) = r.split_once('-')?;
+    let vvrr: u32 = vvrr.parse().ok()?;
+    let tl: u32 = tl.parse().ok()?;
+    Some(format!("{}.{}.{tl}.0", vvrr / 1000, vvrr / 100 % 10))
+}
+
 impl SoftwareInstaller for AltInstaller {
     /// Refuses bad `-I` letters, a missing or empty image location, an unknown bundle and fixes that no image
     /// delivers before phase 1 changes anything.
@@ -143,11 +151,8 @@ impl SoftwareInstaller for AltInstaller {
             Ok(o) => {
                 // The clone's level as the volume group records it follows its inventory.
                 let vpd = Swvpd::load(alt_root)?;
-                let level = views::oslevel(&vpd);
-                if let Some(v) = host.state.vg_mut(vg) {
-                    if !level.is_empty() {
-                        v.oslevel = level;
-                    }
+                if let (Some(level), Some(v)) = (tl_level(&views::oslevel_r(&vpd)), host.state.vg_mut(vg)) {
+                    v.oslevel = level;
                 }
                 host.save()?;
                 Ok(SoftwareOutcome { failed: false, boot_image_stale: o.boot_image_stale })
@@ -159,5 +164,15 @@ impl SoftwareInstaller for AltInstaller {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn volume_group_level_from_the_technology_level() {
+        assert_eq!(super::tl_level("7200-05").as_deref(), Some("7.2.5.0"));
+        assert_eq!(super::tl_level("6100-09").as_deref(), Some("6.1.9.0"));
+        assert_eq!(super::tl_level("junk"), None);
     }
 }
