@@ -100,7 +100,7 @@ fn wanted(words: &[String]) -> anyhow::Result<Vec<Wanted>> {
                     prev.level = Some(l);
                     continue;
                 }
-                _ => return crate::exit::usage(format!("installp: {w}: a level must follow a fileset name")),
+                _ => return crate::exit::usage(format!("{w}: a level must follow a fileset name")),
             }
         }
         out.push(Wanted { name, level: lvl });
@@ -114,14 +114,14 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let actions = listing + usize::from(a.r) + usize::from(a.a || (a.c && !a.r && listing == 0));
     if actions > 1 || (a.r && (a.a || a.c)) {
         return crate::exit::usage(format!(
-            "installp: give one action: -a, -ac, -c, -r, -l, -L, -A or -s\nusage: {USAGE}"
+            "give one action: -a, -ac, -c, -r, -l, -L, -A or -s\nusage: {USAGE}"
         ));
     }
     let printer = Printer::default();
     if a.l || a.big_l || a.big_a {
         let Some(d) = &a.d else {
             return crate::exit::usage(format!(
-                "installp: -l, -L and -A list the media given with -d\nusage: {USAGE}"
+                "-l, -L and -A list the media given with -d\nusage: {USAGE}"
             ));
         };
         let loc = match location::open(d) {
@@ -141,7 +141,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         print!("{text}");
         return Ok(if loc.problems.is_empty() { crate::exit::OK } else { crate::exit::FAILED });
     }
-    let tree = a.root.tree("installp")?;
+    let tree = a.root.tree()?;
     if a.s {
         let sw = Swvpd::load(&tree)?;
         let applied: Vec<_> = sw.all_installed().into_iter().filter(|i| i.state == State::Applied).collect();
@@ -185,7 +185,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     if words.is_empty() {
         return crate::exit::usage(format!(
-            "installp: name the filesets (or all, or -f LISTFILE)\nusage: {USAGE}"
+            "name the filesets (or all, or -f LISTFILE)\nusage: {USAGE}"
         ));
     }
     // On the modelled host the running rootvg changes: hold its lock for the whole command.
@@ -211,7 +211,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     let Some(d) = a.d.clone() else {
         return crate::exit::usage(format!(
-            "installp: -a needs the image location: -d DEVICE\nusage: {USAGE}"
+            "-a needs the image location: -d DEVICE\nusage: {USAGE}"
         ));
     };
     let mut letters = String::from("a");

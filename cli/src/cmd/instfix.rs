@@ -35,11 +35,11 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     if !a.i {
         return crate::exit::usage(format!(
-            "instfix: only the query form (-i) is available; fixes are installed with installp or alt_disk_copy -F\n\
+            "only the query form (-i) is available; fixes are installed with installp or alt_disk_copy -F\n\
              usage: {USAGE}"
         ));
     }
-    let sw = Swvpd::load(&a.root.tree("instfix")?)?;
+    let sw = Swvpd::load(&a.root.tree()?)?;
     let keys: Option<Vec<String>> = a.k.as_ref().map(|k| k.split_whitespace().map(str::to_string).collect());
     if a.c {
         let mut s = views::instfix_icq(&sw, keys.as_deref());

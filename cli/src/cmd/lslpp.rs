@@ -46,9 +46,9 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let actions = [a.l || a.c, a.big_l, a.h, a.f, a.w].iter().filter(|x| **x).count();
     if actions != 1 {
-        return crate::exit::usage(format!("lslpp: give exactly one of -l, -L, -h, -f, -w\nusage: {USAGE}"));
+        return crate::exit::usage(format!("give exactly one of -l, -L, -h, -f, -w\nusage: {USAGE}"));
     }
-    let tree = a.root.tree("lslpp")?;
+    let tree = a.root.tree()?;
     let sw = Swvpd::load(&tree)?;
     let r = if a.l || a.c {
         if a.c {
@@ -64,7 +64,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         views::lslpp_f(&sw, &a.names)
     } else {
         if a.names.is_empty() {
-            return crate::exit::usage(format!("lslpp: -w needs a PATH\nusage: {USAGE}"));
+            return crate::exit::usage(format!("-w needs a PATH\nusage: {USAGE}"));
         }
         views::lslpp_w(&sw, &a.names)
     };

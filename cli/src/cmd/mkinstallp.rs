@@ -24,7 +24,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let Some(t) = a.t else {
         return crate::exit::usage(format!(
-            "mkinstallp: give the template with -T (altdisk does not prompt for one)\nusage: {USAGE}"
+            "give the template with -T (altdisk does not prompt for one)\nusage: {USAGE}"
         ));
     };
     let root = a.d.unwrap_or_else(|| PathBuf::from("."));

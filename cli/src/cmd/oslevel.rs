@@ -28,9 +28,9 @@ pub struct Args {
 /// Runs `oslevel`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     if a.r && a.s {
-        return crate::exit::usage(format!("oslevel: -r and -s cannot be used together\nusage: {USAGE}"));
+        return crate::exit::usage(format!("-r and -s cannot be used together\nusage: {USAGE}"));
     }
-    let sw = Swvpd::load(&a.root.tree("oslevel")?)?;
+    let sw = Swvpd::load(&a.root.tree()?)?;
     if let Some(tl) = &a.l {
         return Ok(print_view(views::oslevel_rl(&sw, tl)));
     }

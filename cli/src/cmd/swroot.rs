@@ -18,10 +18,10 @@ pub struct RootArg {
 
 impl RootArg {
     /// The tree: `-R DIR` when given (it must be a directory), else the host's running root.
-    pub fn tree(&self, cmd: &str) -> anyhow::Result<PathBuf> {
+    pub fn tree(&self) -> anyhow::Result<PathBuf> {
         if let Some(r) = &self.root {
             if !r.is_dir() {
-                return crate::exit::usage(format!("{cmd}: -R {}: not a directory", r.display()));
+                return crate::exit::usage(format!("-R {}: not a directory", r.display()));
             }
             return Ok(r.clone());
         }
@@ -30,7 +30,7 @@ impl RootArg {
             Some(d) => d,
             None => {
                 return crate::exit::usage(format!(
-                "{cmd}: no software tree: give -R DIR (a rootvg tree) or --host HOST (or set ALTDISK_HOST)"
+                "no software tree: give -R DIR (a rootvg tree) or --host HOST (or set ALTDISK_HOST)"
             ))
             }
         };
