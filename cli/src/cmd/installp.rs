@@ -120,9 +120,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let printer = Printer::default();
     if a.l || a.big_l || a.big_a {
         let Some(d) = &a.d else {
-            return crate::exit::usage(format!(
-                "-l, -L and -A list the media given with -d\nusage: {USAGE}"
-            ));
+            return crate::exit::usage(format!("-l, -L and -A list the media given with -d\nusage: {USAGE}"));
         };
         let loc = match location::open(d) {
             Ok(l) => l,
@@ -184,9 +182,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         }
     }
     if words.is_empty() {
-        return crate::exit::usage(format!(
-            "name the filesets (or all, or -f LISTFILE)\nusage: {USAGE}"
-        ));
+        return crate::exit::usage(format!("name the filesets (or all, or -f LISTFILE)\nusage: {USAGE}"));
     }
     // On the modelled host the running rootvg changes: hold its lock for the whole command.
     let host_dir = if a.root.root.is_none() { Some(a.root.host.dir()?) } else { None };
@@ -210,9 +206,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         });
     }
     let Some(d) = a.d.clone() else {
-        return crate::exit::usage(format!(
-            "-a needs the image location: -d DEVICE\nusage: {USAGE}"
-        ));
+        return crate::exit::usage(format!("-a needs the image location: -d DEVICE\nusage: {USAGE}"));
     };
     let mut letters = String::from("a");
     for (on, c) in [
