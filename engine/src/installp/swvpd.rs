@@ -35,14 +35,14 @@
 //! * `lpp` holds one object per fileset and part with the base level, the base's description and the state
 //!   of the highest level; `lpp_id`s are allocated per repository (highest + 1).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::level::Level;
 use crate::error::Error;
-use crate::imagedata::stanza::{self, Field, Stanza, StanzaFile};
+use crate::imagedata::stanza::{self, Stanza};
 use crate::imagedata::StanzaError;
 
 /// The three parts of a fileset; each has its own repository.
@@ -516,8 +516,15 @@ fn image_type_of(cp_flag: u32, update: bool) -> char {
 }
 
 /// `"text"` with `\`, `"`, newline and tab escaped, as `odmget` prints strings.
+#[cfg(test)]
 fn quote(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 2);
+    quote_into(&mut o, s);
+    o
+}
+
+/// Appends `s` quoted as `odmget` prints strings.
+fn quote_into(o: &mut String, s: &str) {
     o.push('"');
     for c in s.chars() {
         match c {
@@ -529,7 +536,6 @@ fn quote(s: &str) -> String {
         }
     }
     o.push('"');
-    o
 }
 
 fn unquote(v: &str) -> Option<String> {
@@ -596,16 +602,48 @@ impl Reader<'_> {
     }
 }
 
-fn odm_stanza(class: &str, fields: Vec<(&str, String)>) -> Stanza {
-    let mut st = Stanza::new(class);
-    for (k, v) in fields {
-        st.lines.push(stanza::StanzaLine::Field(Field::odm(k, v)));
-    }
-    st
-}
+/// The text of a class file, written straight into one string in the form the stanza layer gives objects
+/// built from `odm` fields: `class:`, one `\tname = value` line per field, a blank line after each object.
+/// (Building a stanza tree first and printing it cost more than the install's file writes for a large
+/// fileset; the unit test `odm_text_matches_the_stanza_layer` holds the two forms equal.)
+#[derive(Default)]
+struct OdmText(String);
 
-fn level_fields(l: &Level) -> [(&'static str, String); 4] {
-    [("ver", l.v.to_string()), ("rel", l.r.to_string()), ("mod", l.m.to_string()), ("fix", l.f.to_string())]
+impl OdmText {
+    fn object(&mut self, class: &str) {
+        self.0.push_str(class);
+        self.0.push_str(":\n");
+    }
+
+    fn key(&mut self, key: &str) {
+        self.0.push('\t');
+        self.0.push_str(key);
+        self.0.push_str(" = ");
+    }
+
+    fn num(&mut self, key: &str, v: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        self.key(key);
+        let _ = write!(self.0, "{v}");
+        self.0.push('\n');
+    }
+
+    fn str(&mut self, key: &str, v: &str) {
+        self.key(key);
+        quote_into(&mut self.0, v);
+        self.0.push('\n');
+    }
+
+    fn level(&mut self, l: &Level) {
+        self.num("ver", l.v);
+        self.num("rel", l.r);
+        self.num("mod", l.m);
+        self.num("fix", l.f);
+    }
+
+    fn end(&mut self) {
+        self.0.push('\n');
+    }
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -724,122 +762,91 @@ impl Repo {
     }
 
     fn render(&self, class: &str) -> String {
-        let mut f = StanzaFile { items: Vec::new(), final_newline: true };
+        let mut w = OdmText::default();
         match class {
             "lpp" => {
                 for o in &self.lpp {
-                    let [v, r, m, fx] = level_fields(&o.level);
-                    f.push_stanza(odm_stanza(
-                        class,
-                        vec![
-                            ("name", quote(&o.name)),
-                            ("size", o.size.to_string()),
-                            ("state", o.state.odm().to_string()),
-                            ("cp_flag", o.cp_flag.to_string()),
-                            ("group", quote(&o.group)),
-                            ("magic_letter", quote(&o.magic_letter)),
-                            v,
-                            r,
-                            m,
-                            fx,
-                            ("description", quote(&o.description)),
-                            ("lpp_id", o.lpp_id.to_string()),
-                        ],
-                    ))
+                    w.object(class);
+                    w.str("name", &o.name);
+                    w.num("size", o.size);
+                    w.num("state", o.state.odm());
+                    w.num("cp_flag", o.cp_flag);
+                    w.str("group", &o.group);
+                    w.str("magic_letter", &o.magic_letter);
+                    w.level(&o.level);
+                    w.str("description", &o.description);
+                    w.num("lpp_id", o.lpp_id);
+                    w.end();
                 }
             }
             "product" => {
                 for o in &self.product {
-                    let [v, r, m, fx] = level_fields(&o.level);
-                    f.push_stanza(odm_stanza(
-                        class,
-                        vec![
-                            ("lpp_name", quote(&o.lpp_name)),
-                            ("comp_id", quote(&o.comp_id)),
-                            ("update", u32::from(o.update).to_string()),
-                            ("cp_flag", o.cp_flag.to_string()),
-                            ("fesn", quote(&o.fesn)),
-                            ("name", quote(&o.name)),
-                            ("state", o.state.odm().to_string()),
-                            v,
-                            r,
-                            m,
-                            fx,
-                            ("ptf", quote(o.level.ptf.as_deref().unwrap_or(""))),
-                            ("media", o.media.to_string()),
-                            ("sceded_by", quote(&o.sceded_by)),
-                            ("fixinfo", quote(&o.fixinfo)),
-                            ("prereq", quote(&o.prereq)),
-                            ("description", quote(&o.description)),
-                            ("supersedes", quote(&o.supersedes)),
-                        ],
-                    ))
+                    w.object(class);
+                    w.str("lpp_name", &o.lpp_name);
+                    w.str("comp_id", &o.comp_id);
+                    w.num("update", u32::from(o.update));
+                    w.num("cp_flag", o.cp_flag);
+                    w.str("fesn", &o.fesn);
+                    w.str("name", &o.name);
+                    w.num("state", o.state.odm());
+                    w.level(&o.level);
+                    w.str("ptf", o.level.ptf.as_deref().unwrap_or(""));
+                    w.num("media", o.media);
+                    w.str("sceded_by", &o.sceded_by);
+                    w.str("fixinfo", &o.fixinfo);
+                    w.str("prereq", &o.prereq);
+                    w.str("description", &o.description);
+                    w.str("supersedes", &o.supersedes);
+                    w.end();
                 }
             }
             "inventory" => {
                 for o in &self.inventory {
-                    let [v, r, m, fx] = level_fields(&o.level);
-                    f.push_stanza(odm_stanza(
-                        class,
-                        vec![
-                            ("lpp_id", o.lpp_id.to_string()),
-                            ("private", o.private.to_string()),
-                            ("file_type", o.kind.odm().to_string()),
-                            ("format", o.format.to_string()),
-                            ("loc0", quote(&o.loc0)),
-                            ("loc1", quote(&o.loc1)),
-                            ("loc2", quote(&o.loc2)),
-                            ("size", o.size.to_string()),
-                            ("checksum", o.checksum.to_string()),
-                            v,
-                            r,
-                            m,
-                            fx,
-                        ],
-                    ))
+                    w.object(class);
+                    w.num("lpp_id", o.lpp_id);
+                    w.num("private", o.private);
+                    w.num("file_type", o.kind.odm());
+                    w.num("format", o.format);
+                    w.str("loc0", &o.loc0);
+                    w.str("loc1", &o.loc1);
+                    w.str("loc2", &o.loc2);
+                    w.num("size", o.size);
+                    w.num("checksum", o.checksum);
+                    w.level(&o.level);
+                    w.end();
                 }
             }
             "history" => {
                 for o in &self.history {
-                    let [v, r, m, fx] = level_fields(&o.level);
-                    f.push_stanza(odm_stanza(
-                        class,
-                        vec![
-                            ("lpp_id", o.lpp_id.to_string()),
-                            ("event", o.event.odm().to_string()),
-                            v,
-                            r,
-                            m,
-                            fx,
-                            ("ptf", quote(o.level.ptf.as_deref().unwrap_or(""))),
-                            ("corr_svn", quote(&o.corr_svn)),
-                            ("cp_mod", quote(&o.cp_mod)),
-                            ("cp_fix", quote(&o.cp_fix)),
-                            ("login_name", quote(&o.login_name)),
-                            ("state", if o.complete { "1" } else { "2" }.to_string()),
-                            ("time", o.time.to_string()),
-                            ("comment", quote(&o.comment)),
-                        ],
-                    ))
+                    w.object(class);
+                    w.num("lpp_id", o.lpp_id);
+                    w.num("event", o.event.odm());
+                    w.level(&o.level);
+                    w.str("ptf", o.level.ptf.as_deref().unwrap_or(""));
+                    w.str("corr_svn", &o.corr_svn);
+                    w.str("cp_mod", &o.cp_mod);
+                    w.str("cp_fix", &o.cp_fix);
+                    w.str("login_name", &o.login_name);
+                    w.num("state", if o.complete { 1 } else { 2 });
+                    w.num("time", o.time);
+                    w.str("comment", &o.comment);
+                    w.end();
                 }
             }
             _ => {
                 for o in &self.fix {
                     let list: String = o.filesets.iter().map(|(n, l)| format!("{n}:{l}\n")).collect();
-                    f.push_stanza(odm_stanza(
-                        class,
-                        vec![
-                            ("name", quote(&o.name)),
-                            ("abstract", quote(&o.abstract_text)),
-                            ("type", quote(&o.kind)),
-                            ("filesets", quote(&list)),
-                            ("symptom", quote(&o.symptom)),
-                        ],
-                    ))
+                    w.object(class);
+                    w.str("name", &o.name);
+                    w.str("abstract", &o.abstract_text);
+                    w.str("type", &o.kind);
+                    w.str("filesets", &list);
+                    w.str("symptom", &o.symptom);
+                    w.end();
                 }
             }
         }
-        f.to_text()
+        w.0
     }
 
     fn lpp_name(&self, id: u32) -> Option<&str> {
@@ -1088,8 +1095,19 @@ impl Swvpd {
             description: r.description.clone(),
             supersedes: r.supersedes.clone(),
         });
-        for it in &r.items {
-            repo.inventory.retain(|o| !(o.lpp_id == lpp_id && o.level == r.level && o.loc0 == it.path));
+        // A path this level recorded before is replaced; a path listed twice keeps its last entry. (One pass
+        // with a set: the item-by-item removal this replaces was quadratic in the size of the inventory.)
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(r.items.len());
+        for (i, it) in r.items.iter().enumerate() {
+            last.insert(it.path.as_str(), i);
+        }
+        repo.inventory
+            .retain(|o| !(o.lpp_id == lpp_id && o.level == r.level && last.contains_key(o.loc0.as_str())));
+        repo.inventory.reserve(last.len());
+        for (i, it) in r.items.iter().enumerate() {
+            if last.get(it.path.as_str()) != Some(&i) {
+                continue;
+            }
             let (loc1, loc2) = match it.kind {
                 InvKind::Symlink => (String::new(), it.target.clone().unwrap_or_default()),
                 _ => (it.links.iter().map(|l| format!("{l}\n")).collect(), String::new()),
@@ -1444,6 +1462,65 @@ mod tests {
         }
         assert_eq!(quote("a\nb"), "\"a\\nb\"");
         assert_eq!(unquote("noquotes"), None);
+    }
+
+    #[test]
+    fn odm_text_matches_the_stanza_layer() {
+        use crate::imagedata::stanza::{Field, StanzaFile};
+        let t = tempfile::tempdir().unwrap();
+        let mut s = sample(t.path());
+        s.add_fix(FixRec {
+            name: "7200-05_AIX_ML".into(),
+            abstract_text: "Tab\there".into(),
+            kind: 'm',
+            filesets: vec![("ranch.hog".into(), lv("3.1.0.2")), ("bos.rte".into(), lv("7.2.5.0"))],
+        });
+        for repo in &s.repos {
+            for class in CLASSES {
+                let text = repo.render(class);
+                // The same objects built as stanzas of `odm` fields and printed by the stanza layer.
+                let parsed = stanza::parse(class, text.as_bytes()).unwrap();
+                let mut built = StanzaFile { items: Vec::new(), final_newline: true };
+                for st in parsed.stanzas() {
+                    let mut b = Stanza::new(st.name.as_str());
+                    for f in st.fields() {
+                        b.lines.push(stanza::StanzaLine::Field(Field::odm(f.key.as_str(), f.value.as_str())));
+                    }
+                    built.push_stanza(b);
+                }
+                assert_eq!(text, built.to_text(), "{class}");
+            }
+        }
+        assert_eq!(Repo::default().render("inventory"), "");
+    }
+
+    #[test]
+    fn recording_a_level_again_replaces_its_paths_once_each() {
+        let t = tempfile::tempdir().unwrap();
+        let mut s = sample(t.path());
+        // 3.1.0.0 again: /usr/bin/hog is replaced, /usr/bin/new listed twice keeps its last entry, and the
+        // paths not listed again keep their place.
+        s.record(rec(
+            "ranch.hog",
+            "3.1.0.0",
+            State::Committed,
+            Part::Usr,
+            vec![file("/usr/bin/new", 1, 1), file("/usr/bin/hog", 9, 9), file("/usr/bin/new", 2, 2)],
+            300,
+        ));
+        let got: Vec<(String, Level, u64)> = s.repos[Part::Usr.idx()]
+            .inventory
+            .iter()
+            .map(|o| (o.loc0.clone(), o.level.clone(), o.size))
+            .collect();
+        let want = vec![
+            ("/usr/lib/ranch".to_string(), lv("3.1.0.0"), 0),
+            ("/usr/bin/hogstat".to_string(), lv("3.1.0.0"), 0),
+            ("/usr/bin/hog".to_string(), lv("3.1.0.2"), 5000),
+            ("/usr/bin/hog".to_string(), lv("3.1.0.0"), 9),
+            ("/usr/bin/new".to_string(), lv("3.1.0.0"), 2),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
