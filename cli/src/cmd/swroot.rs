@@ -29,9 +29,9 @@ impl RootArg {
         {
             Some(d) => d,
             None => {
-                return crate::exit::usage(format!(
-                    "no software tree: give -R DIR (a rootvg tree) or --host HOST (or set ALTDISK_HOST)"
-                ))
+                return crate::exit::usage(
+                    "no software tree: give -R DIR (a rootvg tree) or --host HOST (or set ALTDISK_HOST)",
+                )
             }
         };
         let h = altdisk_engine::host::Host::open(&dir)?;
