@@ -142,7 +142,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.console = a.console;
     o.wpars = a.wpars;
     let printer = Printer::new();
-    let installer = AltInstaller::default();
+    let installer = AltInstaller {
+        running_root: altdisk_engine::host::Host::open(&dir).ok().map(|h| h.root()),
+        ..AltInstaller::default()
+    };
     let r = alt_disk_copy_with(
         &dir,
         &o,

@@ -139,7 +139,15 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             verbose: a.verbose,
             ..PhaseOptions::default()
         };
-        match customize_with(&dir, &o, &AltInstaller::default(), &printer) {
+        match customize_with(
+            &dir,
+            &o,
+            &AltInstaller {
+                running_root: altdisk_engine::host::Host::open(&dir).ok().map(|h| h.root()),
+                ..AltInstaller::default()
+            },
+            &printer,
+        ) {
             Ok(out) if out.failed => return Ok(crate::exit::FAILED),
             r => r.map(|_| ()),
         }

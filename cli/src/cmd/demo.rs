@@ -165,7 +165,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         exclude: Some(exclude.clone()),
         ..CopyOptions::default()
     };
-    let installer = AltInstaller::default();
+    let installer = AltInstaller {
+        running_root: altdisk_engine::host::Host::open(&dir).ok().map(|h| h.root()),
+        ..AltInstaller::default()
+    };
     let out = alt_disk_copy_with(
         &dir,
         &o,

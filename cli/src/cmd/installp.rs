@@ -208,6 +208,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let Some(d) = a.d.clone() else {
         return crate::exit::usage(format!("-a needs the image location: -d DEVICE\nusage: {USAGE}"));
     };
+    // One image file named by -d: a damaged one is the archive error it is (exit 3), not "not found".
+    if d.is_file() {
+        if let Err(e) = altdisk_engine::installp::image::Image::open(&d) {
+            return Ok(fail("installp", e.into()));
+        }
+    }
     let mut letters = String::from("a");
     for (on, c) in [
         (a.c, 'c'),

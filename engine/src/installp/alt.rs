@@ -22,6 +22,9 @@ use crate::host::Host;
 pub struct AltInstaller {
     /// The clock for history entries; `None`: now.
     pub time: Option<i64>,
+    /// The running rootvg's tree, where a bare bundle name is looked up (`usr/sys/inst.data/...`) before
+    /// phase 1; `None`: bundles are checked when phase 2 runs.
+    pub running_root: Option<PathBuf>,
 }
 
 fn now() -> i64 {
@@ -124,6 +127,18 @@ impl SoftwareInstaller for AltInstaller {
                 loc.problems.first().map(|p| format!(" ({p})")).unwrap_or_default()
             )));
         }
+        // The bundle must exist and name installp filesets, and every fix must be on the media: input errors
+        // refuse the command here, before phase 1. Requisite problems are installp's own verification in
+        // phase 2 (the clone is finished without the software and the command exits 1, as AIX does).
+        if let Some(root) = &self.running_root {
+            wanted_of(sw, root, &loc).map_err(|e| match e {
+                Error::Installp(InstallpError::Verification { summary, .. }) => {
+                    Error::refused(format!("{cmd}: {summary}"))
+                }
+                Error::Refused { message } => Error::refused(format!("{cmd}: {message}")),
+                e => e,
+            })?;
+        }
         Ok(())
     }
 
@@ -134,6 +149,33 @@ impl SoftwareInstaller for AltInstaller {
         sw: &SoftwareOptions,
         events: &dyn Events,
     ) -> Result<SoftwareOutcome> {
+        let installed = self.run(host, alt_root, sw, events);
+        match installed {
+            Ok(stale) => Ok(SoftwareOutcome { failed: false, boot_image_stale: stale }),
+            // A failed installp (verification, space, a bad bundle or image) fails only installp: nothing was
+            // written into the clone, the clone goes on, and the command exits non-zero at the end.
+            Err(e @ (Error::Installp(_) | Error::Refused { .. })) => {
+                let msg = match e {
+                    Error::Installp(InstallpError::Verification { summary, .. }) => summary,
+                    e => e.to_string(),
+                };
+                events.event(&Event::Message(&msg));
+                Ok(SoftwareOutcome { failed: true, boot_image_stale: false })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl AltInstaller {
+    /// Installs into the clone; returns whether the boot image is stale.
+    fn run(
+        &self,
+        host: &mut Host,
+        alt_root: &Path,
+        sw: &SoftwareOptions,
+        events: &dyn Events,
+    ) -> Result<bool> {
         let flags = match &sw.flags {
             Some(f) => Flags::parse(f)?,
             None => Flags::alt_disk_default(),
@@ -146,24 +188,14 @@ impl SoftwareInstaller for AltInstaller {
         let req = Request { location: loc_path, wanted, flags, time: self.time.unwrap_or_else(now) };
         let vg = ALTINST;
         let mut space = HostSpace::new(host, vg, alt_root, events)?;
-        let r = apply::install(alt_root, &req, &mut space, events);
-        match r {
-            Ok(o) => {
-                // The clone's level as the volume group records it follows its inventory.
-                let vpd = Swvpd::load(alt_root)?;
-                if let (Some(level), Some(v)) = (tl_level(&views::oslevel_r(&vpd)), host.state.vg_mut(vg)) {
-                    v.oslevel = level;
-                }
-                host.save()?;
-                Ok(SoftwareOutcome { failed: false, boot_image_stale: o.boot_image_stale })
-            }
-            Err(Error::Installp(InstallpError::Verification { summary, .. })) => {
-                // A failed installp fails only installp: the clone goes on and the command exits non-zero.
-                events.event(&Event::Message(&summary));
-                Ok(SoftwareOutcome { failed: true, boot_image_stale: false })
-            }
-            Err(e) => Err(e),
+        let o = apply::install(alt_root, &req, &mut space, events)?;
+        // The clone's level as the volume group records it follows its inventory.
+        let vpd = Swvpd::load(alt_root)?;
+        if let (Some(level), Some(v)) = (tl_level(&views::oslevel_r(&vpd)), host.state.vg_mut(vg)) {
+            v.oslevel = level;
         }
+        host.save()?;
+        Ok(o.boot_image_stale)
     }
 }
 

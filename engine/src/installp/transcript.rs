@@ -158,8 +158,14 @@ pub fn verification(plan: &Plan, media: &[Candidate], resources: &[Resource], pr
     }
     s.push_str(&banner("BUILDDATE Verification ..."));
     s.push_str("Verifying build dates...done\n");
-    let asked =
-        selected.len() + already.len() + failures.iter().filter(|f| !matches!(f, Failure::Cycle(_))).count();
+    let cycled: usize = failures
+        .iter()
+        .map(|f| match f {
+            Failure::Cycle(names) => names.len(),
+            _ => 1,
+        })
+        .sum();
+    let asked = selected.len() + already.len() + cycled;
     let total = if plan.refused() { 0 } else { plan.steps.len() };
     s.push_str("FILESET STATISTICS \n------------------\n");
     let _ = writeln!(s, "{:>5}  Selected to be installed, of which:", asked.max(plan.steps.len()));
