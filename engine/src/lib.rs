@@ -17,6 +17,7 @@ pub mod acl;
 pub mod altdisk;
 pub mod archive;
 pub mod bench;
+pub mod clock;
 pub mod entry;
 pub mod error;
 pub mod events;

@@ -206,19 +206,8 @@ pub fn lslpp_lc(sw: &Swvpd, names: &[String], all_levels: bool) -> Result<String
 
 /// Civil date and time (UTC) of seconds since the epoch.
 fn utc(t: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400) as u32;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+    let c = crate::clock::civil(t);
+    (c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// `MM/DD/YY` and `hh:mm:ss` in UTC, as `lslpp -h` prints them.
