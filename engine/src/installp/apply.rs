@@ -196,7 +196,8 @@ fn needs(plan: &Plan, media: &[Candidate], loc: &Location, space: &dyn Space) ->
 /// inventory. A verification failure refuses everything before a byte is written, with installp's FAILURES
 /// report in [`InstallpError::Verification`].
 pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn Events) -> Result<Outcome> {
-    let loc = super::location::open(&req.location)?;
+    // Only the control data now: apply_fileset's pass reads the files (one pass over each image, not two).
+    let loc = super::location::open_control(&req.location)?;
     for p in &loc.problems {
         events.event(&Event::Warning(format!("installp: {p}; the image is skipped")));
     }
@@ -260,7 +261,21 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
         }
         // With -c the update is committed at once: nothing to save (and -N says so explicitly).
         let save = img.lpp.is_update() && !req.flags.commit;
-        let files = apply_fileset(root, img, &c.name, &c.level, save, events)?;
+        let f = img.lpp.filesets.iter().find(|f| f.name == c.name && f.level == c.level);
+        let parts = f.map(parts_of).unwrap_or_default();
+        // The inventory stanzas (thousands for a large fileset) are parsed while the files are written; they
+        // are recorded after, and a write error still comes first.
+        let (files, items) = std::thread::scope(|s| {
+            let inv = s.spawn(|| {
+                parts
+                    .iter()
+                    .map(|p| inventory_items(img, &c.name, *p == Part::Root))
+                    .collect::<Result<Vec<_>>>()
+            });
+            let files = apply_fileset(root, img, &c.name, &c.level, save, events);
+            (files, inv.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        });
+        let files = files?;
         out.files += files;
         say(events, &format!("Restoring files, please wait.\n{files} files restored."));
         for suffix in ["pre_i", "post_i", "config", "pre_u", "post_u", "config_u"] {
@@ -273,8 +288,8 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
                 }
             }
         }
-        let f = img.lpp.filesets.iter().find(|f| f.name == c.name && f.level == c.level);
         let Some(f) = f else { continue };
+        let items = items?;
         if matches!(f.bosboot, 'b' | 'B') {
             out.boot_image_stale = true;
         }
@@ -284,16 +299,7 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
             super::lpp_name::PackageType::Maintenance => 'M',
             _ => 'S',
         };
-        let mut parts = vec![Part::Usr];
-        if f.content == super::lpp_name::Content::Both {
-            parts.push(Part::Root);
-        }
-        if f.content == super::lpp_name::Content::Share {
-            parts = vec![Part::Share];
-        }
-        for part in &parts {
-            let root_part = *part == Part::Root;
-            let items = inventory_items(img, &c.name, root_part)?;
+        for (part, items) in parts.iter().zip(items) {
             vpd.record(InstallRecord {
                 fileset: c.name.clone(),
                 package: img.lpp.package.clone(),
@@ -339,6 +345,15 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
     say(events, &transcript::finished(started.elapsed().as_secs()));
     say(events, &transcript::summary(&out.rows));
     Ok(out)
+}
+
+/// The parts a fileset records: usr, usr and root (content `B`), or share (content `H`).
+fn parts_of(f: &super::lpp_name::FilesetEntry) -> Vec<Part> {
+    match f.content {
+        super::lpp_name::Content::Both => vec![Part::Usr, Part::Root],
+        super::lpp_name::Content::Share => vec![Part::Share],
+        super::lpp_name::Content::Usr => vec![Part::Usr],
+    }
 }
 
 fn inventory_items(img: &Image, fileset: &str, root_part: bool) -> Result<Vec<InvItem>> {

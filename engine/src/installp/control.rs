@@ -105,8 +105,7 @@ pub fn parse_inventory(text: &str) -> Result<Vec<InvEntry>, ParseError> {
         };
         let name = name.trim();
         let value = unquote(value.trim());
-        let path = e.path.clone();
-        let bad = |what: &str| ParseError::line(n, format!("{name} of {path}: {what}"));
+        let bad = |what: &str| ParseError::line(n, format!("{name} of {}: {what}", e.path));
         match name {
             "class" => {
                 e.class = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
@@ -149,9 +148,9 @@ pub fn parse_inventory(text: &str) -> Result<Vec<InvEntry>, ParseError> {
                 e.checksum = match value {
                     "VOLATILE" | "" => None,
                     v => {
-                        let t: Vec<&str> = v.split_whitespace().collect();
-                        match t[..] {
-                            [s, b] => match (s.parse::<u16>(), b.parse::<u64>()) {
+                        let mut t = v.split_whitespace();
+                        match (t.next(), t.next(), t.next()) {
+                            (Some(s), Some(b), None) => match (s.parse::<u16>(), b.parse::<u64>()) {
                                 (Ok(s), Ok(b)) => Some((s, b)),
                                 _ => return Err(bad(&format!("'{v}' is not \"SUM BLOCKS\""))),
                             },

@@ -34,7 +34,12 @@ pub struct Image {
     /// Size of the image file in bytes.
     pub size: u64,
     /// The names of all archive members after `./lpp_name`, in archive order (what apply lists refer to).
+    /// Complete only when [`Image::whole`]; otherwise the members read before the control libraries were
+    /// all found.
     pub names: Vec<String>,
+    /// The whole archive was read ([`Image::open`]): [`Image::names`] is complete and every header up to
+    /// the end was checked. False after [`Image::open_control`], which stops after the control libraries.
+    pub whole: bool,
 }
 
 /// A `Write` into memory that refuses to grow beyond a cap.
@@ -76,8 +81,29 @@ impl Image {
         Image::from_reader(path, file, meta.len())
     }
 
+    /// Opens an image for installing from it: like [`Image::open`], but reading stops as soon as
+    /// `lpp_name` and the control libraries are in (the second and third members of an mkinstallp image),
+    /// instead of walking every header to the end. The install's own pass over the files reads the rest,
+    /// so the image is read once, not twice; damage further on is then found by that pass (an error after
+    /// the files before it were written) rather than here (the image skipped). The root part's control
+    /// library is looked for only when `lpp_name` declares a root part.
+    pub fn open_control(path: &Path) -> Result<Image, InstallpError> {
+        let whole = |m: String| malformed(path, file_label(path), ParseError { loc: Loc::Whole, message: m });
+        let file = File::open(path).map_err(|e| whole(format!("cannot open the image: {e}")))?;
+        let meta = file.metadata().map_err(|e| whole(format!("cannot read the image: {e}")))?;
+        if !meta.is_file() {
+            return Err(whole("not an installp image: not a regular file".into()));
+        }
+        Image::read(path, file, meta.len(), false)
+    }
+
     /// Reads an image from any stream; `path` and `size` are what the result and its errors report.
     pub fn from_reader(path: &Path, input: impl Read, size: u64) -> Result<Image, InstallpError> {
+        Image::read(path, input, size, true)
+    }
+
+    /// [`Image::from_reader`]; with `whole` false it stops once the control libraries are in.
+    fn read(path: &Path, input: impl Read, size: u64, whole: bool) -> Result<Image, InstallpError> {
         let label = file_label(path);
         let mut rd = ArchiveReader::new(input, ReaderOptions::default());
         let mut lpp: Option<LppName> = None;
@@ -144,6 +170,10 @@ impl Image {
                 root_bytes = Some(read_member(&mut rd, &root_name)?);
             }
             names.push(name);
+            let root_done = root_bytes.is_some() || !lpp.as_ref().is_some_and(LppName::has_root_part);
+            if !whole && usr_bytes.is_some() && root_done {
+                break;
+            }
         }
         let Some(lpp) = lpp else {
             return Err(malformed(
@@ -174,7 +204,7 @@ impl Image {
             }
             None => None,
         };
-        Ok(Image { path: path.to_path_buf(), lpp, usr, root, size, names })
+        Ok(Image { path: path.to_path_buf(), lpp, usr, root, size, names, whole })
     }
 
     /// The control member `FILESET.SUFFIX` (or `lpp.SUFFIX`) of the usr or root part.
@@ -230,5 +260,51 @@ impl Image {
     /// The image's file name (how a `.toc` lists it).
     pub fn file_name(&self) -> String {
         file_label(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_control_reads_the_same_control_data_and_stops_there() {
+        let t = tempfile::tempdir().unwrap();
+        let sample = super::super::sample::build_tl5(t.path()).unwrap();
+        let mut with_root = 0;
+        for p in &sample.images {
+            let full = Image::open(p).unwrap();
+            let ctl = Image::open_control(p).unwrap();
+            assert!(full.whole && !ctl.whole);
+            assert_eq!(
+                (&ctl.lpp, &ctl.usr, &ctl.root, ctl.size),
+                (&full.lpp, &full.usr, &full.root, full.size)
+            );
+            // mkinstallp puts the control libraries (and their directories) right after lpp_name: nothing
+            // past them is read.
+            let pkg = &full.lpp.package;
+            let last = if full.root.is_some() {
+                format!("./usr/lpp/{pkg}/inst_root/liblpp.a")
+            } else {
+                format!("./usr/lpp/{pkg}/liblpp.a")
+            };
+            with_root += usize::from(full.root.is_some());
+            assert_eq!(ctl.names[..], full.names[..ctl.names.len()]);
+            assert_eq!(ctl.names.last(), Some(&last));
+            assert!(ctl.names.len() < full.names.len());
+            // A truncated image: the whole read refuses it, the control read does not get that far.
+            let cut = t.path().join("cut.bff");
+            let bytes = std::fs::read(p).unwrap();
+            // Into the last record (the end-of-archive one; the image is padded with zeros after it).
+            let end = bytes.iter().rposition(|&b| b != 0).unwrap();
+            std::fs::write(&cut, &bytes[..end - 4]).unwrap();
+            let e = Image::open(&cut).unwrap_err().to_string();
+            assert!(e.contains("the archive is damaged"), "{e}");
+            assert_eq!(Image::open_control(&cut).unwrap().lpp, full.lpp);
+        }
+        assert!(with_root > 0, "the sample has root parts");
+        let a = super::super::location::open(&sample.location).unwrap();
+        let b = super::super::location::open_control(&sample.location).unwrap();
+        assert_eq!((a.images.len(), a.problems.len(), a.toc), (b.images.len(), b.problems.len(), b.toc));
     }
 }

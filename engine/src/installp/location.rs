@@ -59,9 +59,19 @@ fn not_found(dir: &Path) -> Error {
 /// Opens a location: a directory (every regular file but `.toc` and other dot files is tried as an image)
 /// or a single image file. A missing location is refused with installp's words, naming it.
 pub fn open(dir: &Path) -> Result<Location, Error> {
+    open_with(dir, Image::open)
+}
+
+/// [`open`] for installing: each image is opened with [`Image::open_control`], which reads only its
+/// control data; the install reads the files in its own pass.
+pub fn open_control(dir: &Path) -> Result<Location, Error> {
+    open_with(dir, Image::open_control)
+}
+
+fn open_with(dir: &Path, open_image: fn(&Path) -> Result<Image, InstallpError>) -> Result<Location, Error> {
     let meta = std::fs::metadata(dir).map_err(|_| not_found(dir))?;
     if meta.is_file() {
-        let (images, problems) = match Image::open(dir) {
+        let (images, problems) = match open_image(dir) {
             Ok(i) => (vec![i], vec![]),
             Err(e) => (vec![], vec![e]),
         };
@@ -89,7 +99,7 @@ pub fn open(dir: &Path) -> Result<Location, Error> {
     let mut images = Vec::new();
     let mut problems = Vec::new();
     for f in files {
-        match Image::open(&f) {
+        match open_image(&f) {
             Ok(i) => images.push(i),
             Err(e) => problems.push(e),
         }
