@@ -98,3 +98,36 @@ fn bench_only_runs_the_chosen_contestants() {
     let names: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
     assert_eq!(names, vec!["floor"]);
 }
+
+#[test]
+fn bench_zstd_scenarios_record_the_archive_size_and_check_fidelity() {
+    let t = tempfile::tempdir().unwrap();
+    let (work, out) = (t.path().join("work"), t.path().join("out"));
+    for scenario in ["backup-zstd", "restore-zstd"] {
+        let o = altdisk()
+            .args(["bench", "--files", "60", "--runs", "1", "--scenario", scenario, "--only", "altdisk"])
+            .arg("--dir")
+            .arg(&work)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+        assert!(stdout.contains(&format!("{scenario}:")), "{stdout}");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+        let sc = &json["scenarios"][0];
+        assert_eq!(sc["scenario"], scenario);
+        let alt = &sc["contestants"][0];
+        assert_eq!(alt["name"], "altdisk");
+        assert!(alt["error"].is_null(), "{alt}");
+        assert!(alt["median"].as_f64().unwrap() > 0.0, "{alt}");
+        if scenario == "backup-zstd" {
+            assert!(alt["archive_bytes"].as_u64().unwrap() > 0, "{alt}");
+            assert!(alt["command"].as_str().unwrap().contains(" -Z "), "{alt}");
+            // The fidelity check unpacked the compressed archive with restore.
+            assert!(!alt["fidelity"].as_str().unwrap().starts_with("not checked"), "{alt}");
+        }
+    }
+}

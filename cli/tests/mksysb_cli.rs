@@ -109,3 +109,31 @@ fn mksysb_into_a_full_filesystem_fails_with_exit_4_and_removes_the_image() {
     assert!(e.contains("removed the incomplete image"), "{e}");
     assert!(!f.exists(), "the incomplete image is gone");
 }
+
+#[test]
+fn mksysb_zstd_installs_with_alt_disk_mksysb_and_verifies() {
+    let (t, h) = new_host("40");
+    let plain = t.path().join("plain.mksysb");
+    let z = t.path().join("sys.mksysb.zst");
+    let o = run(&h, &["mksysb", "-i", plain.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // -V reads the compressed image back; -Z keeps its AIX meaning (no EFS information) alongside --zstd.
+    let o = run(&h, &["mksysb", "-V", "-Z", "--zstd=5", "--threads", "2", z.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).contains("0512-038 mksysb: Backup Completed Successfully."), "{}", out(&o));
+    let bytes = std::fs::read(&z).unwrap();
+    assert_eq!(bytes[..4], [0x28, 0xB5, 0x2F, 0xFD]);
+    assert!(bytes.len() < std::fs::metadata(&plain).unwrap().len() as usize);
+    // The same names as the plain image.
+    let list = |p: &std::path::Path| out(&run(&h, &["restore", "-Tqf", p.to_str().unwrap()]));
+    assert_eq!(list(&z), list(&plain));
+    let o = run(&h, &["alt_disk_mksysb", "-m", z.to_str().unwrap(), "-d", "hdisk1", "-B"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).starts_with("Restoring /image.data from mksysb image.\nChecking disk sizes.\n"));
+    assert!(h.join("disks/hdisk1/usr/bin").is_dir());
+    // A bad level is a usage error.
+    for bad in ["--zstd=0", "--zstd=20", "--zstd=fast"] {
+        let o = run(&h, &["mksysb", bad, z.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", err(&o));
+    }
+}

@@ -428,3 +428,131 @@ fn real_aix_archive_extracts_to_its_exact_contents() {
         assert_eq!(md.uid(), 388_113);
     }
 }
+
+/// The zstd frame magic.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+#[test]
+fn zstd_walk_backup_with_packed_members_restores_identically() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    make_tree(&src);
+    let z = t.path().join("a.bff.zst");
+    let o = altdisk(&["backup", "--walk", "src", "-p", "-Z", "--threads", "2", "-f", "a.bff.zst"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("compressed with zstd -3"), "{}", text(&o.stderr));
+    let bytes = fs::read(&z).unwrap();
+    assert_eq!(bytes[..4], ZSTD_MAGIC);
+    // Packed members inside the compressed stream.
+    let mut r = altdisk_engine::archive::ArchiveReader::new(
+        altdisk_engine::archive::open_stream(&bytes[..]).unwrap(),
+        Default::default(),
+    );
+    let mut packed = 0;
+    while let Some(rec) = r.next_record().unwrap() {
+        if let altdisk_engine::archive::Record::Entry(e) = rec {
+            packed += usize::from(e.packed);
+        }
+    }
+    assert!(packed > 3, "{packed} packed members");
+    let dst = t.path().join("dst");
+    let o = altdisk(&["restore", "-xf", "a.bff.zst", "--target", dst.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(rsync_diff(&src, &dst, "-naHc"), "", "rsync sees differences");
+    assert_same_metadata(&src, &dst);
+    // restore -T of the compressed stream on standard input lists the same names as from the file.
+    let from_file = altdisk(&["restore", "-Tf", "a.bff.zst"], t.path());
+    let o = Command::new(common::BIN)
+        .args(["restore", "-Tf", "-"])
+        .stdin(fs::File::open(&z).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), text(&from_file.stdout));
+    assert!(text(&o.stdout).contains("./a/f13\n"));
+}
+
+#[test]
+fn zstd_through_a_pipe_restores_identically() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    make_tree(&src);
+    let dst = t.path().join("dst");
+    let mut backup = Command::new(common::BIN)
+        .args(["backup", "--walk", "src", "--zstd=1", "-p", "-f", "-"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = backup.stdout.take().unwrap();
+    let o = Command::new(common::BIN)
+        .args(["restore", "-xqf", "-", "--target", dst.to_str().unwrap()])
+        .stdin(pipe)
+        .output()
+        .unwrap();
+    let b = backup.wait_with_output().unwrap();
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(rsync_diff(&src, &dst, "-naHc"), "", "rsync sees differences");
+    assert_same_metadata(&src, &dst);
+}
+
+/// The offsets in "zstd stream damaged at compressed byte offset C (archive byte offset U)".
+fn zstd_offsets(stderr: &str) -> (u64, u64) {
+    let re = regex::Regex::new(
+        r"zstd stream damaged at compressed byte offset (\d+) \(archive byte offset (\d+)\)",
+    )
+    .unwrap();
+    let c = re.captures(stderr).unwrap_or_else(|| panic!("no zstd damage message: {stderr}"));
+    (c[1].parse().unwrap(), c[2].parse().unwrap())
+}
+
+#[test]
+fn truncated_or_corrupt_zstd_streams_exit_3_naming_both_offsets() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    make_tree(&src);
+    let o = altdisk(&["backup", "--walk", "src", "--zstd", "-p", "-f", "a.zst"], t.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let good = fs::read(t.path().join("a.zst")).unwrap();
+    // Cut in the middle: restore -x restores what came before and exits 3.
+    let half = good.len() / 2;
+    fs::write(t.path().join("cut.zst"), &good[..half]).unwrap();
+    let o = altdisk(&["restore", "-xqf", "cut.zst", "--target", "x1"], t.path());
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let (c, u) = zstd_offsets(&text(&o.stderr));
+    assert!(c <= half as u64 && u > 0, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("truncated"), "{}", text(&o.stderr));
+    // Cut just before the end (the frame checksum): the listing notices too, from standard input as well.
+    fs::write(t.path().join("cut2.zst"), &good[..good.len() - 2]).unwrap();
+    let o = Command::new(common::BIN)
+        .args(["restore", "-Tf", "-"])
+        .stdin(fs::File::open(t.path().join("cut2.zst")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    zstd_offsets(&text(&o.stderr));
+    // A corrupted checksum, and a corrupted frame header.
+    for at in [good.len() - 1, 4] {
+        let mut bad = good.clone();
+        bad[at] ^= 0xff;
+        fs::write(t.path().join("bad.zst"), &bad).unwrap();
+        let o = altdisk(&["restore", "-Tf", "bad.zst"], t.path());
+        assert_eq!(o.status.code(), Some(3), "byte {at}: {}", text(&o.stderr));
+        let (c, _) = zstd_offsets(&text(&o.stderr));
+        assert!(c <= good.len() as u64);
+    }
+    // Invalid levels and thread counts are usage errors.
+    for args in
+        [&["--zstd=0"][..], &["--zstd=20"], &["--zstd=x"], &["--threads", "2"], &["-Z", "--threads", "0"]]
+    {
+        let mut a = vec!["backup", "--walk", "src", "-f", "n.zst"];
+        a.extend_from_slice(args);
+        let o = altdisk(&a, t.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+    }
+}

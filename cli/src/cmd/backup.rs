@@ -11,6 +11,9 @@
 //! when the archive itself goes to standard output); soft errors go to
 //! standard error as `backup: NAME: message` and make the exit status 1. `-q` (no media prompt) is accepted
 //! and has nothing to suppress. AIX writes to /dev/rfd0 by default; we require `-f`.
+//!
+//! `-Z` / `--zstd[=LEVEL]` (not AIX) compresses the whole by-name stream with zstd (level 3 by default,
+//! `--threads N` compression workers, default one per CPU); every altdisk reader recognises the result.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -19,17 +22,20 @@ use std::sync::{Arc, Mutex};
 
 use std::path::{Path, PathBuf};
 
-use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
+use altdisk_engine::archive::{byname, ArchiveError, ArchiveWriter, Compression, OutStream, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
 use altdisk_engine::walk::{self, WalkOptions};
 use altdisk_engine::{DevId, Error, Event, Events};
 
-use super::common::{load_excludes, threads_or_default, Incomplete};
+use super::common::{compression, load_excludes, threads_or_default, Incomplete};
 use crate::exit;
 
 /// The forms supported (AIX backup by name, plus `--walk`).
-pub const USAGE: &str = "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)
-       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]";
+pub const USAGE: &str =
+    "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX] [-Z|--zstd[=LEVEL]] [--threads N]
+         (names on standard input)
+       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]
+         [-Z|--zstd[=LEVEL]] [--threads N]";
 
 /// Write a by-name archive (backup -i: names from standard input; --walk: a tree).
 #[derive(clap::Args, Debug)]
@@ -66,6 +72,22 @@ pub struct Args {
     /// With --walk: also walk the file system mounted at this mount point (repeatable).
     #[arg(long = "fs", value_name = "MOUNTPOINT")]
     fs: Vec<PathBuf>,
+    /// Compress the whole archive with zstd at level 3 (the same as --zstd).
+    #[arg(short = 'Z')]
+    zstd_default: bool,
+    /// Compress the whole archive with zstd at LEVEL (1..19, default 3); restore and every other reader
+    /// recognise it.
+    #[arg(
+        long = "zstd",
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    zstd: Option<String>,
+    /// Compression worker threads with -Z/--zstd (default: the number of CPUs).
+    #[arg(long = "threads", value_name = "N")]
+    threads: Option<usize>,
 }
 
 struct Printer {
@@ -105,6 +127,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let (by_name, verbose, pack, extended) = (a.by_name, a.verbose, a.pack, a.extended);
     let _accepted = a.quiet;
     let (file, walk_src, fs) = (a.file, a.walk, a.fs);
+    let compression = match compression(a.zstd_default, a.zstd.as_deref(), a.threads) {
+        Ok(c) => c,
+        Err(m) => return exit::usage(format!("{m}\n{USAGE}")),
+    };
     let block = match &a.blocks {
         None => 100usize,
         Some(b) => match b.parse::<usize>() {
@@ -149,7 +175,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if let Some(src) = walk_src {
         let w =
             Walk { src, fs, excludes: e_args.into_iter().map(PathBuf::from).collect(), extended, verbose };
-        return backup_walk(w, &file, wopts);
+        return backup_walk(w, &file, wopts, compression);
     }
     let printer = Arc::new(Printer {
         verbose,
@@ -165,11 +191,13 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         guard = Some(Incomplete::new("backup", Path::new(&file)));
         Box::new(f)
     };
+    let out = OutStream::new(out, compression).map_err(|e| Error::io("write", &file, e))?;
     let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let stdin = io::stdin();
     byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
         .map_err(|e| e.archive_output(Path::new(&file)))?;
-    let (_, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
+    let (out, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
+    finish_stream(out, summary.archive_bytes, &file)?;
     if let Some(g) = guard {
         g.finished();
     }
@@ -197,7 +225,12 @@ struct Walk {
 }
 
 /// `backup --walk`: walker -> exclude filter -> archive writer.
-fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result<i32> {
+fn backup_walk(
+    w: Walk,
+    file: &OsString,
+    wopts: WriterOptions,
+    compression: Compression,
+) -> anyhow::Result<i32> {
     let to_stdout = file == "-";
     let printer = Arc::new(Printer {
         verbose: w.verbose,
@@ -218,6 +251,7 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         let st = rustix::fs::fstat(&f).map_err(|e| Error::io("stat", file, e.into()))?;
         (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
     };
+    let out = OutStream::new(out, compression).map_err(|e| Error::io("write", file, e))?;
     let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let filesystems = std::iter::once(PathBuf::from("/")).chain(w.fs.iter().cloned()).collect();
     let wo = WalkOptions {
@@ -239,18 +273,22 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         None => None,
     };
     let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
-    let (mut out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
+    let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
         .map_err(|e| e.archive_output(Path::new(file)))?;
-    out.flush().map_err(|e| Error::io("write", file, e))?;
+    let stored = finish_stream(out, s.write.archive_bytes, file)?;
     if let Some(g) = guard {
         g.finished();
     }
     eprintln!(
-        "backup: {} entries ({} files, {} bytes of data) archived in {} bytes; {} excluded{}",
+        "backup: {} entries ({} files, {} bytes of data) archived in {} bytes{}; {} excluded{}",
         s.write.entries,
         s.write.files,
         s.write.bytes,
         s.write.archive_bytes,
+        match compression {
+            Compression::Zstd { level, .. } => format!(" ({stored} bytes compressed with zstd -{level})"),
+            Compression::None => String::new(),
+        },
         s.excluded,
         if s.skipped_output { "; the archive file itself was left out" } else { "" }
     );
@@ -267,6 +305,15 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
+}
+
+/// Ends the (possibly compressed) stream once the archive writer has finished; returns the bytes that went
+/// to the output. `at` is the archive length, the offset an error is reported at.
+fn finish_stream<W: Write>(out: OutStream<W>, at: u64, file: &OsString) -> anyhow::Result<u64> {
+    let (_, stored) = out.finish().map_err(|source| {
+        Error::from(ArchiveError::Io { offset: at, source }).archive_output(Path::new(file))
+    })?;
+    Ok(stored)
 }
 
 /// The login name for the volume label (from the password database, else the uid).

@@ -22,11 +22,11 @@ pub struct Args {
     /// Threads for the floor copy (default: the number of CPUs).
     #[arg(long)]
     threads: Option<usize>,
-    /// Which scenario: clone, backup, restore or all.
+    /// Which scenario: clone, backup, restore, backup-zstd, restore-zstd or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Only these contestants, comma-separated (altdisk, "cp -a", "tar c | tar x", rsync -aHAX, floor,
-    /// tar -cf, tar -xf); default all installed.
+    /// tar -cf, tar -xf, "tar -cf - | zstd -3 -T2", "zstd -dc | tar -xf -"); default all installed.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Seed of the generated tree.
@@ -65,7 +65,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         s => match Scenario::parse(s) {
             Some(x) => vec![x],
             None => {
-                return crate::exit::usage(format!("unknown scenario '{s}' (clone, backup, restore or all)"))
+                return crate::exit::usage(format!(
+                    "unknown scenario '{s}' (clone, backup, restore, backup-zstd, restore-zstd or all)"
+                ))
             }
         },
     };

@@ -1,9 +1,10 @@
-//! `mksysb [-e] [-i] [-p] [-v] [-V] [-a] [-Z] [-b N] [-x FILE] FILE`: back up the modelled host's rootvg as a
+//! `mksysb [-e] [-i] [-p] [-v] [-V] [-a] [-Z] [-b N] [-x FILE] [--zstd[=LEVEL]] [--threads N] FILE`: back up the modelled host's rootvg as a
 //! by-name archive (`altdisk_engine::altdisk::mksysb`).
 //!
 //! Supported: `-i` (mkszfile first), `-e` (`/etc/exclude.rootvg`), `-p` (no packing), `-b N`, `-x FILE`,
 //! `-v` (list files), `-V` (read the archive back), `-a` (no EAs/ACLs), `-Z` (accepted: the archive never
-//! holds EFS information). Refused with a message: `-A` (DMAPI), `-m` (map files), `-P`
+//! holds EFS information; zstd compression is `--zstd` here, as `-Z` is taken), `--zstd[=LEVEL]` (not AIX:
+//! compress the whole image, level 3 by default, `--threads N` workers). Refused with a message: `-A` (DMAPI), `-m` (map files), `-P`
 //! (exclude_packing.rootvg), `-T` (snapshot backup), `-X` (expand /tmp: the model has nothing to expand).
 
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use altdisk_engine::altdisk::mksysb::{mksysb, MksysbOptions};
 use super::host::{fail, HostArg, Printer};
 
 /// The synopsis of what is supported.
-pub const USAGE: &str = "mksysb [-e] [-i] [-p] [-v] [-V] [-a] [-Z] [-b number] [-x file] FILE";
+pub const USAGE: &str =
+    "mksysb [-e] [-i] [-p] [-v] [-V] [-a] [-Z] [-b number] [-x file] [--zstd[=LEVEL]] [--threads N] FILE";
 
 /// Write a system backup of the modelled rootvg as a by-name archive.
 #[derive(clap::Args, Debug)]
@@ -61,6 +63,18 @@ pub struct Args {
     /// Expand /tmp (not supported: the host model has no /tmp space to grow).
     #[arg(short = 'X')]
     expand_tmp: bool,
+    /// Compress the whole image with zstd at LEVEL (1..19, default 3); alt_disk_mksysb and restore read it.
+    #[arg(
+        long = "zstd",
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    zstd: Option<String>,
+    /// Compression worker threads with --zstd (default: the number of CPUs).
+    #[arg(long = "threads", value_name = "N")]
+    threads: Option<usize>,
     /// The archive file to write.
     #[arg(value_name = "FILE")]
     operands: Vec<String>,
@@ -95,6 +109,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         o.pack = false;
     }
     let _accepted = a.no_efs;
+    o.compression = match super::common::compression(false, a.zstd.as_deref(), a.threads) {
+        Ok(c) => c,
+        Err(m) => return crate::exit::usage(format!("mksysb: {m}")),
+    };
     if let Some(v) = a.blocks {
         match v.parse::<usize>() {
             Ok(n) if n > 0 => o.blocks = Some(n),

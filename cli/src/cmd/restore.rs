@@ -2,7 +2,8 @@
 //!
 //! `-T` prints each name as stored (raw bytes); `-v` prints `"%12d %s"` (size, name) lines and then the total
 //! size. When the archive is a file (not standard input) the volume information goes to standard error.
-//! `--resync` steps over damaged headers the way AIX restore does and reports the bytes skipped.
+//! `--resync` steps over damaged headers the way AIX restore does and reports the bytes skipped. An archive
+//! compressed with zstd (`backup -Z`) is recognised by its magic and read the same way, from a file or a pipe.
 //!
 //! `-x [NAME...]` extracts everything, or the entries whose exact stored name matches a NAME (an exact name
 //! or a shell pattern, `fnmatch(FNM_PATHNAME|FNM_PERIOD)` as AIX does; `-d` makes a directory name select its
@@ -22,7 +23,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use altdisk_engine::archive::{ArchiveReader, ReaderOptions, Record};
+use altdisk_engine::archive::{open_stream, ArchiveReader, ReaderOptions, Record};
 use altdisk_engine::pipeline;
 use altdisk_engine::select::Selection;
 use altdisk_engine::tree::TreeOptions;
@@ -114,6 +115,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     } else {
         Box::new(std::fs::File::open(&file).map_err(|e| Error::io("open", &file, e))?)
     };
+    // A zstd-compressed archive is recognised by its magic and decompressed on the fly.
+    let input: Box<dyn Read + Send> = Box::new(open_stream(input).map_err(|e| Error::io("read", &file, e))?);
     if extract {
         let x = Extract { verbose, subtree, absolute_names, names, target };
         return extract_archive(input, resync, x);

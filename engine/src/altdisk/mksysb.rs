@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use super::plan::{account_tree, host_image_data, host_targets, write_mkszfile};
 use super::say;
-use crate::archive::{ArchiveReader, ArchiveWriter, ReaderOptions, WriteSummary, WriterOptions};
+use crate::archive::{
+    ArchiveReader, ArchiveWriter, Compression, OutStream, ReaderOptions, WriteSummary, WriterOptions,
+};
 use crate::entry::{Entry, EntryData, Kind, Meta, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
@@ -49,6 +51,8 @@ pub struct MksysbOptions {
     pub verify: bool,
     /// Walker threads (0: one per CPU).
     pub threads: usize,
+    /// `--zstd`: compress the whole image (readers recognise it by its magic).
+    pub compression: Compression,
 }
 
 impl Default for MksysbOptions {
@@ -64,6 +68,7 @@ impl Default for MksysbOptions {
             no_xattrs: false,
             verify: false,
             threads: 0,
+            compression: Compression::None,
         }
     }
 }
@@ -77,8 +82,10 @@ pub struct MksysbSummary {
     pub bytes: u64,
     /// Files stored packed.
     pub packed_files: u64,
-    /// Archive bytes.
+    /// Archive bytes (before compression).
     pub archive_bytes: u64,
+    /// Bytes of the image file: the archive bytes, or fewer when compressed.
+    pub file_bytes: u64,
     /// Entries skipped or short (backup errors).
     pub soft_errors: u64,
 }
@@ -310,7 +317,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     let total = listed + 2;
     say(&host, events, &format!("Backing up {total} files..."))?;
     let out = std::fs::File::create(&o.output).map_err(|e| Error::io("create", &o.output, e))?;
-    let (n, s) = match write_image(out, &wopts, &exclude, &bosinst, &img, o, events) {
+    let (n, s, file_bytes) = match write_image(out, &wopts, &exclude, &bosinst, &img, o, events) {
         Ok(v) => v,
         Err(e) => {
             if crate::archive::writer::remove_incomplete(&o.output) {
@@ -341,12 +348,14 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
         bytes: s.bytes,
         packed_files: s.packed_files,
         archive_bytes: s.archive_bytes,
+        file_bytes,
         soft_errors: s.soft_errors,
     })
 }
 
 /// Writes the image to `out`: bosinst.data and image.data first, then the walk of `wopts` through `exclude`.
-/// Returns the entries written after the two and the writer's summary, the image flushed and synced.
+/// Returns the entries written after the two, the writer's summary and the bytes of the image file (fewer
+/// than the archive's when compressed), the image flushed and synced.
 fn write_image(
     out: std::fs::File,
     wopts: &WalkOptions,
@@ -355,7 +364,7 @@ fn write_image(
     img: &ImageData,
     o: &MksysbOptions,
     events: &dyn Events,
-) -> Result<(u64, WriteSummary)> {
+) -> Result<(u64, WriteSummary, u64)> {
     let wo = WriterOptions {
         block_size: o.blocks.map_or(crate::archive::writer::DEFAULT_BLOCK_SIZE, |b| b.max(1) * 512),
         pack: o.pack,
@@ -363,7 +372,9 @@ fn write_image(
         date: now() as i32,
         user: b"root".to_vec(),
     };
-    let mut w = ArchiveWriter::new(std::io::BufWriter::new(out), wo)?;
+    let stream = OutStream::new(std::io::BufWriter::new(out), o.compression)
+        .map_err(|e| Error::io("write", &o.output, e))?;
+    let mut w = ArchiveWriter::new(stream, wo)?;
     let t = now();
     let head =
         [file_entry("./bosinst.data", bosinst.to_text(), t), file_entry("./image.data", img.to_text(), t)];
@@ -398,16 +409,18 @@ fn write_image(
         &counters,
         events,
     )?;
-    let (mut buf, s) = w.finish()?;
-    std::io::Write::flush(&mut buf).map_err(|e| Error::io("write", &o.output, e))?;
+    let (stream, s) = w.finish()?;
+    let (buf, file_bytes) = stream
+        .finish()
+        .map_err(|e| Error::from(crate::archive::ArchiveError::Io { offset: s.archive_bytes, source: e }))?;
     let file = buf.into_inner().map_err(|e| Error::io("write", &o.output, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io("sync", &o.output, e))?;
-    Ok((n, s))
+    Ok((n, s, file_bytes))
 }
 
 /// `-V`: reads every record and all data (unpacking packed files) back from the archive.
 pub fn verify(path: &Path) -> Result<u64> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let f = super::mksysb_install::open_image(path)?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut n = 0;
     while let Some(rec) = r.next_record()? {

@@ -18,7 +18,7 @@ use super::phases::{
 };
 use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
 use super::{say, trace, CopyStats, ALTINST};
-use crate::archive::{ArchiveReader, ReaderOptions, Record};
+use crate::archive::{open_stream, ArchiveReader, InStream, ReaderOptions, Record};
 use crate::entry::{Entry, Kind};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
@@ -69,10 +69,17 @@ pub struct MksysbHead {
     pub bosinst: Option<BosinstData>,
 }
 
+/// Opens a mksysb image for reading, plain or zstd-compressed (recognised by its magic, see
+/// [`crate::archive::stream`]).
+pub fn open_image(path: &Path) -> Result<InStream<File>> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    open_stream(f).map_err(|e| Error::io("read", path, e))
+}
+
 /// Reads the head records of `path` until the first name that is not `./bosinst.data`, `./image.data`,
 /// `./tapeblksz` or under `./tmp/vgdata/`.
 pub fn read_head(path: &Path) -> Result<MksysbHead> {
-    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let f = open_image(path)?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut head = MksysbHead::default();
     while let Some(rec) = r.next_record()? {
@@ -100,7 +107,7 @@ pub fn read_head(path: &Path) -> Result<MksysbHead> {
 
 /// Accounts every entry of the archive against each set of targets (the restore's space needs).
 pub fn account_archive(path: &Path, sets: &[Vec<FsTarget>]) -> Result<Vec<Vec<FsNeed>>> {
-    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let f = open_image(path)?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut accs: Vec<Accountant> = sets.iter().map(|s| Accountant::new(s.clone())).collect();
     while let Some(e) = r.next_entry()? {
@@ -298,7 +305,7 @@ pub fn restore_archive_into(
     verbose: bool,
     events: &dyn Events,
 ) -> Result<CopyStats> {
-    let f = File::open(mksysb).map_err(|e| Error::io("open", mksysb, e))?;
+    let f = open_image(mksysb)?;
     let mut fs: Vec<(String, u64)> = fs_limits.to_vec();
     fs.sort_by_key(|(m, _)| std::cmp::Reverse(m.len()));
     let budget = Mutex::new(Budget { fs, errors: Vec::new() });

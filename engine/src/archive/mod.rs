@@ -3,18 +3,21 @@
 //!
 //! One concept per file: [`record`] (byte layouts and the checksum), [`security`] (ACL/PCL),
 //! [`pack`] (the Huffman codec of packed file data), [`reader`] (streaming reader), [`writer`]
-//! (block-buffered writer), [`byname`] (`backup -i` from a name list).
+//! (block-buffered writer), [`byname`] (`backup -i` from a name list), [`stream`] (the byte stream under
+//! both: plain or zstd-compressed, recognised by its magic).
 
 pub mod byname;
 pub mod pack;
 pub mod reader;
 pub mod record;
 pub mod security;
+pub mod stream;
 pub mod writer;
 
 pub use reader::{ArchiveEntry, ArchiveReader, ReadStats, ReaderOptions, Record};
 pub use record::{NameHeader, VolumeHeader};
 pub use security::Security;
+pub use stream::{open_stream, Compression, InStream, OutStream};
 pub use writer::{ArchiveWriter, WriteSummary, WriterOptions};
 
 /// Why an archive could not be read or written. Every read error names the byte offset in the stream.
@@ -118,12 +121,35 @@ pub enum ArchiveError {
         #[source]
         source: record::EncodeError,
     },
+    /// The zstd stream around the archive is truncated or corrupt.
+    #[error("zstd stream damaged at compressed byte offset {compressed} (archive byte offset {uncompressed}): {message}")]
+    Zstd {
+        /// Compressed bytes consumed when the decoder failed.
+        compressed: u64,
+        /// Archive (uncompressed) bytes produced by then.
+        uncompressed: u64,
+        /// What the decoder reported.
+        message: String,
+    },
     /// The block size is not a positive multiple of 512.
     #[error("block size {0} is not a positive multiple of 512 bytes")]
     BlockSize(usize),
 }
 
 impl ArchiveError {
+    /// The error for a failed read of the archive stream at `offset`: damage reported by the zstd layer
+    /// ([`stream::ZstdDamage`]) becomes [`ArchiveError::Zstd`], anything else [`ArchiveError::Io`].
+    pub fn from_read(offset: u64, source: std::io::Error) -> Self {
+        match stream::zstd_damage(&source) {
+            Some(d) => ArchiveError::Zstd {
+                compressed: d.compressed,
+                uncompressed: d.uncompressed,
+                message: d.message.clone(),
+            },
+            None => ArchiveError::Io { offset, source },
+        }
+    }
+
     /// The stream offset the error concerns, when it concerns one.
     pub fn offset(&self) -> Option<u64> {
         match self {
@@ -137,6 +163,7 @@ impl ArchiveError {
             | ArchiveError::TooLarge { offset, .. }
             | ArchiveError::Security { offset, .. }
             | ArchiveError::Unpack { offset, .. } => Some(*offset),
+            ArchiveError::Zstd { uncompressed, .. } => Some(*uncompressed),
             ArchiveError::Encode { .. } | ArchiveError::BlockSize(_) => None,
         }
     }

@@ -176,7 +176,7 @@ impl<R: Read> ArchiveReader<R> {
     }
 
     fn io_err(&self, source: io::Error) -> ArchiveError {
-        ArchiveError::Io { offset: self.offset, source }
+        ArchiveError::from_read(self.offset, source)
     }
 
     /// Makes at least `n` bytes available unless the stream ends; returns how many are.
@@ -217,6 +217,28 @@ impl<R: Read> ArchiveReader<R> {
             self.consume(take);
             n -= take as u64;
         }
+        Ok(())
+    }
+
+    /// Reads what follows FS_END to the end of the input without parsing it (the last block's filler): the
+    /// stream is consumed whole, so a compressed stream's end (its checksum included) is checked and a
+    /// truncated one reported, and a writer at the other end of a pipe is never cut off.
+    fn drain(&mut self) -> Result<(), ArchiveError> {
+        // The offset stays at the end of FS_END: that is where the archive ends.
+        self.buf.clear();
+        if self.eof {
+            return Ok(());
+        }
+        let mut tail = vec![0u8; 64 * 1024];
+        loop {
+            match self.inner.read(&mut tail) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_err(e)),
+            }
+        }
+        self.eof = true;
         Ok(())
     }
 
@@ -387,6 +409,7 @@ impl<R: Read> ArchiveReader<R> {
                 record::FS_VOLUME => return Ok(Some(Record::Volume(VolumeHeader::decode(&self.hdr)))),
                 record::FS_END => {
                     self.done = true;
+                    self.drain()?;
                     return Ok(Some(Record::End));
                 }
                 record::FS_VOLEND => return Ok(Some(Record::VolumeEnd)),
@@ -533,19 +556,22 @@ impl<R: Read> ArchiveReader<R> {
         let dsize = self.data_left;
         let size = self.cur_size;
         let mut counting = CountingWriter { inner: out, n: 0 };
-        let res = {
-            let mut data = DataReader { r: self };
-            super::pack::unpack_stream(&mut data, dsize, size, &mut counting)
+        let (res, read_err) = {
+            let mut data = DataReader { r: self, err: None };
+            let res = super::pack::unpack_stream(&mut data, dsize, size, &mut counting);
+            (res, data.err)
         };
-        match res {
-            Ok(()) => {
+        match (res, read_err) {
+            (Ok(()), _) => {
                 // The decoder may stop before the last filler bits; drop what it left unread.
                 let left = self.data_left;
                 self.data_left = 0;
                 self.skip(left, "packed data")?;
                 Ok(counting.n)
             }
-            Err(e) => Err(ArchiveError::Unpack { offset: at, message: e.to_string() }),
+            // The input failed under the decoder (a damaged zstd stream, an I/O error): report that.
+            (Err(_), Some(input)) => Err(input),
+            (Err(e), None) => Err(ArchiveError::Unpack { offset: at, message: e.to_string() }),
         }
     }
 
@@ -647,6 +673,8 @@ impl<R: Read> Drop for ArchiveReader<R> {
 /// `Read` over the current entry's stored data.
 struct DataReader<'a, R: Read> {
     r: &'a mut ArchiveReader<R>,
+    /// The error of the input, kept whole for the caller (the decoder only sees its text).
+    err: Option<ArchiveError>,
 }
 
 impl<R: Read> Read for DataReader<'_, R> {
@@ -654,7 +682,14 @@ impl<R: Read> Read for DataReader<'_, R> {
         if self.r.data_left == 0 || out.is_empty() {
             return Ok(0);
         }
-        let avail = self.r.fill_to(1).map_err(|e| io::Error::other(e.to_string()))?;
+        let avail = match self.r.fill_to(1) {
+            Ok(n) => n,
+            Err(e) => {
+                let msg = e.to_string();
+                self.err = Some(e);
+                return Err(io::Error::other(msg));
+            }
+        };
         if avail == 0 {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside file data"));
         }

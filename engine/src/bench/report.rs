@@ -169,18 +169,19 @@ pub fn text_table(r: &BenchResults) -> String {
         let _ = writeln!(s, "\n{}:", sc.scenario.name());
         let _ = writeln!(
             s,
-            "  {:<16} {:>9} {:>9} {:>9} {:>10}  fidelity",
+            "  {:<24} {:>9} {:>9} {:>9} {:>10}  fidelity",
             "contestant", "median s", "min s", "x floor", "altdisk x"
         );
         for c in &sc.contestants {
             let f = |v: Option<f64>, p: usize| v.map(|v| format!("{v:.p$}")).unwrap_or_else(|| "-".into());
-            let fid = match &c.error {
-                Some(e) => format!("FAILED: {e}"),
-                None => c.fidelity.clone(),
+            let fid = match (&c.error, c.archive_bytes) {
+                (Some(e), _) => format!("FAILED: {e}"),
+                (None, Some(b)) => format!("{} (archive {b} bytes)", c.fidelity),
+                (None, None) => c.fidelity.clone(),
             };
             let _ = writeln!(
                 s,
-                "  {:<16} {:>9} {:>9} {:>9} {:>10}  {}",
+                "  {:<24} {:>9} {:>9} {:>9} {:>10}  {}",
                 c.name,
                 f(c.median, 3),
                 f(c.min, 3),

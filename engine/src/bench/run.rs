@@ -27,11 +27,18 @@ pub enum Scenario {
     Backup,
     /// Archive file to tree.
     Restore,
+    /// Tree to zstd-compressed archive (`backup -Z` against `tar -cf - | zstd -3 -T2`).
+    #[serde(rename = "backup-zstd")]
+    BackupZstd,
+    /// zstd-compressed archive to tree (`restore -x` against `zstd -dc | tar -xf -`).
+    #[serde(rename = "restore-zstd")]
+    RestoreZstd,
 }
 
 impl Scenario {
     /// All scenarios, in report order.
-    pub const ALL: [Scenario; 3] = [Scenario::Clone, Scenario::Backup, Scenario::Restore];
+    pub const ALL: [Scenario; 5] =
+        [Scenario::Clone, Scenario::Backup, Scenario::Restore, Scenario::BackupZstd, Scenario::RestoreZstd];
 
     /// The lower-case name.
     pub fn name(self) -> &'static str {
@@ -39,7 +46,20 @@ impl Scenario {
             Scenario::Clone => "clone",
             Scenario::Backup => "backup",
             Scenario::Restore => "restore",
+            Scenario::BackupZstd => "backup-zstd",
+            Scenario::RestoreZstd => "restore-zstd",
         }
+    }
+
+    /// True for the scenarios whose timed step writes an archive (its size is recorded, its contents
+    /// unpacked for the fidelity check).
+    pub fn writes_archive(self) -> bool {
+        matches!(self, Scenario::Backup | Scenario::BackupZstd)
+    }
+
+    /// True for the scenarios whose timed step reads an archive made beforehand (kept between runs).
+    pub fn reads_archive(self) -> bool {
+        matches!(self, Scenario::Restore | Scenario::RestoreZstd)
     }
 
     /// Parses a lower-case name.
@@ -155,8 +175,24 @@ impl Contestant {
 }
 
 /// The names [`default_contestants`] uses, for validating a user's selection.
-pub const CONTESTANT_NAMES: &[&str] =
-    &["altdisk", "cp -a", "tar c | tar x", "rsync -aHAX", "floor", "tar -cf", "tar -xf"];
+pub const CONTESTANT_NAMES: &[&str] = &[
+    "altdisk",
+    "cp -a",
+    "tar c | tar x",
+    "rsync -aHAX",
+    "floor",
+    "tar -cf",
+    "tar -xf",
+    ZSTD_BACKUP_PEER,
+    ZSTD_RESTORE_PEER,
+];
+
+/// The peer of the zstd backup scenario.
+pub const ZSTD_BACKUP_PEER: &str = "tar -cf - | zstd -3 -T2";
+/// The peer of the zstd restore scenario.
+pub const ZSTD_RESTORE_PEER: &str = "zstd -dc | tar -xf -";
+/// Compression workers for both sides of the zstd scenarios (the peer's `-T2`).
+const ZSTD_THREADS: &str = "2";
 
 /// True when `prog` is an executable on `PATH`.
 pub fn installed(prog: &str) -> bool {
@@ -232,8 +268,65 @@ pub fn default_contestants(scenario: Scenario, altdisk: Option<&Path>, threads: 
                 v.push(c);
             }
         }
+        Scenario::BackupZstd => {
+            let args = ["backup", "--walk", "{src}", "-Z", "--threads", ZSTD_THREADS, "-f", "{archive}"];
+            if let Some(a) = ad(&args) {
+                let mut c = Contestant::new("altdisk", a);
+                c.unpack = ad(&["restore", "-x", "-f", "{archive}", "--target", "{dst}"]);
+                c.is_altdisk = true;
+                v.push(c);
+            }
+            if tar && installed("zstd") && installed("sh") {
+                let pipe = "tar -C \"$1\" -cf - . | zstd -3 -T2 -q > \"$2\"";
+                let mut c = Contestant::new(
+                    ZSTD_BACKUP_PEER,
+                    Action::cmd("sh", &["-c", pipe, "sh", "{src}", "{archive}"]),
+                );
+                let unpack = "zstd -dcq \"$1\" | tar -C \"$2\" -xf -";
+                c.unpack = Some(Action::cmd("sh", &["-c", unpack, "sh", "{archive}", "{dst}"]));
+                v.push(c);
+            }
+        }
+        Scenario::RestoreZstd => {
+            if let Some(a) = ad(&["restore", "-x", "-f", "{archive}", "--target", "{dst}"]) {
+                let mut c = Contestant::new("altdisk", a);
+                c.prepare =
+                    ad(&["backup", "--walk", "{src}", "-Z", "--threads", ZSTD_THREADS, "-f", "{archive}"]);
+                c.dst_exists = true;
+                c.is_altdisk = true;
+                v.push(c);
+            }
+            if tar && installed("zstd") && installed("sh") {
+                let pipe = "zstd -dcq \"$1\" | tar -C \"$2\" -xf -";
+                let mut c = Contestant::new(
+                    ZSTD_RESTORE_PEER,
+                    Action::cmd("sh", &["-c", pipe, "sh", "{archive}", "{dst}"]),
+                );
+                let prep = "tar -C \"$1\" -cf - . | zstd -3 -T2 -q > \"$2\"";
+                c.prepare = Some(Action::cmd("sh", &["-c", prep, "sh", "{src}", "{archive}"]));
+                c.dst_exists = true;
+                v.push(c);
+            }
+        }
     }
     v
+}
+
+/// Why a scenario runs without one of its peers, when it does: the peers' tools are not installed.
+pub fn missing_peer(scenario: Scenario) -> Option<String> {
+    let need: &[&str] = match scenario {
+        Scenario::BackupZstd | Scenario::RestoreZstd => &["tar", "zstd", "sh"],
+        Scenario::Backup | Scenario::Restore => &["tar"],
+        Scenario::Clone => &[],
+    };
+    let missing: Vec<&str> = need.iter().copied().filter(|p| !installed(p)).collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{}: the {} command is not installed; its peer is skipped",
+            scenario.name(),
+            missing.join(", ")
+        )
+    })
 }
 
 /// The paths one run works on.
@@ -316,6 +409,9 @@ pub struct ContestantResult {
     pub vs_floor: Option<f64>,
     /// This contestant's median divided by altdisk's: how many times faster altdisk is than it.
     pub altdisk_speedup: Option<f64>,
+    /// Bytes of the archive the warm-up run wrote (archive-writing scenarios).
+    #[serde(default)]
+    pub archive_bytes: Option<u64>,
 }
 
 /// A published target and whether this run met it.
@@ -374,6 +470,9 @@ pub fn run_bench(opts: &BenchOptions, events: &dyn Events) -> Result<BenchResult
     let generate_seconds = t.elapsed().as_secs_f64();
     let mut scenarios = Vec::new();
     for &s in &opts.scenarios {
+        if let Some(why) = missing_peer(s) {
+            events.event(&Event::Warning(why));
+        }
         let mut cs = default_contestants(s, opts.altdisk.as_deref(), opts.threads);
         cs.retain(|c| opts.only.is_empty() || opts.only.contains(&c.name));
         scenarios.push(run_scenario(s, &src, &opts.dir, &cs, opts, events)?);
@@ -418,6 +517,7 @@ pub fn run_scenario(
             sample_differences: Vec::new(),
             vs_floor: None,
             altdisk_speedup: None,
+            archive_bytes: None,
         })
         .collect();
     for (i, c) in contestants.iter().enumerate() {
@@ -460,6 +560,9 @@ pub fn run_scenario(
                         scenario.name(),
                         c.name
                     )));
+                    if round == 0 && scenario.writes_archive() {
+                        res[i].archive_bytes = std::fs::metadata(&p.archive).ok().map(|m| m.len());
+                    }
                     if round == 0 {
                         check_fidelity(scenario, c, p, work, opts, &mut res[i])?;
                     } else {
@@ -469,7 +572,7 @@ pub fn run_scenario(
             }
             // Free the space now (tmpfs is memory), untimed; a restore's input archive stays.
             remove(&p.dst)?;
-            if scenario != Scenario::Restore {
+            if !scenario.reads_archive() {
                 remove(&p.archive)?;
             }
         }
@@ -505,7 +608,7 @@ fn check_fidelity(
     opts: &BenchOptions,
     r: &mut ContestantResult,
 ) -> Result<()> {
-    let tree = if scenario == Scenario::Backup {
+    let tree = if scenario.writes_archive() {
         let Some(unpack) = &c.unpack else {
             r.fidelity = "not checked (no unpacker)".into();
             return Ok(());
@@ -525,7 +628,7 @@ fn check_fidelity(
     let diffs = compare_trees(&p.src, &tree, &opts.compare)?;
     r.fidelity = summarize(&diffs);
     r.sample_differences = diffs.into_iter().take(20).collect();
-    if scenario == Scenario::Backup {
+    if scenario.writes_archive() {
         remove(&tree)?;
     }
     Ok(())
@@ -553,6 +656,33 @@ fn targets(s: Scenario, res: &[ContestantResult], cs: &[Contestant]) -> Vec<Targ
         Scenario::Restore => {
             vec![("altdisk restore >= 3x faster than tar -xf".into(), ratio(med("tar -xf"), alt), 3.0, false)]
         }
+        Scenario::BackupZstd => {
+            let size = |name: &str| {
+                let i = cs.iter().position(|c| c.name == name)?;
+                res[i].archive_bytes.map(|b| b as f64)
+            };
+            let alt_size = cs.iter().position(|c| c.is_altdisk).and_then(|i| res[i].archive_bytes);
+            vec![
+                (
+                    format!("altdisk backup -Z >= 2x faster than {ZSTD_BACKUP_PEER}"),
+                    ratio(med(ZSTD_BACKUP_PEER), alt),
+                    2.0,
+                    false,
+                ),
+                (
+                    format!("altdisk backup -Z archive <= 1.02x the size of {ZSTD_BACKUP_PEER}'s"),
+                    ratio(alt_size.map(|b| b as f64), size(ZSTD_BACKUP_PEER)),
+                    1.02,
+                    true,
+                ),
+            ]
+        }
+        Scenario::RestoreZstd => vec![(
+            format!("altdisk restore of -Z >= 3x faster than {ZSTD_RESTORE_PEER}"),
+            ratio(med(ZSTD_RESTORE_PEER), alt),
+            3.0,
+            false,
+        )],
     };
     list.into_iter()
         .map(|(target, measured, limit, at_most)| TargetCheck {

@@ -13,7 +13,7 @@ use super::bigar::{self, Member};
 use super::control::{self, InvEntry};
 use super::lpp_name::{LppName, SizeEntry};
 use super::{InstallpError, Loc, ParseError};
-use crate::archive::{ArchiveReader, ReaderOptions, Record};
+use crate::archive::{open_stream, ArchiveReader, ReaderOptions, Record};
 use crate::entry::Kind;
 
 /// Largest `lpp_name` or `liblpp.a` read into memory. Real ones are kilobytes to a few megabytes; the cap
@@ -105,6 +105,14 @@ impl Image {
     /// [`Image::from_reader`]; with `whole` false it stops once the control libraries are in.
     fn read(path: &Path, input: impl Read, size: u64, whole: bool) -> Result<Image, InstallpError> {
         let label = file_label(path);
+        // Plain or zstd-compressed: the stream says which (crate::archive::stream).
+        let input = open_stream(input).map_err(|e| {
+            malformed(
+                path,
+                label.clone(),
+                ParseError { loc: Loc::Whole, message: format!("cannot read the image: {e}") },
+            )
+        })?;
         let mut rd = ArchiveReader::new(input, ReaderOptions::default());
         let mut lpp: Option<LppName> = None;
         let (mut usr_name, mut root_name) = (String::new(), String::new());
