@@ -417,6 +417,8 @@ fn apply_fileset(
     let path = img.path.clone();
     let reader = move |tx: crossbeam_channel::Sender<Batch>| -> Result<()> {
         let f = File::open(&path).map_err(|e| Error::io("open", &path, e))?;
+        // Plain or zstd-compressed, as Image::open accepted it.
+        let f = crate::archive::open_stream(f).map_err(|e| Error::io("read", &path, e))?;
         let mut r = ArchiveReader::new(f, ReaderOptions::default());
         let mut out = Batcher::new(&tx);
         while let Some(mut e) = r.next_entry()? {
@@ -626,4 +628,48 @@ pub fn reject(root: &Path, filesets: &[String], time: i64, events: &dyn Events) 
     vpd.save()?;
     say(events, &transcript::summary(&rows));
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zstd-compressed image (`backup -Z` of one) installs like the plain one: the apply pass reads the
+    /// stream the same way the image was opened.
+    #[test]
+    fn a_zstd_compressed_image_installs() {
+        let t = tempfile::tempdir().unwrap();
+        let build = t.path().join("build");
+        std::fs::create_dir_all(build.join("usr/bin")).unwrap();
+        std::fs::write(build.join("usr/bin/zz"), "zz\n").unwrap();
+        let tmpl = t.path().join("zz.template");
+        std::fs::write(
+            &tmpl,
+            "Package Name: zz\nPackage VRMF: 1.0.0.0\nUpdate: N\nFileset\n  Fileset Name: zz.rte\n  Fileset VRMF: \
+             1.0.0.0\n  Fileset Description: zz\n  USRFiles\n    /usr/bin/zz\n  EOUSRFiles\n  ROOT Part: N\nEOFileset\n",
+        )
+        .unwrap();
+        let plain = super::super::mkinstallp::mkinstallp(&build, &tmpl).unwrap().image;
+        let packed = t.path().join("zz.1.0.0.0.I");
+        let c = crate::archive::Compression::Zstd { level: 3, threads: 0 };
+        let mut w = crate::archive::OutStream::new(File::create(&packed).unwrap(), c).unwrap();
+        std::io::Write::write_all(&mut w, &std::fs::read(&plain).unwrap()).unwrap();
+        w.finish().unwrap();
+        let root = t.path().join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        let req = Request {
+            location: packed,
+            wanted: vec![Wanted::name("zz.rte")],
+            flags: Flags::parse("ac").unwrap(),
+            time: 0,
+        };
+        let mut space = StatvfsSpace { root: root.clone() };
+        let out = install(&root, &req, &mut space, &crate::NoEvents).unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("usr/bin/zz")).unwrap(), "zz\n");
+        assert!(out.files > 0);
+        assert_eq!(
+            Swvpd::load(&root).unwrap().effective_files(Part::Usr, "zz.rte").len(),
+            out.files as usize
+        );
+    }
 }
