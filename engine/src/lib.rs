@@ -28,6 +28,7 @@ pub mod installp;
 pub mod pipeline;
 pub mod select;
 pub mod space;
+pub mod threads;
 pub mod tree;
 pub mod walk;
 

@@ -21,15 +21,15 @@ use std::path::{Path, PathBuf};
 
 use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
-use altdisk_engine::walk::{self, WalkOptions};
+use altdisk_engine::walk;
 use altdisk_engine::{DevId, Error, Event, Events};
 
-use super::common::{load_excludes, threads_or_default, Incomplete};
+use super::common::{load_excludes, walk_options, Incomplete, ThreadsArg};
 use crate::exit;
 
 /// The forms supported (AIX backup by name, plus `--walk`).
 pub const USAGE: &str = "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)
-       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]";
+       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] [--threads N] -f FILE|- [-b N] [-p] [-q] [-v]";
 
 /// Write a by-name archive (backup -i: names from standard input; --walk: a tree).
 #[derive(clap::Args, Debug)]
@@ -66,6 +66,9 @@ pub struct Args {
     /// With --walk: also walk the file system mounted at this mount point (repeatable).
     #[arg(long = "fs", value_name = "MOUNTPOINT")]
     fs: Vec<PathBuf>,
+    /// With --walk: worker threads of the walker.
+    #[command(flatten)]
+    threads: ThreadsArg,
 }
 
 struct Printer {
@@ -104,7 +107,7 @@ impl Events for Printer {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let (by_name, verbose, pack, extended) = (a.by_name, a.verbose, a.pack, a.extended);
     let _accepted = a.quiet;
-    let (file, walk_src, fs) = (a.file, a.walk, a.fs);
+    let (file, walk_src, fs, threads) = (a.file, a.walk, a.fs, a.threads.clone());
     let block = match &a.blocks {
         None => 100usize,
         Some(b) => match b.parse::<usize>() {
@@ -123,6 +126,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if walk_src.is_none() {
         if !fs.is_empty() || extended {
             return exit::usage(format!("--fs and -E go with --walk\n{USAGE}"));
+        }
+        if a.threads.given().is_some() {
+            return exit::usage(format!("--threads goes with --walk\n{USAGE}"));
         }
         // With -i, -e is the pack-exclusion regex (the last one given).
         if let Some(a) = a.exclude.last() {
@@ -147,8 +153,14 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let wopts =
         WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
     if let Some(src) = walk_src {
-        let w =
-            Walk { src, fs, excludes: e_args.into_iter().map(PathBuf::from).collect(), extended, verbose };
+        let w = Walk {
+            src,
+            fs,
+            excludes: e_args.into_iter().map(PathBuf::from).collect(),
+            extended,
+            verbose,
+            threads,
+        };
         return backup_walk(w, &file, wopts);
     }
     let printer = Arc::new(Printer {
@@ -194,6 +206,7 @@ struct Walk {
     excludes: Vec<PathBuf>,
     extended: bool,
     verbose: bool,
+    threads: ThreadsArg,
 }
 
 /// `backup --walk`: walker -> exclude filter -> archive writer.
@@ -219,17 +232,8 @@ fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result
         (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
     };
     let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
-    let filesystems = std::iter::once(PathBuf::from("/")).chain(w.fs.iter().cloned()).collect();
-    let wo = WalkOptions {
-        root: w.src.clone(),
-        filesystems,
-        threads: threads_or_default(None),
-        xattrs: true,
-        acls: true,
-        extra_foreign: Vec::new(),
-        with_data_source: true,
-        read_ahead: walk::READ_AHEAD_DEFAULT,
-    };
+    let wo =
+        walk_options(&w.src, &w.fs, &w.threads).with_data_source(true).read_ahead(walk::READ_AHEAD_DEFAULT);
     let prune_fn;
     let prune: Option<walk::Prune<'_>> = match &list {
         Some(l) => {

@@ -19,9 +19,9 @@ pub struct Args {
     /// Measured runs per contestant, after one warm-up run.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// Threads for the floor copy (default: the number of CPUs).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Threads for the floor copy.
+    #[command(flatten)]
+    threads: crate::cmd::common::ThreadsArg,
     /// Which scenario: clone, backup, restore or all.
     #[arg(long, default_value = "all")]
     scenario: String,
@@ -75,9 +75,6 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if a.files == 0 {
         return crate::exit::usage("--files must be at least 1");
     }
-    if a.threads == Some(0) {
-        return crate::exit::usage("--threads must be at least 1");
-    }
     if let Some(bad) = a.only.iter().find(|n| !CONTESTANT_NAMES.contains(&n.as_str())) {
         return crate::exit::usage(format!(
             "unknown contestant '{bad}' (one of: {})",
@@ -98,9 +95,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         only: a.only.clone(),
         ..BenchOptions::default()
     };
-    if let Some(t) = a.threads {
-        opts.threads = t;
-    }
+    opts.threads = a.threads.get();
     let results = run_bench(&opts, &Progress { verbose: a.verbose })?;
     let files = write_reports(&results, &a.out)?;
     print!("{}", text_table(&results));

@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use altdisk_engine::pipeline::{self, Counters, Filter};
 use altdisk_engine::tree::{self, Policy, TreeOptions};
-use altdisk_engine::walk::{self, WalkOptions};
+use altdisk_engine::walk;
 use altdisk_engine::{Event, Events};
 
-use crate::cmd::common::{load_excludes, threads_or_default};
+use crate::cmd::common::WalkArgs;
 use crate::render::Renderer;
 
 /// Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata.
@@ -19,15 +19,8 @@ pub struct Args {
     src: PathBuf,
     /// The target directory (created if missing).
     dst: PathBuf,
-    /// Also copy the filesystem mounted at this mount point under SRC (repeatable), e.g. `--fs /usr`.
-    #[arg(long = "fs", value_name = "MOUNTPOINT")]
-    fs: Vec<PathBuf>,
-    /// Exclude list: one grep pattern per line, matched anywhere in the `./` name (repeatable).
-    #[arg(short = 'e', value_name = "FILE")]
-    exclude: Vec<PathBuf>,
-    /// Exclude patterns are extended regular expressions (egrep), not basic ones (grep).
-    #[arg(short = 'E')]
-    extended: bool,
+    #[command(flatten)]
+    walk: WalkArgs,
     /// Print each excluded name with the pattern (file and line) that excluded it.
     #[arg(long)]
     explain: bool,
@@ -37,9 +30,6 @@ pub struct Args {
     /// Walk and filter but write nothing: print what would be copied and the totals.
     #[arg(long)]
     dry_run: bool,
-    /// Worker threads (default: the number of CPUs).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Print events as JSON lines and a final summary object.
     #[arg(long)]
     json: bool,
@@ -59,7 +49,7 @@ pub struct Args {
 
 /// Runs `altdisk clone`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
-    let threads = threads_or_default(a.threads);
+    let threads = a.walk.threads.get();
     let list: Option<crate::render::EntryFormat> = (a.verbose || a.dry_run).then(|| {
         Box::new(|name: &[u8], _size: u64, _link: Option<&[u8]>| Some(name.to_vec()))
             as crate::render::EntryFormat
@@ -71,18 +61,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         Ok(_) => return crate::exit::usage(format!("{}: the source is not a directory", a.src.display())),
         Err(e) => return Err(altdisk_engine::Error::io("open the source", &a.src, e).into()),
     }
-    let exclude = load_excludes(&a.exclude, a.extended, &r)?;
-    let filesystems = std::iter::once(PathBuf::from("/")).chain(a.fs.iter().cloned()).collect::<Vec<_>>();
-    let wopts = WalkOptions {
-        root: a.src.clone(),
-        filesystems,
-        threads,
-        xattrs: !a.no_xattrs,
-        acls: !a.no_acls,
-        extra_foreign: Vec::new(),
-        with_data_source: !a.dry_run,
-        read_ahead: 0,
-    };
+    let exclude = a.walk.excludes.load(&r)?;
+    let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
     let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
     let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
     if !a.dry_run {

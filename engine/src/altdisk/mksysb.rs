@@ -282,16 +282,9 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
         }
     }
     let exclude = ExcludeList::merge(lists)?;
-    let wopts = WalkOptions {
-        root: root.clone(),
-        filesystems: walked.iter().map(PathBuf::from).collect(),
-        threads: o.threads,
-        xattrs: !o.no_xattrs,
-        acls: !o.no_xattrs,
-        extra_foreign: foreign,
-        with_data_source: false,
-        read_ahead: 0,
-    };
+    let mut wopts =
+        WalkOptions::new(&root).filesystems(&walked).threads(o.threads).metadata(!o.no_xattrs, !o.no_xattrs);
+    wopts.extra_foreign = foreign;
     let prune_fn = |n: &[u8]| exclude.prunes_subtree(n);
     // [R] AIX builds the list first, then prints its size.
     say(&host, events, "Creating list of files to back up.")?;

@@ -310,7 +310,7 @@ pub fn restore_archive_into(
     let filter = Filter { exclude: None, explain: false, select: Some(&select) };
     let topts = TreeOptions {
         target: dst.to_path_buf(),
-        threads: if threads == 0 { TreeOptions::default().threads } else { threads },
+        threads: crate::threads::or_default(threads),
         overwrite: true,
         ..TreeOptions::default()
     };

@@ -210,16 +210,7 @@ pub fn account_tree(
     sets: &[Vec<FsTarget>],
     events: &dyn Events,
 ) -> Result<Vec<Vec<FsNeed>>> {
-    let wopts = WalkOptions {
-        root: root.to_path_buf(),
-        filesystems: filesystems.iter().map(PathBuf::from).collect(),
-        threads,
-        xattrs: true,
-        acls: true,
-        extra_foreign: vec![PathBuf::from("/alt_inst")],
-        with_data_source: false,
-        read_ahead: 0,
-    };
+    let wopts = WalkOptions::new(root).filesystems(filesystems).threads(threads).foreign("/alt_inst");
     let accs = crate::pipeline::account_walk(&wopts, exclude, sets, events)?;
     Ok(accs.into_iter().map(Accountant::finish).collect())
 }

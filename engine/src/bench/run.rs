@@ -282,7 +282,7 @@ impl Default for BenchOptions {
             files: 80_000,
             seed: 1,
             runs: 5,
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: crate::threads::default_threads(),
             scenarios: Scenario::ALL.to_vec(),
             altdisk: None,
             compare: CompareOptions::default(),

@@ -60,7 +60,7 @@ pub type Admit = Arc<dyn Fn(&Entry) -> Result<(), Error> + Send + Sync>;
 pub struct TreeOptions {
     /// The directory the tree is written into (created if missing).
     pub target: PathBuf,
-    /// Worker threads for files (at least 1).
+    /// Worker threads for files (0: one per CPU, [`crate::threads::or_default`]).
     pub threads: usize,
     /// Owner and group.
     pub owner: Policy,
@@ -119,7 +119,7 @@ impl Default for TreeOptions {
         let root = rustix::process::geteuid().is_root();
         TreeOptions {
             target: PathBuf::from("."),
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: crate::threads::default_threads(),
             owner: if root { Policy::BestEffort } else { Policy::Off },
             mode: Policy::BestEffort,
             times: Policy::BestEffort,
@@ -220,7 +220,7 @@ pub fn write_tree(
             && (!opts.overwrite
                 || std::fs::read_dir(&opts.target).map(|mut d| d.next().is_none()).unwrap_or(false)),
     };
-    let threads = opts.threads.max(1);
+    let threads = crate::threads::or_default(opts.threads);
     // Two batches per worker waiting: every job holds its directories open, and a deeper queue (eight
     // batches of up to 64) ran a clone of 80k files out of 512 descriptors.
     let (jtx, jrx) = crossbeam_channel::bounded::<Vec<Job>>(threads * 2);
