@@ -4,7 +4,9 @@
 Usage: scripts/module-graph.py [engine/src]   (exit 1 when the graph has a loop)
 
 Every `crate::NAME` in code (not in comments), including the names inside `use crate::{a, b::c}` groups, is an
-edge from the file's top-level module to NAME; edges inside one module are left out.
+edge from the file's top-level module to NAME; edges inside one module are left out, and so is everything
+from a file's `#[cfg(test)]` on (its unit tests). `crate::Error`, `crate::Entry`... (the root re-exports)
+count as edges to the module they come from.
 """
 import os, re, sys
 
@@ -36,6 +38,12 @@ def group_names(s):
     names.append(cur)
     return [n.strip().split("::")[0].strip() for n in names if n.strip()]
 
+# The root re-exports of lib.rs, and where they come from.
+REEXPORTS = {}
+for m in re.finditer(r"pub use ([a-z_]+)::\{?([A-Za-z_, ]+)\}?;", open(os.path.join(src, "lib.rs")).read()):
+    for name in m.group(2).split(","):
+        REEXPORTS[name.strip()] = m.group(1)
+
 edges = {}
 for dirpath, _, files in os.walk(src):
     for f in files:
@@ -47,10 +55,13 @@ for dirpath, _, files in os.walk(src):
         top = top[:-3] if top.endswith(".rs") else top
         if top == "lib":
             continue
-        text = strip_comments(open(p).read())
-        targets = set(re.findall(r"crate::([a-z_]+)", text))
+        text = open(p).read()
+        # Unit tests (a `#[cfg(test)]` module at the end of the file) are not part of the library's graph.
+        text = strip_comments(text.split("#[cfg(test)]")[0])
+        targets = set(re.findall(r"crate::([A-Za-z_]+)", text))
         for m in re.finditer(r"crate::\{", text):
             targets.update(group_names(text[m.end():]))
+        targets = {REEXPORTS.get(t, t) for t in targets}
         for t in targets:
             if t in mods and t != top:
                 edges.setdefault(top, set()).add(t)

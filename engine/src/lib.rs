@@ -16,6 +16,7 @@
 pub mod acl;
 pub mod altdisk;
 pub mod archive;
+pub mod batch;
 pub mod bench;
 pub mod entry;
 pub mod error;

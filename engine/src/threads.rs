@@ -22,21 +22,3 @@ pub fn or_default(n: usize) -> usize {
         n.min(MAX_THREADS)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_default_for_every_stage() {
-        let d = default_threads();
-        assert!((1..=MAX_THREADS).contains(&d));
-        assert_eq!(or_default(0), d);
-        assert_eq!(or_default(3), 3);
-        assert_eq!(or_default(usize::MAX), MAX_THREADS);
-        assert_eq!(crate::tree::TreeOptions::default().threads, d);
-        assert_eq!(crate::altdisk::mover::PipelineMover::default().threads, d);
-        assert_eq!(crate::bench::BenchOptions::default().threads, d);
-        assert_eq!(crate::walk::WalkOptions::new("/").threads, d);
-    }
-}

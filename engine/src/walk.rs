@@ -845,7 +845,7 @@ struct Emitter<'a> {
     opts: &'a WalkOptions,
     prune: Option<Prune<'a>>,
     events: &'a dyn Events,
-    out: crate::pipeline::Batcher<'a>,
+    out: crate::batch::Batcher<'a>,
     shared: &'a Shared,
     stats: WalkStats,
     links: HashMap<(DevId, u64), (Vec<u8>, u32)>,
@@ -1117,7 +1117,7 @@ pub fn walk(
     opts: &WalkOptions,
     prune: Option<Prune<'_>>,
     events: &dyn Events,
-    out: &Sender<crate::pipeline::Batch>,
+    out: &Sender<crate::batch::Batch>,
 ) -> Result<WalkStats, Error> {
     let fs_names = fs_names(opts)?;
     let mut foreign = HashSet::new();
@@ -1157,7 +1157,7 @@ pub fn walk(
             opts,
             prune,
             events,
-            out: crate::pipeline::Batcher::new(out),
+            out: crate::batch::Batcher::new(out),
             shared: &shared,
             stats: WalkStats::default(),
             links: HashMap::new(),

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use altdisk_engine::pipeline::{self, Counters, Filter};
-use altdisk_engine::tree::{self, Policy, TreeOptions};
+use altdisk_engine::pipeline;
+use altdisk_engine::tree::{Policy, TreeOptions};
 use altdisk_engine::walk;
 use altdisk_engine::{Event, Events};
 
@@ -63,8 +63,6 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     let exclude = a.walk.excludes.load(&r)?;
     let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
-    let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
-    let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
     if !a.dry_run {
         // A cheap pre-scan (statvfs of each filesystem) gives the progress bar its total and an ETA; the bar
         // never goes backwards and grows its total if the estimate was short.
@@ -73,33 +71,19 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             Err(e) => r.event(&Event::Warning(format!("no progress estimate: {e}"))),
         }
     }
-    let counters = Counters::default();
-    let filter = Filter { exclude: exclude.as_ref(), explain: a.explain, select: None };
     let start = Instant::now();
-    let reader = |tx| walk::walk(&wopts, prune, &r, &tx);
     let summary;
     if a.dry_run {
-        let writer = |rx: crossbeam_channel::Receiver<altdisk_engine::pipeline::Batch>| -> altdisk_engine::Result<(u64, u64)> {
-            let (mut n, mut bytes) = (0u64, 0u64);
-            for e in rx.into_iter().flatten() {
-                n += 1;
-                bytes += if e.kind == altdisk_engine::Kind::File { e.meta.size } else { 0 };
-                r.event(&Event::Entry { name: &e.name, kind: e.kind, size: e.meta.size, link: None });
-            }
-            Ok((n, bytes))
-        };
-        let (ws, (n, bytes)) = pipeline::run(reader, &filter, writer, &counters, &r)?;
+        let s = pipeline::clone_dry_run(&wopts, exclude.as_ref(), a.explain, &r)?;
+        let (n, bytes) = (s.entries, s.bytes);
         r.finish();
         summary = serde_json::json!({
             "event": "summary", "dry_run": true, "entries": n, "bytes": bytes,
-            "excluded": counters.excluded.load(Ordering::Relaxed), "soft_errors": ws.soft_errors,
+            "excluded": s.excluded, "soft_errors": s.walk.soft_errors,
             "seconds": start.elapsed().as_secs_f64(),
         });
         if !a.json {
-            r.line(&format!(
-                "would copy {n} entries, {bytes} bytes of file data; {} excluded",
-                counters.excluded.load(Ordering::Relaxed)
-            ));
+            r.line(&format!("would copy {n} entries, {bytes} bytes of file data; {} excluded", s.excluded));
         }
     } else {
         let topts = TreeOptions {
@@ -113,14 +97,14 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         };
         std::fs::create_dir_all(&a.dst)
             .map_err(|e| altdisk_engine::Error::io("create the target directory", &a.dst, e))?;
-        let writer = |rx| tree::write_tree(&topts, rx, &r);
-        let (ws, ts) = pipeline::run(reader, &filter, writer, &counters, &r)?;
+        let s = pipeline::clone_tree(&wopts, exclude.as_ref(), a.explain, &topts, &r)?;
+        let (ws, ts) = (&s.walk, &s.tree);
         r.finish();
         let secs = start.elapsed().as_secs_f64();
         let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
         summary = serde_json::json!({
             "event": "summary", "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
-            "bytes": ts.bytes, "excluded": counters.excluded.load(Ordering::Relaxed),
+            "bytes": ts.bytes, "excluded": s.excluded,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
             "seconds": secs,
         });
@@ -133,7 +117,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                 secs,
                 ts.files as f64 / secs.max(1e-9),
                 ts.bytes as f64 / 1e6 / secs.max(1e-9),
-                counters.excluded.load(Ordering::Relaxed)
+                s.excluded
             ));
             if !not_kept.is_empty() {
                 r.line(&format!("not preserved: {}", not_kept.join(", ")));

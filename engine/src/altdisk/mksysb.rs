@@ -17,13 +17,14 @@ use std::path::{Path, PathBuf};
 use super::plan::{account_tree, host_image_data, host_targets, write_mkszfile};
 use super::say;
 use crate::archive::{ArchiveReader, ArchiveWriter, ReaderOptions, WriteSummary, WriterOptions};
+use crate::batch::Counters;
 use crate::entry::{Entry, EntryData, Kind, Meta, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::exclude::{ExcludeList, Syntax};
 use crate::host::{Host, HostLock};
 use crate::imagedata::{BosinstData, ImageData, Item, Stanza};
-use crate::pipeline::{self, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::walk::{self, WalkOptions};
 
 /// What `mksysb` was asked to do. The CLI fills it from AIX flags.
@@ -290,7 +291,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     say(&host, events, "Creating list of files to back up.")?;
     let counters = Counters::default();
     let filter = Filter { exclude: Some(&exclude), explain: false, select: None };
-    let count = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<u64> {
+    let count = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<u64> {
         Ok(rx.into_iter().map(|b| b.len() as u64).sum())
     };
     let (_, listed) = pipeline::run(
@@ -375,7 +376,7 @@ fn write_image(
     let prune_fn = |n: &[u8]| exclude.prunes_subtree(n);
     let filter = Filter { exclude: Some(exclude), explain: false, select: None };
     let counters = Counters::default();
-    let writer = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
+    let writer = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
         let mut n = 0u64;
         for e in rx.into_iter().flatten() {
             w.write_entry(&e)?;

@@ -19,12 +19,13 @@ use super::phases::{
 use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
 use super::{say, trace, CopyStats, ALTINST};
 use crate::archive::{ArchiveReader, ReaderOptions, Record};
+use crate::batch::Counters;
 use crate::entry::{Entry, Kind};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::host::Host;
 use crate::imagedata::{BosinstData, ImageData};
-use crate::pipeline::{self, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::space::{Accountant, FsNeed, FsTarget};
 use crate::tree::{self, TreeOptions};
 
@@ -315,7 +316,7 @@ pub fn restore_archive_into(
         ..TreeOptions::default()
     };
     let counters = Counters::default();
-    let reader = |tx: crossbeam_channel::Sender<pipeline::Batch>| -> Result<()> {
+    let reader = |tx: crossbeam_channel::Sender<crate::batch::Batch>| -> Result<()> {
         let mut r = ArchiveReader::new(f, ReaderOptions::default());
         pipeline::send_archive(&mut r, &tx)
     };

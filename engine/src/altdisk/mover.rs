@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::{CopyRequest, CopyStats, Mover, SpaceCheck};
+use crate::batch::Counters;
 use crate::entry::Entry;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::exclude::{ExcludeList, Syntax};
 use crate::host::{alt_path, HostState};
-use crate::pipeline::{self, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::space::{Accountant, FsTarget, FsType, Jfs2Params};
 use crate::tree::{self, TreeOptions};
 use crate::walk::{self, WalkOptions};

@@ -20,9 +20,10 @@ use super::swvpd::{InstallRecord, InvItem, InvKind, Part, State, Swvpd};
 use super::transcript::{self, Resource, SummaryRow};
 use super::{control::InvType, InstallpError};
 use crate::archive::reader::{ArchiveReader, ReaderOptions};
+use crate::batch::{Batch, Batcher, Counters};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
-use crate::pipeline::{self, Batch, Batcher, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::tree::{self, TreeOptions};
 
 /// The installp flags altdisk honours (`-I` of alt_disk_copy, and `installp` itself): `a c g X N p Y F B I`

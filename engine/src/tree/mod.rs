@@ -185,7 +185,7 @@ enum Job {
 /// send and ends.
 pub fn write_tree(
     opts: &TreeOptions,
-    rx: Receiver<crate::pipeline::Batch>,
+    rx: Receiver<crate::batch::Batch>,
     events: &dyn Events,
 ) -> Result<TreeStats, Error> {
     if !opts.target.exists() {
@@ -283,7 +283,7 @@ struct Dispatcher<'s, 'a> {
 }
 
 impl Dispatcher<'_, '_> {
-    fn run(&mut self, rx: Receiver<crate::pipeline::Batch>, jobs: &mut JobQueue) {
+    fn run(&mut self, rx: Receiver<crate::batch::Batch>, jobs: &mut JobQueue) {
         let sh = self.sh;
         loop {
             // Never sit on queued jobs while waiting for input: a streamed file's chunks only come once its
@@ -308,7 +308,7 @@ impl Dispatcher<'_, '_> {
     }
 
     /// Handles one batch of entries; false when the run must stop.
-    fn batch(&mut self, batch: crate::pipeline::Batch, jobs: &mut JobQueue) -> bool {
+    fn batch(&mut self, batch: crate::batch::Batch, jobs: &mut JobQueue) -> bool {
         let sh = self.sh;
         for entry in batch {
             if sh.stopped() {
@@ -653,7 +653,7 @@ impl JobQueue {
         if stream
             || self.pending.len() >= JOB_BATCH
             || self.links >= JOB_LINKS
-            || self.bytes >= crate::pipeline::BATCH_BYTES
+            || self.bytes >= crate::batch::BATCH_BYTES
         {
             self.flush(sh);
         }
