@@ -177,6 +177,21 @@ pub fn account_walk(
     Ok(accs)
 }
 
+/// Accounts the running rootvg's mounted filesystems (walked without data, `/alt_inst` and other mounts as
+/// empty directories, `exclude` applied) against each set of targets.
+pub fn account_tree(
+    root: &std::path::Path,
+    filesystems: &[String],
+    exclude: Option<&ExcludeList>,
+    threads: usize,
+    sets: &[Vec<crate::space::FsTarget>],
+    events: &dyn Events,
+) -> Result<Vec<Vec<crate::space::FsNeed>>> {
+    let wopts = WalkOptions::new(root).filesystems(filesystems).threads(threads).foreign("/alt_inst");
+    let accs = account_walk(&wopts, exclude, sets, events)?;
+    Ok(accs.into_iter().map(crate::space::Accountant::finish).collect())
+}
+
 /// The pruning hook of an exclude list: directories whose every descendant it certainly excludes are not read.
 fn prune_of(exclude: Option<&ExcludeList>) -> Option<impl Fn(&[u8]) -> bool + Sync + '_> {
     exclude.map(|l| move |n: &[u8]| l.prunes_subtree(n))
@@ -321,6 +336,39 @@ pub fn restore_archive<R: Read + Send>(
         unmatched: select.unmatched(),
         orphan_links: select.orphan_links(),
     })
+}
+
+/// `backup -i`: archives every name of `list` (one per line; empty lines ignored) into `w`. A name that cannot be
+/// `lstat`ed or opened is a soft error (reported, counted, skipped); sockets are skipped with a warning.
+pub fn backup_list<W: Write>(
+    list: &mut dyn std::io::BufRead,
+    w: &mut ArchiveWriter<W>,
+    events: &dyn Events,
+) -> Result<()> {
+    let mut entries = crate::archive::byname::PathEntries::new();
+    let mut line = Vec::with_capacity(256);
+    loop {
+        line.clear();
+        let n = list.read_until(b'\n', &mut line).map_err(|e| Error::io("read", "the name list", e))?;
+        if n == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.is_empty() {
+            continue;
+        }
+        match entries.entry(&line) {
+            Ok(crate::archive::byname::PathEntry::Entry(e)) => w.write_entry(&e)?,
+            Ok(crate::archive::byname::PathEntry::Socket) => events.event(&Event::Warning(format!(
+                "{}: socket will not be backed up",
+                String::from_utf8_lossy(&line)
+            ))),
+            Err(err) => w.skip_entry("read", &line, format!("cannot back up: {err}")),
+        }
+    }
+    Ok(())
 }
 
 /// What [`backup_walk`] did.

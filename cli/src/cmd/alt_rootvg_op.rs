@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use altdisk_engine::altdisk::installp::AltInstaller;
 use altdisk_engine::altdisk::rootvg_op::{customize_with, query, remove, rename, sleep, wake};
 use altdisk_engine::altdisk::{Customize, PhaseOptions, SoftwareOptions};
-use altdisk_engine::installp::alt::AltInstaller;
 
 use super::host::{fail, words, HostArg, Printer};
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use std::path::{Path, PathBuf};
 
-use altdisk_engine::archive::{byname, ArchiveWriter, WriterOptions};
+use altdisk_engine::archive::{ArchiveWriter, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
 use altdisk_engine::walk;
 use altdisk_engine::{DevId, Error, Event, Events};
@@ -179,7 +179,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     };
     let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let stdin = io::stdin();
-    byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
+    pipeline::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
         .map_err(|e| e.archive_output(Path::new(&file)))?;
     let (_, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
     if let Some(g) = guard {

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy_with, CopyOptions};
+use altdisk_engine::altdisk::installp::AltInstaller;
 use altdisk_engine::altdisk::mksysb::{mksysb, MksysbOptions};
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
 use altdisk_engine::altdisk::rootvg_op::rename;
 use altdisk_engine::altdisk::{AccountingSpaceCheck, PhaseOptions, PipelineMover, SoftwareOptions};
 use altdisk_engine::host::{bootlist_o, lspv, BootEntry, Host, HostLock};
-use altdisk_engine::installp::{self, alt::AltInstaller, swvpd::Swvpd};
+use altdisk_engine::installp::{self, swvpd::Swvpd};
 use altdisk_engine::{Error, Event, Events};
 
 /// Build a sample AIX host and run alt_disk_copy, mksysb, alt_disk_mksysb and boots on it.

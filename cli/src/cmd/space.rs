@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
-use altdisk_engine::imagedata::mkszfile::SystemInfo;
-use altdisk_engine::imagedata::{mkszfile, DiskDesc, FsDesc, ImageData, LvDesc, VgDesc};
+use altdisk_engine::imagedata::ImageData;
 use altdisk_engine::pipeline;
+use altdisk_engine::space::mkszfile::SystemInfo;
 use altdisk_engine::space::{
     convert_to_jfs2, plan, targets_from_image, FsType, Jfs2Params, JfsParams, PlanOptions, SpacePlan,
 };
+use altdisk_engine::space::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 use altdisk_engine::walk::WalkOptions;
 use altdisk_engine::Error;
 

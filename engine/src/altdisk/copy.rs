@@ -98,7 +98,7 @@ fn phase1(
     };
     let src_root = host.root();
     let needs_of = |sets: &[Vec<crate::space::FsTarget>]| {
-        account_tree(&src_root, &mounted, exclude.as_ref(), 2, sets, events)
+        account_tree(&src_root, &mounted, exclude.as_ref(), 0, sets, events)
     };
     let src = match &o.build.image_data {
         Some(p) => ImageSource::File(p.clone()),

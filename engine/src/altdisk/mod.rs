@@ -5,6 +5,7 @@
 //! machine stays independent of the pipelines and of installp.
 
 pub mod copy;
+pub mod installp;
 pub mod mksysb;
 pub mod mksysb_install;
 pub mod mover;

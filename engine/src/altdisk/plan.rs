@@ -12,18 +12,17 @@ use std::path::{Path, PathBuf};
 use super::{say, trace, ALTINST};
 use crate::error::{Error, Result};
 use crate::events::Events;
-use crate::exclude::ExcludeList;
 use crate::host::{
     alt_path, usable_pps, AltState, FileSystem, FsParams, FsType as HostFsType, Host, LogicalVolume, LvType,
     Mount, VolumeGroup,
 };
-use crate::imagedata::mkszfile::SystemInfo;
-use crate::imagedata::{mkszfile, DiskDesc, FsDesc, FsKind, ImageData, LvDesc, StanzaError, VgDesc};
+use crate::imagedata::{FsKind, ImageData, StanzaError};
+use crate::space::mkszfile::SystemInfo;
 use crate::space::{
-    self, convert_to_jfs2, targets_from_image, Accountant, FsNeed, FsTarget, FsType, Jfs2Params, PlanOptions,
-    SpaceError, SpacePlan,
+    self, convert_to_jfs2, targets_from_image, FsNeed, FsTarget, FsType, Jfs2Params, PlanOptions, SpaceError,
+    SpacePlan,
 };
-use crate::walk::WalkOptions;
+use crate::space::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 
 /// `HOST/image.data`: stands for the running system's `/image.data` (see the module docs).
 pub fn host_image_data(host_dir: &Path) -> PathBuf {
@@ -200,20 +199,7 @@ pub fn host_targets(host: &Host, to_jfs2: bool) -> Result<Vec<FsTarget>> {
         .collect())
 }
 
-/// Accounts the running rootvg's mounted filesystems (walked without data, `/alt_inst` and other mounts as
-/// empty directories, `exclude` applied) against each set of targets.
-pub fn account_tree(
-    root: &Path,
-    filesystems: &[String],
-    exclude: Option<&ExcludeList>,
-    threads: usize,
-    sets: &[Vec<FsTarget>],
-    events: &dyn Events,
-) -> Result<Vec<Vec<FsNeed>>> {
-    let wopts = WalkOptions::new(root).filesystems(filesystems).threads(threads).foreign("/alt_inst");
-    let accs = crate::pipeline::account_walk(&wopts, exclude, sets, events)?;
-    Ok(accs.into_iter().map(Accountant::finish).collect())
-}
+pub use crate::pipeline::account_tree;
 
 /// Runs mkszfile for the running rootvg with `needs` (per mounted filesystem) and writes `HOST/image.data`.
 pub fn write_mkszfile(host: &Host, needs: &[FsNeed]) -> Result<ImageData> {

@@ -4,18 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use super::apply::{self, Flags, Request};
-use super::bundle::{self, BundleItem};
-use super::location;
-use super::resolve::Wanted;
-use super::space::HostSpace;
-use super::swvpd::Swvpd;
-use super::{views, InstallpError};
-use crate::altdisk::phases::{SoftwareInstaller, SoftwareOptions, SoftwareOutcome};
-use crate::altdisk::ALTINST;
+use super::phases::{SoftwareInstaller, SoftwareOptions, SoftwareOutcome};
+use super::ALTINST;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
+use crate::host::space::HostSpace;
 use crate::host::Host;
+use crate::installp::apply::{self, Flags, Request};
+use crate::installp::bundle::{self, BundleItem};
+use crate::installp::location;
+use crate::installp::resolve::Wanted;
+use crate::installp::swvpd::Swvpd;
+use crate::installp::{views, InstallpError};
 
 /// The installp engine as phase 2's [`SoftwareInstaller`].
 #[derive(Debug, Clone, Default)]
