@@ -141,7 +141,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.exclude = a.exclude;
     o.console = a.console;
     o.wpars = a.wpars;
-    let printer = Printer::new();
+    let printer = Printer::aix();
     let installer = AltInstaller::default();
     let r = alt_disk_copy_with(
         &dir,

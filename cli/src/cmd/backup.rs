@@ -14,18 +14,19 @@
 
 use std::ffi::OsString;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use std::path::{Path, PathBuf};
 
 use altdisk_engine::archive::{ArchiveWriter, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
 use altdisk_engine::walk;
-use altdisk_engine::{DevId, Error, Event, Events};
+use altdisk_engine::{DevId, Error};
 
 use super::common::{load_excludes, walk_options, Incomplete, ThreadsArg};
 use crate::exit;
+use crate::render::{Lines, Listing};
 
 /// The forms supported (AIX backup by name, plus `--walk`).
 pub const USAGE: &str = "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX]   (names on standard input)
@@ -71,36 +72,15 @@ pub struct Args {
     threads: ThreadsArg,
 }
 
-struct Printer {
-    verbose: bool,
-    /// The archive goes to standard output: `-v` lines go to standard error instead.
-    to_stderr: bool,
-    soft: AtomicU64,
-    out: Mutex<io::Stdout>,
-}
-
-impl Events for Printer {
-    fn event(&self, ev: &Event<'_>) {
-        match ev {
-            Event::Entry { name, .. } if self.verbose => {
-                let mut line = Vec::with_capacity(name.len() + 3);
-                line.extend_from_slice(b"a ");
-                line.extend_from_slice(name);
-                line.push(b'\n');
-                if self.to_stderr {
-                    let _ = io::stderr().write_all(&line);
-                } else if let Ok(mut o) = self.out.lock() {
-                    let _ = o.write_all(&line);
-                }
-            }
-            Event::Warning(w) => eprintln!("backup: {w}"),
-            Event::SoftError { path, message, .. } => {
-                self.soft.fetch_add(1, Ordering::Relaxed);
-                eprintln!("backup: {path}: {message}");
-            }
-            _ => {}
-        }
-    }
+/// backup's events: `backup: ...` warnings and errors, `a NAME` with `-v` (on standard error when the
+/// archive goes to standard output).
+fn printer(verbose: bool, to_stderr: bool) -> Lines {
+    let listing = match (verbose, to_stderr) {
+        (false, _) => Listing::Off,
+        (true, false) => Listing::Stdout,
+        (true, true) => Listing::Stderr,
+    };
+    Lines::aix("backup").with_errors().with_listing(listing)
 }
 
 /// Runs `backup`.
@@ -163,12 +143,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         };
         return backup_walk(w, &file, wopts);
     }
-    let printer = Arc::new(Printer {
-        verbose,
-        to_stderr: file == "-",
-        soft: AtomicU64::new(0),
-        out: Mutex::new(io::stdout()),
-    });
+    let printer = Arc::new(printer(verbose, file == "-"));
     let mut guard = None;
     let out: Box<dyn Write> = if file == "-" {
         Box::new(io::stdout())
@@ -212,12 +187,7 @@ struct Walk {
 /// `backup --walk`: walker -> exclude filter -> archive writer.
 fn backup_walk(w: Walk, file: &OsString, wopts: WriterOptions) -> anyhow::Result<i32> {
     let to_stdout = file == "-";
-    let printer = Arc::new(Printer {
-        verbose: w.verbose,
-        to_stderr: to_stdout,
-        soft: AtomicU64::new(0),
-        out: Mutex::new(io::stdout()),
-    });
+    let printer = Arc::new(printer(w.verbose, to_stdout));
     let list = load_excludes(&w.excludes, w.extended, printer.as_ref())?;
     if !w.src.is_dir() {
         return Err(Error::io("walk", &w.src, io::Error::from_raw_os_error(libc::ENOTDIR)).into());

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use altdisk_engine::bench::report::{text_table, write_reports};
 use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
-use altdisk_engine::{Event, Events};
 
 /// Clone/backup/restore speed benchmark against cp -a, tar, rsync and the syscall floor.
 #[derive(Debug, clap::Args)]
@@ -44,20 +43,6 @@ pub struct Args {
 }
 
 /// Progress to standard error.
-struct Progress {
-    verbose: bool,
-}
-
-impl Events for Progress {
-    fn event(&self, ev: &Event<'_>) {
-        match ev {
-            Event::Message(m) if self.verbose => eprintln!("bench: {m}"),
-            Event::Warning(w) => eprintln!("bench: warning: {w}"),
-            _ => {}
-        }
-    }
-}
-
 /// Runs `altdisk bench`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let scenarios = match a.scenario.as_str() {
@@ -96,7 +81,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         ..BenchOptions::default()
     };
     opts.threads = a.threads.get();
-    let results = run_bench(&opts, &Progress { verbose: a.verbose })?;
+    let results = run_bench(&opts, &crate::render::Lines::tool("bench").with_messages(a.verbose))?;
     let files = write_reports(&results, &a.out)?;
     print!("{}", text_table(&results));
     println!();

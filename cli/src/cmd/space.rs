@@ -16,17 +16,6 @@ use altdisk_engine::Error;
 use crate::cmd::common::{ExcludeArgs, ThreadsArg};
 use crate::exit;
 
-/// The exclude lists' warnings, as `space: warning: ...` lines on standard error.
-struct Warnings;
-
-impl altdisk_engine::Events for Warnings {
-    fn event(&self, ev: &altdisk_engine::Event<'_>) {
-        if let altdisk_engine::Event::Warning(w) = ev {
-            eprintln!("space: warning: {w}");
-        }
-    }
-}
-
 /// What a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan.
 #[derive(clap::Args, Debug)]
 #[command(
@@ -77,7 +66,7 @@ pub struct Args {
 
 /// Runs `altdisk space`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
-    let exclude = a.excludes.load(&Warnings)?;
+    let exclude = a.excludes.load(&crate::render::Lines::tool("space"))?;
     let (mut img, converted, no_size) = match &a.image_data {
         Some(p) => {
             let text = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
