@@ -12,15 +12,15 @@ use crate::error::{Error, Result};
 /// Entries travel between stages in batches of up to this many: one channel operation per batch keeps the
 /// hand-offs between stages (and the spinning of a blocked sender or an idle receiver, which on two cores
 /// steals time from the stage doing the work) off the per-file path.
-pub const BATCH: usize = 128;
+pub(crate) const BATCH: usize = 128;
 
 /// A batch is also sent once the file data it carries in memory reaches this many bytes, so that memory stays
 /// bounded by bytes, not only by entries (archive readers hand small files over as in-memory bytes).
-pub const BATCH_BYTES: usize = 128 << 10;
+pub(crate) const BATCH_BYTES: usize = 128 << 10;
 
 /// Capacity of the channels between stages, in batches: enough to keep every worker busy, small enough that
 /// memory stays bounded (an entry is a few hundred bytes; archive data rides in bounded chunks).
-pub const CHANNEL_DEPTH: usize = 16;
+pub(crate) const CHANNEL_DEPTH: usize = 16;
 
 /// What travels between stages: entries in stream order.
 pub type Batch = Vec<Entry>;
@@ -61,7 +61,7 @@ impl<'a> Batcher<'a> {
     }
 
     /// Entries queued and not sent yet.
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.buf.len()
     }
 }

@@ -24,7 +24,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use std::io::{Read, Write};
 
-pub use crate::batch::{channel, Batch, Batcher, Counters, BATCH, BATCH_BYTES, CHANNEL_DEPTH};
+pub use crate::batch::{channel, Batch, Batcher, Counters};
 
 use crate::archive::{ArchiveReader, ArchiveWriter, ReadStats, WriteSummary};
 use crate::entry::{DevId, Entry, Kind};
@@ -272,7 +272,7 @@ pub fn clone_tree(
 
 /// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the
 /// reader keeps in memory) is sent at once, since its chunks are produced only when the reader moves on.
-pub fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {
+pub(crate) fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {
     let mut out = Batcher::new(tx);
     while let Some(e) = r.next_entry()? {
         let stream = matches!(e.data, crate::entry::EntryData::Stream(_));

@@ -39,7 +39,7 @@ pub type CopyOutcome = PhaseOutcome;
 const CMD: AltCommand = AltCommand::Copy;
 
 /// Checks the flags alone (no host needed), in the documented order.
-pub fn validate_flags(o: &CopyOptions) -> Result<()> {
+pub(crate) fn validate_flags(o: &CopyOptions) -> Result<()> {
     check_conflicts(CMD, &o.common)?;
     if o.console.is_some() && !o.build.device_reset {
         return refuse(format!("{}: the -c flag is only valid with the -O flag", CMD.name()));

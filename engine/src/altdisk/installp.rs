@@ -44,7 +44,11 @@ fn read_list(path: &Path) -> Result<Vec<String>> {
 
 /// What `-b -w -f -F` select, against the images of the location (fix keywords map to the filesets whose
 /// fix sections name them, spec §11). `running_root` is where a bare bundle name is looked up.
-pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Location) -> Result<Vec<Wanted>> {
+pub(crate) fn wanted_of(
+    sw: &SoftwareOptions,
+    running_root: &Path,
+    loc: &location::Location,
+) -> Result<Vec<Wanted>> {
     let mut wanted = Vec::new();
     if let Some(b) = &sw.bundle {
         let path = bundle::locate(b, running_root).ok_or_else(|| {

@@ -104,7 +104,7 @@ fn file_entry(name: &str, text: String, mtime: i64) -> Entry {
 }
 
 /// The bosinst.data a mksysb carries (see the module docs).
-pub fn bosinst_for(host: &Host) -> Result<BosinstData> {
+pub(crate) fn bosinst_for(host: &Host) -> Result<BosinstData> {
     let root = host.root();
     let existing =
         [root.join("bosinst.data"), root.join("var/adm/ras/bosinst.data")].into_iter().find(|p| p.is_file());
@@ -159,7 +159,7 @@ pub fn bosinst_for(host: &Host) -> Result<BosinstData> {
 }
 
 /// A bosinst.data for a non-prompted overwrite install of this system's image [I: the usual AIX 7 fields].
-pub fn bosinst_template() -> Result<BosinstData> {
+pub(crate) fn bosinst_template() -> Result<BosinstData> {
     let mut f = crate::imagedata::StanzaFile { items: Vec::new(), final_newline: true };
     let mut cf = Stanza::new("control_flow");
     for (k, v) in [
@@ -207,7 +207,7 @@ fn regex_escape(s: &str) -> String {
 }
 
 /// The always-excluded names (spec alt-disk.md §2.1 step 3), plus the output file when it is under `root`.
-pub fn always_excluded(root: &Path, output: &Path) -> Result<ExcludeList> {
+pub(crate) fn always_excluded(root: &Path, output: &Path) -> Result<ExcludeList> {
     let mut pats = String::from("^./image.data\n^./tmp/vgdata\n^./bosinst.data\n");
     if let (Ok(r), Ok(o)) = (root.canonicalize(), output.parent().map(Path::canonicalize).transpose()) {
         if let (Some(o), Some(name)) = (o, output.file_name()) {

@@ -72,7 +72,7 @@ pub struct MksysbHead {
 
 /// Reads the head records of `path` until the first name that is not `./bosinst.data`, `./image.data`,
 /// `./tapeblksz` or under `./tmp/vgdata/`.
-pub fn read_head(path: &Path) -> Result<MksysbHead> {
+pub(crate) fn read_head(path: &Path) -> Result<MksysbHead> {
     let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut head = MksysbHead::default();
@@ -100,7 +100,7 @@ pub fn read_head(path: &Path) -> Result<MksysbHead> {
 }
 
 /// Accounts every entry of the archive against each set of targets (the restore's space needs).
-pub fn account_archive(path: &Path, sets: &[Vec<FsTarget>]) -> Result<Vec<Vec<FsNeed>>> {
+pub(crate) fn account_archive(path: &Path, sets: &[Vec<FsTarget>]) -> Result<Vec<Vec<FsNeed>>> {
     let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut accs: Vec<Accountant> = sets.iter().map(|s| Accountant::new(s.clone())).collect();
@@ -291,7 +291,7 @@ impl Events for Listing<'_> {
 /// Restores the whole archive at `mksysb` into `dst` (archive reader → filter → tree writer): packed files
 /// decoded, `./` names relative to `dst`, unsafe names refused by the tree writer. With `fs_limits`, entries
 /// that no longer fit their filesystem are skipped and returned as restore errors.
-pub fn restore_archive_into(
+pub(crate) fn restore_archive_into(
     mksysb: &Path,
     dst: &Path,
     fs_limits: &[(String, u64)],

@@ -75,7 +75,7 @@ pub struct PlanRequest {
 }
 
 /// The running rootvg as mkszfile sees it: disks, LVs in `lsvg -l` order, mounted filesystems, system facts.
-pub fn vg_desc(host: &Host) -> Result<VgDesc> {
+pub(crate) fn vg_desc(host: &Host) -> Result<VgDesc> {
     let root = host.rootvg()?;
     let disks: Vec<DiskDesc> = root
         .disks
@@ -146,7 +146,7 @@ pub fn vg_desc(host: &Host) -> Result<VgDesc> {
 }
 
 /// `date` output in UTC, e.g. `Sat Nov 21 11:14:20 UTC 2026` (`DATE_TIME`).
-pub fn date_time_now() -> String {
+pub(crate) fn date_time_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -237,7 +237,7 @@ fn parse_lv_type(img: &ImageData, name: &str, line: usize, t: &str) -> Result<Lv
 /// except `HOST/image.data` when mkszfile runs (as on AIX). Refusals: LV names over 11 characters (always),
 /// then, unless `-S`, the PP total, every filesystem's need against its (possibly grown) size, and the PP
 /// placement on the target disks.
-pub fn make_plan(
+pub(crate) fn make_plan(
     host: &Host,
     src: ImageSource,
     req: &PlanRequest,
@@ -363,7 +363,7 @@ fn build(img: ImageData, sp: SpacePlan, pp: u64) -> Result<AltPlan> {
 /// Creates `altinst_rootvg` on `disks` from the plan: the VG (recorded first, so a kill from here on is
 /// visible to `alt_rootvg_op -X`), the `alt_` LVs in lv_data order (filling the disks in order), then the
 /// filesystems in sorted mount-point order, mounted under `/alt_inst`. The host is saved after each step.
-pub fn create_altinst(
+pub(crate) fn create_altinst(
     host: &mut Host,
     plan: &AltPlan,
     disks: &[String],

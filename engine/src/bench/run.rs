@@ -595,7 +595,7 @@ fn remove(p: &Path) -> Result<()> {
 }
 
 /// The filesystem type name of `p`, from `statfs`.
-pub fn fs_name(p: &Path) -> String {
+pub(crate) fn fs_name(p: &Path) -> String {
     match rustix::fs::statfs(p) {
         Ok(s) => match s.f_type as u64 {
             0x0102_1994 => "tmpfs".into(),

@@ -110,7 +110,7 @@ impl Host {
     }
 
     /// `HOST/disks/<disk>`: where the tree of an unmounted volume group whose boot disk is `disk` lives.
-    pub fn disk_dir(&self, disk: &str) -> PathBuf {
+    pub(crate) fn disk_dir(&self, disk: &str) -> PathBuf {
         self.dir.join("disks").join(disk)
     }
 
@@ -174,7 +174,7 @@ pub(crate) fn remove_tree(path: &Path) -> Result<()> {
 }
 
 /// Appends `line` (with a timestamp) to `HOST/alt_disk_inst.log` of the host in `dir`.
-pub fn append_log(dir: &Path, line: &str) -> Result<()> {
+pub(crate) fn append_log(dir: &Path, line: &str) -> Result<()> {
     let path = dir.join("alt_disk_inst.log");
     let mut f =
         OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;

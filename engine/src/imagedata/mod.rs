@@ -1,8 +1,9 @@
-//! image.data, vgname.data and bosinst.data stanza files, and mkszfile (spec alt-disk.md §3).
+//! image.data, vgname.data and bosinst.data stanza files, and `-T`'s JFS→JFS2 edit (spec alt-disk.md §3).
 //!
 //! Two layers: [`stanza`] keeps a file losslessly (every line, comment and unknown field, in order) and
 //! [`image`] / [`bosinst`] read typed values out of it, naming the line and field of any bad value.
-//! [`mkszfile()`] generates an image.data from a description of a volume group and the space its trees need.
+//! [`convert_to_jfs2`] is `-T`'s edit. `space::mkszfile()` generates an image.data from a description of a
+//! volume group and the space its trees need (it depends on the space rules, so it lives there).
 
 pub mod bosinst;
 pub mod convert;

@@ -54,7 +54,7 @@ pub struct Flags {
 
 impl Flags {
     /// The flags of alt_disk_copy's default `-I acgX`.
-    pub fn alt_disk_default() -> Flags {
+    pub(crate) fn alt_disk_default() -> Flags {
         Flags { apply: true, commit: true, auto_requisites: true, expand: true, ..Flags::default() }
     }
 
@@ -144,7 +144,7 @@ fn say(events: &dyn Events, text: &str) {
 }
 
 /// The media of a location as resolution candidates (every fileset of every readable image).
-pub fn candidates(loc: &Location) -> Vec<Candidate> {
+pub(crate) fn candidates(loc: &Location) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (i, img) in loc.images.iter().enumerate() {
         for f in &img.lpp.filesets {
@@ -164,7 +164,7 @@ pub fn candidates(loc: &Location) -> Vec<Candidate> {
 }
 
 /// What the tree has installed, for resolution.
-pub fn installed_of(vpd: &Swvpd) -> Installed {
+pub(crate) fn installed_of(vpd: &Swvpd) -> Installed {
     vpd.all_installed().into_iter().map(|i| (i.fileset, i.level)).collect()
 }
 
@@ -362,7 +362,7 @@ fn inventory_items(img: &Image, fileset: &str, root_part: bool) -> Result<Vec<In
 }
 
 /// The save directory of an update: `/usr/lpp/PKG/FILESET/V.R.M.F.save` (spec §7.3 \[R\]).
-pub fn save_dir(root: &Path, package: &str, fileset: &str, level: &Level) -> PathBuf {
+pub(crate) fn save_dir(root: &Path, package: &str, fileset: &str, level: &Level) -> PathBuf {
     root.join(format!("usr/lpp/{package}/{fileset}/{level}.save"))
 }
 

@@ -15,10 +15,12 @@
 //! * [`apply`]: apply/commit/reject into a tree (the archive reader → apply-list filter → tree writer).
 //! * [`swvpd`]: the software inventory of a rootvg tree, kept inside the tree as ODM stanza text.
 //! * [`views`]: `lslpp`, `oslevel` and `instfix` output, every layout in one module.
-//! * [`space`]: the space check and `-X` growth (host model or a plain directory).
+//! * [`space`]: the space check of a plain directory and the [`space::Space`] trait; the host model's, with
+//!   `-X` growth, is `host::space`.
 //! * [`transcript`]: installp's own console text (verification, summary).
 //! * [`mkinstallp`]: template + build root → image.
-//! * [`alt`]: installp as phase 2 of the alternate-disk commands.
+//! * installp as phase 2 of the alternate-disk commands is `altdisk::installp` (this module knows nothing of
+//!   hosts or alternate disks).
 //! * [`sample`]: a technology-level update for the sample host, built with mkinstallp.
 //!
 //! Malformed input is reported as an [`InstallpError`] naming the image, the member and the line or byte

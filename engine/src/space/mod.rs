@@ -6,7 +6,7 @@
 //! * [`plan()`] checks the needs against image.data (file-system sizes, PPs on the target disks, LV names)
 //!   and applies `-T` (JFS→JFS2).
 
-pub mod account;
+pub(crate) mod account;
 pub mod jfs;
 pub mod jfs2;
 pub mod mkszfile;
@@ -123,7 +123,7 @@ pub enum SpaceError {
 }
 
 /// `ceil(x / a) × a`, saturating (sizes from an archive can be anything).
-pub fn rup(x: u64, a: u64) -> u64 {
+pub(crate) fn rup(x: u64, a: u64) -> u64 {
     x.div_ceil(a).saturating_mul(a)
 }
 

@@ -6,7 +6,7 @@ pub use crate::imagedata::convert::{convert_to_jfs2, Conversion, JFS2_DEFAULTS};
 use crate::imagedata::{FsKind, ImageData};
 
 /// The longest LV name that still fits the LVM's 15 characters after the `alt_` prefix [V §1].
-pub const MAX_LV_NAME: usize = 11;
+pub(crate) const MAX_LV_NAME: usize = 11;
 
 /// How to plan.
 #[derive(Clone, Copy, Debug, Default)]
