@@ -156,13 +156,10 @@ pub fn account_walk(
 ) -> Result<Vec<crate::space::Accountant>> {
     let mut accs: Vec<crate::space::Accountant> =
         sets.iter().map(|s| crate::space::Accountant::new(s.clone())).collect();
-    let prune_fn = prune_of(exclude);
-    let prune: Option<Prune<'_>> = prune_fn.as_ref().map(|f| f as Prune<'_>);
-    let filter = Filter { exclude, explain: false, select: None };
-    let counters = Counters::default();
-    run(
-        |tx| walk::walk(wopts, prune, events, &tx),
-        &filter,
+    walk_filtered(
+        wopts,
+        exclude,
+        false,
         |rx| {
             for e in rx.into_iter().flatten() {
                 for a in &mut accs {
@@ -171,7 +168,6 @@ pub fn account_walk(
             }
             Ok(())
         },
-        &counters,
         events,
     )?;
     Ok(accs)
@@ -192,9 +188,26 @@ pub fn account_tree(
     Ok(accs.into_iter().map(crate::space::Accountant::finish).collect())
 }
 
-/// The pruning hook of an exclude list: directories whose every descendant it certainly excludes are not read.
-fn prune_of(exclude: Option<&ExcludeList>) -> Option<impl Fn(&[u8]) -> bool + Sync + '_> {
-    exclude.map(|l| move |n: &[u8]| l.prunes_subtree(n))
+/// The walker → exclude filter → `writer` pipeline of every walking job (directories whose every descendant
+/// `exclude` certainly excludes are not read). Returns the walk's totals, the writer's output and the number
+/// of entries excluded.
+fn walk_filtered<W, WO>(
+    wopts: &WalkOptions,
+    exclude: Option<&ExcludeList>,
+    explain: bool,
+    writer: W,
+    events: &dyn Events,
+) -> Result<(WalkStats, WO, u64)>
+where
+    W: FnOnce(Receiver<Batch>) -> Result<WO> + Send,
+    WO: Send,
+{
+    let prune_fn = exclude.map(|l| move |n: &[u8]| l.prunes_subtree(n));
+    let prune: Option<Prune<'_>> = prune_fn.as_ref().map(|f| f as Prune<'_>);
+    let filter = Filter { exclude, explain, select: None };
+    let counters = Counters::default();
+    let (walk, out) = run(|tx| walk::walk(wopts, prune, events, &tx), &filter, writer, &counters, events)?;
+    Ok((walk, out, counters.excluded.load(Ordering::Relaxed)))
 }
 
 /// What [`clone_dry_run`] found: what a copy would write.
@@ -218,10 +231,6 @@ pub fn clone_dry_run(
     explain: bool,
     events: &dyn Events,
 ) -> Result<DryRunSummary> {
-    let prune_fn = prune_of(exclude);
-    let prune: Option<Prune<'_>> = prune_fn.as_ref().map(|f| f as Prune<'_>);
-    let filter = Filter { exclude, explain, select: None };
-    let counters = Counters::default();
     let writer = |rx: Receiver<Batch>| -> Result<(u64, u64)> {
         let (mut n, mut bytes) = (0u64, 0u64);
         for e in rx.into_iter().flatten() {
@@ -231,9 +240,8 @@ pub fn clone_dry_run(
         }
         Ok((n, bytes))
     };
-    let (walk, (entries, bytes)) =
-        run(|tx| walk::walk(wopts, prune, events, &tx), &filter, writer, &counters, events)?;
-    Ok(DryRunSummary { walk, entries, bytes, excluded: counters.excluded.load(Ordering::Relaxed) })
+    let (walk, (entries, bytes), excluded) = walk_filtered(wopts, exclude, explain, writer, events)?;
+    Ok(DryRunSummary { walk, entries, bytes, excluded })
 }
 
 /// What [`clone_tree`] did.
@@ -256,18 +264,9 @@ pub fn clone_tree(
     topts: &TreeOptions,
     events: &dyn Events,
 ) -> Result<CloneSummary> {
-    let prune_fn = prune_of(exclude);
-    let prune: Option<Prune<'_>> = prune_fn.as_ref().map(|f| f as Prune<'_>);
-    let filter = Filter { exclude, explain, select: None };
-    let counters = Counters::default();
-    let (walk, tree) = run(
-        |tx| walk::walk(wopts, prune, events, &tx),
-        &filter,
-        |rx| tree::write_tree(topts, rx, events),
-        &counters,
-        events,
-    )?;
-    Ok(CloneSummary { walk, tree, excluded: counters.excluded.load(Ordering::Relaxed) })
+    let (walk, tree, excluded) =
+        walk_filtered(wopts, exclude, explain, |rx| tree::write_tree(topts, rx, events), events)?;
+    Ok(CloneSummary { walk, tree, excluded })
 }
 
 /// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the
