@@ -127,7 +127,7 @@ impl PosixAcl {
     }
 
     /// True when the ACL has named users or groups (more than the mode can say).
-    pub fn is_extended(&self) -> bool {
+    pub(crate) fn is_extended(&self) -> bool {
         self.entries.iter().any(|e| matches!(e.tag, AclTag::User(_) | AclTag::Group(_) | AclTag::Mask))
     }
 

@@ -69,7 +69,7 @@ pub enum Kind {
 
 impl Kind {
     /// The `S_IFMT` bits for this kind (a hard link reports a regular file).
-    pub fn ifmt(self) -> u32 {
+    pub(crate) fn ifmt(self) -> u32 {
         match self {
             Kind::File | Kind::HardLink => 0o100000,
             Kind::Dir => 0o040000,
@@ -222,7 +222,7 @@ pub enum EntryData {
 
 impl EntryData {
     /// Bytes of file data this holds in memory (what bounds a batch's memory): the length of `Bytes`, else 0.
-    pub fn in_memory_len(&self) -> usize {
+    pub(crate) fn in_memory_len(&self) -> usize {
         match self {
             EntryData::Bytes(b) => b.len(),
             _ => 0,

@@ -16,6 +16,7 @@
 pub mod acl;
 pub mod altdisk;
 pub mod archive;
+pub mod batch;
 pub mod bench;
 pub mod clock;
 pub mod entry;
@@ -29,6 +30,7 @@ pub mod installp;
 pub mod pipeline;
 pub mod select;
 pub mod space;
+pub mod threads;
 pub mod tree;
 pub mod walk;
 

@@ -1,6 +1,10 @@
 //! The pipeline: one reader stage, one filter stage and one writer stage, each in its own thread(s), joined by
 //! bounded channels so memory stays bounded and a slow writer slows the reader.
 //!
+//! The stage currency (batches, channels, counters) is in [`crate::batch`], below the stages; this module only
+//! assembles ready pipelines: [`restore_archive`], [`backup_walk`], [`account_walk`], [`clone_tree`],
+//! [`clone_dry_run`].
+//!
 //! ```text
 //!  walk::walk ──┐                      ┌── tree::write_tree      (clone, restore -x, alt_disk_* phase 1)
 //!               ├─> Filter::run ──────>├── archive::ArchiveWriter (backup --walk, mksysb)
@@ -13,12 +17,14 @@
 //! names link to that one.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{Receiver, Sender};
 
 use std::io::{Read, Write};
+
+pub use crate::batch::{channel, Batch, Batcher, Counters};
 
 use crate::archive::{ArchiveReader, ArchiveWriter, ReadStats, WriteSummary};
 use crate::entry::{DevId, Entry, Kind};
@@ -28,85 +34,6 @@ use crate::exclude::ExcludeList;
 use crate::select::{Selection, Unmatched};
 use crate::tree::{self, TreeOptions, TreeStats};
 use crate::walk::{self, Prune, WalkOptions, WalkStats};
-
-/// Entries travel between stages in batches of up to this many: one channel operation per batch keeps the
-/// hand-offs between stages (and the spinning of a blocked sender or an idle receiver, which on two cores
-/// steals time from the stage doing the work) off the per-file path.
-pub const BATCH: usize = 128;
-
-/// A batch is also sent once the file data it carries in memory reaches this many bytes, so that memory stays
-/// bounded by bytes, not only by entries (archive readers hand small files over as in-memory bytes).
-pub const BATCH_BYTES: usize = 128 << 10;
-
-/// Capacity of the channels between stages, in batches: enough to keep every worker busy, small enough that
-/// memory stays bounded (an entry is a few hundred bytes; archive data rides in bounded chunks).
-pub const CHANNEL_DEPTH: usize = 16;
-
-/// What travels between stages: entries in stream order.
-pub type Batch = Vec<Entry>;
-
-/// Collects entries and sends them to the next stage a batch at a time. Call [`Batcher::flush`] before
-/// waiting on anything the next stage might need (and at the end: dropping flushes too, ignoring errors).
-pub struct Batcher<'a> {
-    tx: &'a Sender<Batch>,
-    buf: Batch,
-    bytes: usize,
-}
-
-impl<'a> Batcher<'a> {
-    /// A batcher sending on `tx`.
-    pub fn new(tx: &'a Sender<Batch>) -> Self {
-        Batcher { tx, buf: Vec::with_capacity(BATCH), bytes: 0 }
-    }
-
-    /// Queues one entry; sends the batch when it is full.
-    pub fn push(&mut self, e: Entry) -> Result<()> {
-        self.bytes += e.data.in_memory_len();
-        self.buf.push(e);
-        if self.buf.len() >= BATCH || self.bytes >= BATCH_BYTES {
-            self.flush()
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Sends what is queued. Fails with [`Error::Cancelled`] when the next stage hung up.
-    pub fn flush(&mut self) -> Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        self.bytes = 0;
-        let b = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
-        self.tx.send(b).map_err(|_| Error::Cancelled("the next stage hung up".into()))
-    }
-
-    /// Entries queued and not sent yet.
-    pub fn pending(&self) -> usize {
-        self.buf.len()
-    }
-}
-
-impl Drop for Batcher<'_> {
-    fn drop(&mut self) {
-        let _ = self.flush();
-    }
-}
-
-/// Counters shared by the stages, readable while the job runs.
-#[derive(Debug, Default)]
-pub struct Counters {
-    /// Entries that passed the filter.
-    pub kept: AtomicU64,
-    /// Entries the exclude list removed.
-    pub excluded: AtomicU64,
-    /// Data bytes of kept entries.
-    pub bytes: AtomicU64,
-}
-
-/// A bounded channel for batches of entries.
-pub fn channel() -> (Sender<Batch>, Receiver<Batch>) {
-    bounded(CHANNEL_DEPTH)
-}
 
 /// The filter stage: exclusion and hard-link repair.
 pub struct Filter<'a> {
@@ -229,13 +156,10 @@ pub fn account_walk(
 ) -> Result<Vec<crate::space::Accountant>> {
     let mut accs: Vec<crate::space::Accountant> =
         sets.iter().map(|s| crate::space::Accountant::new(s.clone())).collect();
-    let prune_fn = |n: &[u8]| exclude.is_some_and(|l| l.prunes_subtree(n));
-    let prune: Option<Prune<'_>> = exclude.map(|_| &prune_fn as Prune<'_>);
-    let filter = Filter { exclude, explain: false, select: None };
-    let counters = Counters::default();
-    run(
-        |tx| walk::walk(wopts, prune, events, &tx),
-        &filter,
+    walk_filtered(
+        wopts,
+        exclude,
+        false,
         |rx| {
             for e in rx.into_iter().flatten() {
                 for a in &mut accs {
@@ -244,15 +168,110 @@ pub fn account_walk(
             }
             Ok(())
         },
-        &counters,
         events,
     )?;
     Ok(accs)
 }
 
+/// Accounts the running rootvg's mounted filesystems (walked without data, `/alt_inst` and other mounts as
+/// empty directories, `exclude` applied) against each set of targets.
+pub fn account_tree(
+    root: &std::path::Path,
+    filesystems: &[String],
+    exclude: Option<&ExcludeList>,
+    threads: usize,
+    sets: &[Vec<crate::space::FsTarget>],
+    events: &dyn Events,
+) -> Result<Vec<Vec<crate::space::FsNeed>>> {
+    let wopts = WalkOptions::new(root).filesystems(filesystems).threads(threads).foreign("/alt_inst");
+    let accs = account_walk(&wopts, exclude, sets, events)?;
+    Ok(accs.into_iter().map(crate::space::Accountant::finish).collect())
+}
+
+/// The walker → exclude filter → `writer` pipeline of every walking job (directories whose every descendant
+/// `exclude` certainly excludes are not read). Returns the walk's totals, the writer's output and the number
+/// of entries excluded.
+fn walk_filtered<W, WO>(
+    wopts: &WalkOptions,
+    exclude: Option<&ExcludeList>,
+    explain: bool,
+    writer: W,
+    events: &dyn Events,
+) -> Result<(WalkStats, WO, u64)>
+where
+    W: FnOnce(Receiver<Batch>) -> Result<WO> + Send,
+    WO: Send,
+{
+    let prune_fn = exclude.map(|l| move |n: &[u8]| l.prunes_subtree(n));
+    let prune: Option<Prune<'_>> = prune_fn.as_ref().map(|f| f as Prune<'_>);
+    let filter = Filter { exclude, explain, select: None };
+    let counters = Counters::default();
+    let (walk, out) = run(|tx| walk::walk(wopts, prune, events, &tx), &filter, writer, &counters, events)?;
+    Ok((walk, out, counters.excluded.load(Ordering::Relaxed)))
+}
+
+/// What [`clone_dry_run`] found: what a copy would write.
+#[derive(Clone, Debug, Default)]
+pub struct DryRunSummary {
+    /// What the walker saw.
+    pub walk: WalkStats,
+    /// Entries that would be copied.
+    pub entries: u64,
+    /// Data bytes of the regular files that would be copied.
+    pub bytes: u64,
+    /// Entries the exclude list removed.
+    pub excluded: u64,
+}
+
+/// `clone --dry-run`: the walk (`wopts`, normally without data) filtered by `exclude` exactly as the copy
+/// would be, each kept entry reported as an [`Event::Entry`]; nothing is written.
+pub fn clone_dry_run(
+    wopts: &WalkOptions,
+    exclude: Option<&ExcludeList>,
+    explain: bool,
+    events: &dyn Events,
+) -> Result<DryRunSummary> {
+    let writer = |rx: Receiver<Batch>| -> Result<(u64, u64)> {
+        let (mut n, mut bytes) = (0u64, 0u64);
+        for e in rx.into_iter().flatten() {
+            n += 1;
+            bytes += if e.kind == Kind::File { e.meta.size } else { 0 };
+            events.event(&Event::Entry { name: &e.name, kind: e.kind, size: e.meta.size, link: None });
+        }
+        Ok((n, bytes))
+    };
+    let (walk, (entries, bytes), excluded) = walk_filtered(wopts, exclude, explain, writer, events)?;
+    Ok(DryRunSummary { walk, entries, bytes, excluded })
+}
+
+/// What [`clone_tree`] did.
+#[derive(Clone, Debug, Default)]
+pub struct CloneSummary {
+    /// What the walker saw.
+    pub walk: WalkStats,
+    /// What the tree writer did.
+    pub tree: TreeStats,
+    /// Entries the exclude list removed.
+    pub excluded: u64,
+}
+
+/// `clone`: the walker (`wopts`, with data) → the exclude filter (`--explain` reports each excluded name) →
+/// the tree writer (`topts`; the target directory must exist).
+pub fn clone_tree(
+    wopts: &WalkOptions,
+    exclude: Option<&ExcludeList>,
+    explain: bool,
+    topts: &TreeOptions,
+    events: &dyn Events,
+) -> Result<CloneSummary> {
+    let (walk, tree, excluded) =
+        walk_filtered(wopts, exclude, explain, |rx| tree::write_tree(topts, rx, events), events)?;
+    Ok(CloneSummary { walk, tree, excluded })
+}
+
 /// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the
 /// reader keeps in memory) is sent at once, since its chunks are produced only when the reader moves on.
-pub fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {
+pub(crate) fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {
     let mut out = Batcher::new(tx);
     while let Some(e) = r.next_entry()? {
         let stream = matches!(e.data, crate::entry::EntryData::Stream(_));
@@ -316,6 +335,39 @@ pub fn restore_archive<R: Read + Send>(
         unmatched: select.unmatched(),
         orphan_links: select.orphan_links(),
     })
+}
+
+/// `backup -i`: archives every name of `list` (one per line; empty lines ignored) into `w`. A name that cannot be
+/// `lstat`ed or opened is a soft error (reported, counted, skipped); sockets are skipped with a warning.
+pub fn backup_list<W: Write>(
+    list: &mut dyn std::io::BufRead,
+    w: &mut ArchiveWriter<W>,
+    events: &dyn Events,
+) -> Result<()> {
+    let mut entries = crate::archive::byname::PathEntries::new();
+    let mut line = Vec::with_capacity(256);
+    loop {
+        line.clear();
+        let n = list.read_until(b'\n', &mut line).map_err(|e| Error::io("read", "the name list", e))?;
+        if n == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.is_empty() {
+            continue;
+        }
+        match entries.entry(&line) {
+            Ok(crate::archive::byname::PathEntry::Entry(e)) => w.write_entry(&e)?,
+            Ok(crate::archive::byname::PathEntry::Socket) => events.event(&Event::Warning(format!(
+                "{}: socket will not be backed up",
+                String::from_utf8_lossy(&line)
+            ))),
+            Err(err) => w.skip_entry("read", &line, format!("cannot back up: {err}")),
+        }
+    }
+    Ok(())
 }
 
 /// What [`backup_walk`] did.

@@ -163,7 +163,7 @@ impl Selection {
     }
 
     /// True when every entry is selected.
-    pub fn is_all(&self) -> bool {
+    pub(crate) fn is_all(&self) -> bool {
         self.state.lock().map(|s| s.patterns.is_empty()).unwrap_or(false)
     }
 

@@ -99,6 +99,57 @@ pub struct WalkOptions {
     pub read_ahead: u64,
 }
 
+impl WalkOptions {
+    /// The one starting point of every walk: `root`'s `/` filesystem, extended attributes and ACLs read,
+    /// [`crate::threads::default_threads`] threads, no file data. Change what a command needs with the setters.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        WalkOptions {
+            root: root.into(),
+            threads: crate::threads::default_threads(),
+            xattrs: true,
+            acls: true,
+            ..WalkOptions::default()
+        }
+    }
+
+    /// Walks these filesystems (mount points inside the source, e.g. `/`, `/usr`) instead of `/` alone.
+    pub fn filesystems<P: AsRef<Path>>(mut self, fs: impl IntoIterator<Item = P>) -> Self {
+        self.filesystems = fs.into_iter().map(|p| p.as_ref().to_path_buf()).collect();
+        self
+    }
+
+    /// Uses `n` threads (0: the default, see [`crate::threads::or_default`]).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = crate::threads::or_default(n);
+        self
+    }
+
+    /// Whether extended attributes and POSIX ACLs are read.
+    pub fn metadata(mut self, xattrs: bool, acls: bool) -> Self {
+        self.xattrs = xattrs;
+        self.acls = acls;
+        self
+    }
+
+    /// Treats `path` (inside the source) as a foreign mount point: emitted, not read (e.g. `/alt_inst`).
+    pub fn foreign(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra_foreign.push(path.into());
+        self
+    }
+
+    /// Whether regular files carry their data source (see [`WalkOptions::with_data_source`]).
+    pub fn with_data_source(mut self, on: bool) -> Self {
+        self.with_data_source = on;
+        self
+    }
+
+    /// Reads files up to `bytes` into memory in the walker (see [`WalkOptions::read_ahead`]); needs data.
+    pub fn read_ahead(mut self, bytes: u64) -> Self {
+        self.read_ahead = bytes;
+        self
+    }
+}
+
 /// A good [`WalkOptions::read_ahead`] for archive writers: most files of a system are smaller.
 pub const READ_AHEAD_DEFAULT: u64 = 64 << 10;
 
@@ -794,7 +845,7 @@ struct Emitter<'a> {
     opts: &'a WalkOptions,
     prune: Option<Prune<'a>>,
     events: &'a dyn Events,
-    out: crate::pipeline::Batcher<'a>,
+    out: crate::batch::Batcher<'a>,
     shared: &'a Shared,
     stats: WalkStats,
     links: HashMap<(DevId, u64), (Vec<u8>, u32)>,
@@ -1066,18 +1117,14 @@ pub fn walk(
     opts: &WalkOptions,
     prune: Option<Prune<'_>>,
     events: &dyn Events,
-    out: &Sender<crate::pipeline::Batch>,
+    out: &Sender<crate::batch::Batch>,
 ) -> Result<WalkStats, Error> {
     let fs_names = fs_names(opts)?;
     let mut foreign = HashSet::new();
     for p in &opts.extra_foreign {
         foreign.insert(archive_name(p)?);
     }
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-    } else {
-        opts.threads
-    };
+    let threads = crate::threads::or_default(opts.threads);
     let shared = Shared {
         queue: Mutex::new(QueueState { heap: BinaryHeap::new(), shutdown: false }),
         cv: Condvar::new(),
@@ -1110,7 +1157,7 @@ pub fn walk(
             opts,
             prune,
             events,
-            out: crate::pipeline::Batcher::new(out),
+            out: crate::batch::Batcher::new(out),
             shared: &shared,
             stats: WalkStats::default(),
             links: HashMap::new(),

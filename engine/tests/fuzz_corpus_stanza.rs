@@ -10,7 +10,7 @@ fn stanza_parse_corpus_replays_clean() {
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
         let data = std::fs::read(&p).unwrap();
-        if let Err(m) = altdisk_engine::imagedata::fuzz_check(&data) {
+        if let Err(m) = altdisk_engine::space::fuzz_check(&data) {
             panic!("{}: {m}", p.display());
         }
         n += 1;

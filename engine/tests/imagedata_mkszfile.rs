@@ -1,8 +1,9 @@
 //! mkszfile: image.data generated from a volume-group description and the needs of its trees.
 
 use altdisk_engine::entry::{Entry, EntryData, Kind, Meta};
-use altdisk_engine::imagedata::mkszfile::{image_data_blocks, SystemInfo};
-use altdisk_engine::imagedata::{mkszfile, DiskDesc, FsDesc, ImageData, Item, LvDesc, StanzaFile, VgDesc};
+use altdisk_engine::imagedata::{ImageData, Item, StanzaFile};
+use altdisk_engine::space::mkszfile::{image_data_blocks, SystemInfo};
+use altdisk_engine::space::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 use altdisk_engine::space::{Accountant, FsNeed, FsTarget, FsType, Jfs2Params, JfsParams};
 
 const SAMPLE: &[u8] = include_bytes!("../../testdata/imagedata/sample72.image.data");

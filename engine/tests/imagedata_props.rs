@@ -1,8 +1,9 @@
 //! Round-trip properties: every generated image.data, and any stanza-shaped text, parses and writes back
 //! byte for byte.
 
-use altdisk_engine::imagedata::mkszfile::SystemInfo;
-use altdisk_engine::imagedata::{self, mkszfile, DiskDesc, FsDesc, ImageData, LvDesc, VgDesc};
+use altdisk_engine::imagedata::{self, ImageData};
+use altdisk_engine::space::mkszfile::SystemInfo;
+use altdisk_engine::space::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 use altdisk_engine::space::{FsType, Jfs2Params, JfsParams};
 use proptest::prelude::*;
 

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy_with, CopyOptions, Phases};
+use altdisk_engine::altdisk::installp::AltInstaller;
 use altdisk_engine::altdisk::SoftwareOptions;
 use altdisk_engine::altdisk::{AccountingSpaceCheck, PipelineMover};
-use altdisk_engine::installp::alt::AltInstaller;
 
 use super::host::{bak_err_from_env, fail, outcome, words, HostArg, Printer};
 
@@ -141,7 +141,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.exclude = a.exclude;
     o.console = a.console;
     o.wpars = a.wpars;
-    let printer = Printer::new();
+    let printer = Printer::aix();
     let installer = AltInstaller {
         running_root: altdisk_engine::host::Host::open(&dir).ok().map(|h| h.root()),
         ..AltInstaller::default()

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use altdisk_engine::altdisk::installp::AltInstaller;
 use altdisk_engine::altdisk::rootvg_op::{customize_with, query, remove, rename, sleep, wake};
 use altdisk_engine::altdisk::{Customize, PhaseOptions, SoftwareOptions};
-use altdisk_engine::installp::alt::AltInstaller;
 
 use super::host::{fail, words, HostArg, Printer};
 
@@ -91,7 +91,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let trace = a.trace;
     // -V and -a are accepted and change nothing in the model.
     let _accepted = (a.verbose, a.a);
-    let printer = Printer::new();
+    let printer = Printer::aix();
     let ops =
         [a.remove, a.query, a.wake, a.sleep, a.rename.is_some(), a.customize].iter().filter(|b| **b).count();
     if ops != 1 {

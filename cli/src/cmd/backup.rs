@@ -17,25 +17,26 @@
 
 use std::ffi::OsString;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use std::path::{Path, PathBuf};
 
-use altdisk_engine::archive::{byname, ArchiveError, ArchiveWriter, Compression, OutStream, WriterOptions};
+use altdisk_engine::archive::{ArchiveError, ArchiveWriter, Compression, OutStream, WriterOptions};
 use altdisk_engine::pipeline::{self, Filter};
-use altdisk_engine::walk::{self, WalkOptions};
-use altdisk_engine::{DevId, Error, Event, Events};
+use altdisk_engine::walk;
+use altdisk_engine::{DevId, Error};
 
-use super::common::{compression, load_excludes, threads_or_default, Incomplete};
+use super::common::{compression, load_excludes, walk_options, Incomplete, ThreadsArg};
 use crate::exit;
+use crate::render::{Lines, Listing};
 
 /// The forms supported (AIX backup by name, plus `--walk`).
 pub const USAGE: &str =
-    "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX] [-Z|--zstd[=LEVEL]] [--threads N]
+    "backup -i [-f FILE|-] [-b N] [-p] [-q] [-v] [-e REGEX] [-Z|--zstd[=LEVEL] [--threads N]]
          (names on standard input)
-       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] -f FILE|- [-b N] [-p] [-q] [-v]
-         [-Z|--zstd[=LEVEL]] [--threads N]";
+       backup --walk SRC [--fs MOUNTPOINT]... [-e FILE]... [-E] [--threads N] -f FILE|- [-b N] [-p] [-q] [-v]
+         [-Z|--zstd[=LEVEL]]";
 
 /// Write a by-name archive (backup -i: names from standard input; --walk: a tree).
 #[derive(clap::Args, Debug)]
@@ -85,49 +86,31 @@ pub struct Args {
         default_missing_value = ""
     )]
     zstd: Option<String>,
-    /// Compression worker threads with -Z/--zstd (default: the number of CPUs).
-    #[arg(long = "threads", value_name = "N")]
-    threads: Option<usize>,
+    /// Worker threads: the walker's with --walk, and zstd's compression workers with -Z/--zstd.
+    #[command(flatten)]
+    threads: ThreadsArg,
 }
 
-struct Printer {
-    verbose: bool,
-    /// The archive goes to standard output: `-v` lines go to standard error instead.
-    to_stderr: bool,
-    soft: AtomicU64,
-    out: Mutex<io::Stdout>,
-}
-
-impl Events for Printer {
-    fn event(&self, ev: &Event<'_>) {
-        match ev {
-            Event::Entry { name, .. } if self.verbose => {
-                let mut line = Vec::with_capacity(name.len() + 3);
-                line.extend_from_slice(b"a ");
-                line.extend_from_slice(name);
-                line.push(b'\n');
-                if self.to_stderr {
-                    let _ = io::stderr().write_all(&line);
-                } else if let Ok(mut o) = self.out.lock() {
-                    let _ = o.write_all(&line);
-                }
-            }
-            Event::Warning(w) => eprintln!("backup: {w}"),
-            Event::SoftError { path, message, .. } => {
-                self.soft.fetch_add(1, Ordering::Relaxed);
-                eprintln!("backup: {path}: {message}");
-            }
-            _ => {}
-        }
-    }
+/// backup's events: `backup: ...` warnings and errors, `a NAME` with `-v` (on standard error when the
+/// archive goes to standard output).
+fn printer(verbose: bool, to_stderr: bool) -> Lines {
+    let listing = match (verbose, to_stderr) {
+        (false, _) => Listing::Off,
+        (true, false) => Listing::Stdout,
+        (true, true) => Listing::Stderr,
+    };
+    Lines::aix("backup").with_errors().with_listing(listing)
 }
 
 /// Runs `backup`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let (by_name, verbose, pack, extended) = (a.by_name, a.verbose, a.pack, a.extended);
     let _accepted = a.quiet;
-    let (file, walk_src, fs) = (a.file, a.walk, a.fs);
-    let compression = match compression(a.zstd_default, a.zstd.as_deref(), a.threads) {
+    let (file, walk_src, fs, threads) = (a.file, a.walk, a.fs, a.threads.clone());
+    let zstd_on = a.zstd_default || a.zstd.is_some();
+    // --threads sizes the walker (--walk) and the compression workers (-Z); with neither it means nothing.
+    let zstd_threads = if zstd_on { threads.given() } else { None };
+    let compression = match compression(a.zstd_default, a.zstd.as_deref(), zstd_threads) {
         Ok(c) => c,
         Err(m) => return exit::usage(format!("{m}\n{USAGE}")),
     };
@@ -149,6 +132,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if walk_src.is_none() {
         if !fs.is_empty() || extended {
             return exit::usage(format!("--fs and -E go with --walk\n{USAGE}"));
+        }
+        if a.threads.given().is_some() && !zstd_on {
+            return exit::usage(format!(
+                "--threads goes with --walk (walker threads) or -Z (compression workers)\n{USAGE}"
+            ));
         }
         // With -i, -e is the pack-exclusion regex (the last one given).
         if let Some(a) = a.exclude.last() {
@@ -173,16 +161,17 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let wopts =
         WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
     if let Some(src) = walk_src {
-        let w =
-            Walk { src, fs, excludes: e_args.into_iter().map(PathBuf::from).collect(), extended, verbose };
+        let w = Walk {
+            src,
+            fs,
+            excludes: e_args.into_iter().map(PathBuf::from).collect(),
+            extended,
+            verbose,
+            threads,
+        };
         return backup_walk(w, &file, wopts, compression);
     }
-    let printer = Arc::new(Printer {
-        verbose,
-        to_stderr: file == "-",
-        soft: AtomicU64::new(0),
-        out: Mutex::new(io::stdout()),
-    });
+    let printer = Arc::new(printer(verbose, file == "-"));
     let mut guard = None;
     let out: Box<dyn Write> = if file == "-" {
         Box::new(io::stdout())
@@ -194,7 +183,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let out = OutStream::new(out, compression).map_err(|e| Error::io("write", &file, e))?;
     let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
     let stdin = io::stdin();
-    byname::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
+    pipeline::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
         .map_err(|e| e.archive_output(Path::new(&file)))?;
     let (out, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
     finish_stream(out, summary.archive_bytes, &file)?;
@@ -222,6 +211,7 @@ struct Walk {
     excludes: Vec<PathBuf>,
     extended: bool,
     verbose: bool,
+    threads: ThreadsArg,
 }
 
 /// `backup --walk`: walker -> exclude filter -> archive writer.
@@ -232,12 +222,7 @@ fn backup_walk(
     compression: Compression,
 ) -> anyhow::Result<i32> {
     let to_stdout = file == "-";
-    let printer = Arc::new(Printer {
-        verbose: w.verbose,
-        to_stderr: to_stdout,
-        soft: AtomicU64::new(0),
-        out: Mutex::new(io::stdout()),
-    });
+    let printer = Arc::new(printer(w.verbose, to_stdout));
     let list = load_excludes(&w.excludes, w.extended, printer.as_ref())?;
     if !w.src.is_dir() {
         return Err(Error::io("walk", &w.src, io::Error::from_raw_os_error(libc::ENOTDIR)).into());
@@ -253,17 +238,8 @@ fn backup_walk(
     };
     let out = OutStream::new(out, compression).map_err(|e| Error::io("write", file, e))?;
     let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
-    let filesystems = std::iter::once(PathBuf::from("/")).chain(w.fs.iter().cloned()).collect();
-    let wo = WalkOptions {
-        root: w.src.clone(),
-        filesystems,
-        threads: threads_or_default(None),
-        xattrs: true,
-        acls: true,
-        extra_foreign: Vec::new(),
-        with_data_source: true,
-        read_ahead: walk::READ_AHEAD_DEFAULT,
-    };
+    let wo =
+        walk_options(&w.src, &w.fs, &w.threads).with_data_source(true).read_ahead(walk::READ_AHEAD_DEFAULT);
     let prune_fn;
     let prune: Option<walk::Prune<'_>> = match &list {
         Some(l) => {

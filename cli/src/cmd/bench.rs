@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use altdisk_engine::bench::report::{text_table, write_reports};
 use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
-use altdisk_engine::{Event, Events};
 
 /// Clone/backup/restore speed benchmark against cp -a, tar, rsync and the syscall floor.
 #[derive(Debug, clap::Args)]
@@ -19,9 +18,9 @@ pub struct Args {
     /// Measured runs per contestant, after one warm-up run.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// Threads for the floor copy (default: the number of CPUs).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Threads for the floor copy.
+    #[command(flatten)]
+    threads: crate::cmd::common::ThreadsArg,
     /// Which scenario: clone, backup, restore, backup-zstd, restore-zstd or all.
     #[arg(long, default_value = "all")]
     scenario: String,
@@ -44,20 +43,6 @@ pub struct Args {
 }
 
 /// Progress to standard error.
-struct Progress {
-    verbose: bool,
-}
-
-impl Events for Progress {
-    fn event(&self, ev: &Event<'_>) {
-        match ev {
-            Event::Message(m) if self.verbose => eprintln!("bench: {m}"),
-            Event::Warning(w) => eprintln!("bench: warning: {w}"),
-            _ => {}
-        }
-    }
-}
-
 /// Runs `altdisk bench`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let scenarios = match a.scenario.as_str() {
@@ -76,9 +61,6 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     if a.files == 0 {
         return crate::exit::usage("--files must be at least 1");
-    }
-    if a.threads == Some(0) {
-        return crate::exit::usage("--threads must be at least 1");
     }
     if let Some(bad) = a.only.iter().find(|n| !CONTESTANT_NAMES.contains(&n.as_str())) {
         return crate::exit::usage(format!(
@@ -100,10 +82,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         only: a.only.clone(),
         ..BenchOptions::default()
     };
-    if let Some(t) = a.threads {
-        opts.threads = t;
-    }
-    let results = run_bench(&opts, &Progress { verbose: a.verbose })?;
+    opts.threads = a.threads.get();
+    let results = run_bench(&opts, &crate::render::Lines::tool("bench").with_messages(a.verbose))?;
     let files = write_reports(&results, &a.out)?;
     print!("{}", text_table(&results));
     println!();

@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use altdisk_engine::pipeline::{self, Counters, Filter};
-use altdisk_engine::tree::{self, Policy, TreeOptions};
-use altdisk_engine::walk::{self, WalkOptions};
+use altdisk_engine::pipeline;
+use altdisk_engine::tree::{Policy, TreeOptions};
+use altdisk_engine::walk;
 use altdisk_engine::{Event, Events};
 
-use crate::cmd::common::{load_excludes, threads_or_default};
+use crate::cmd::common::WalkArgs;
 use crate::render::Renderer;
 
 /// Standalone fast rootvg copy: walk SRC, exclude, write DST with full metadata.
@@ -19,15 +19,8 @@ pub struct Args {
     src: PathBuf,
     /// The target directory (created if missing).
     dst: PathBuf,
-    /// Also copy the filesystem mounted at this mount point under SRC (repeatable), e.g. `--fs /usr`.
-    #[arg(long = "fs", value_name = "MOUNTPOINT")]
-    fs: Vec<PathBuf>,
-    /// Exclude list: one grep pattern per line, matched anywhere in the `./` name (repeatable).
-    #[arg(short = 'e', value_name = "FILE")]
-    exclude: Vec<PathBuf>,
-    /// Exclude patterns are extended regular expressions (egrep), not basic ones (grep).
-    #[arg(short = 'E')]
-    extended: bool,
+    #[command(flatten)]
+    walk: WalkArgs,
     /// Print each excluded name with the pattern (file and line) that excluded it.
     #[arg(long)]
     explain: bool,
@@ -37,9 +30,6 @@ pub struct Args {
     /// Walk and filter but write nothing: print what would be copied and the totals.
     #[arg(long)]
     dry_run: bool,
-    /// Worker threads (default: the number of CPUs).
-    #[arg(long)]
-    threads: Option<usize>,
     /// Print events as JSON lines and a final summary object.
     #[arg(long)]
     json: bool,
@@ -59,7 +49,7 @@ pub struct Args {
 
 /// Runs `altdisk clone`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
-    let threads = threads_or_default(a.threads);
+    let threads = a.walk.threads.get();
     let list: Option<crate::render::EntryFormat> = (a.verbose || a.dry_run).then(|| {
         Box::new(|name: &[u8], _size: u64, _link: Option<&[u8]>| Some(name.to_vec()))
             as crate::render::EntryFormat
@@ -71,20 +61,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         Ok(_) => return crate::exit::usage(format!("{}: the source is not a directory", a.src.display())),
         Err(e) => return Err(altdisk_engine::Error::io("open the source", &a.src, e).into()),
     }
-    let exclude = load_excludes(&a.exclude, a.extended, &r)?;
-    let filesystems = std::iter::once(PathBuf::from("/")).chain(a.fs.iter().cloned()).collect::<Vec<_>>();
-    let wopts = WalkOptions {
-        root: a.src.clone(),
-        filesystems,
-        threads,
-        xattrs: !a.no_xattrs,
-        acls: !a.no_acls,
-        extra_foreign: Vec::new(),
-        with_data_source: !a.dry_run,
-        read_ahead: 0,
-    };
-    let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
-    let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
+    let exclude = a.walk.excludes.load(&r)?;
+    let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
     if !a.dry_run {
         // A cheap pre-scan (statvfs of each filesystem) gives the progress bar its total and an ETA; the bar
         // never goes backwards and grows its total if the estimate was short.
@@ -93,33 +71,19 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             Err(e) => r.event(&Event::Warning(format!("no progress estimate: {e}"))),
         }
     }
-    let counters = Counters::default();
-    let filter = Filter { exclude: exclude.as_ref(), explain: a.explain, select: None };
     let start = Instant::now();
-    let reader = |tx| walk::walk(&wopts, prune, &r, &tx);
     let summary;
     if a.dry_run {
-        let writer = |rx: crossbeam_channel::Receiver<altdisk_engine::pipeline::Batch>| -> altdisk_engine::Result<(u64, u64)> {
-            let (mut n, mut bytes) = (0u64, 0u64);
-            for e in rx.into_iter().flatten() {
-                n += 1;
-                bytes += if e.kind == altdisk_engine::Kind::File { e.meta.size } else { 0 };
-                r.event(&Event::Entry { name: &e.name, kind: e.kind, size: e.meta.size, link: None });
-            }
-            Ok((n, bytes))
-        };
-        let (ws, (n, bytes)) = pipeline::run(reader, &filter, writer, &counters, &r)?;
+        let s = pipeline::clone_dry_run(&wopts, exclude.as_ref(), a.explain, &r)?;
+        let (n, bytes) = (s.entries, s.bytes);
         r.finish();
         summary = serde_json::json!({
             "event": "summary", "dry_run": true, "entries": n, "bytes": bytes,
-            "excluded": counters.excluded.load(Ordering::Relaxed), "soft_errors": ws.soft_errors,
+            "excluded": s.excluded, "soft_errors": s.walk.soft_errors,
             "seconds": start.elapsed().as_secs_f64(),
         });
         if !a.json {
-            r.line(&format!(
-                "would copy {n} entries, {bytes} bytes of file data; {} excluded",
-                counters.excluded.load(Ordering::Relaxed)
-            ));
+            r.line(&format!("would copy {n} entries, {bytes} bytes of file data; {} excluded", s.excluded));
         }
     } else {
         let topts = TreeOptions {
@@ -133,14 +97,14 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         };
         std::fs::create_dir_all(&a.dst)
             .map_err(|e| altdisk_engine::Error::io("create the target directory", &a.dst, e))?;
-        let writer = |rx| tree::write_tree(&topts, rx, &r);
-        let (ws, ts) = pipeline::run(reader, &filter, writer, &counters, &r)?;
+        let s = pipeline::clone_tree(&wopts, exclude.as_ref(), a.explain, &topts, &r)?;
+        let (ws, ts) = (&s.walk, &s.tree);
         r.finish();
         let secs = start.elapsed().as_secs_f64();
         let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
         summary = serde_json::json!({
             "event": "summary", "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
-            "bytes": ts.bytes, "excluded": counters.excluded.load(Ordering::Relaxed),
+            "bytes": ts.bytes, "excluded": s.excluded,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
             "seconds": secs,
         });
@@ -153,7 +117,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                 secs,
                 ts.files as f64 / secs.max(1e-9),
                 ts.bytes as f64 / 1e6 / secs.max(1e-9),
-                counters.excluded.load(Ordering::Relaxed)
+                s.excluded
             ));
             if !not_kept.is_empty() {
                 r.line(&format!("not preserved: {}", not_kept.join(", ")));

@@ -3,32 +3,82 @@
 use std::path::{Path, PathBuf};
 
 use altdisk_engine::exclude::{ExcludeList, Syntax};
-use altdisk_engine::{Event, Events};
+use altdisk_engine::threads::MAX_THREADS;
+use altdisk_engine::walk::WalkOptions;
+use altdisk_engine::Events;
 
-/// The thread count: the given one, or the number of CPUs.
-pub fn threads_or_default(t: Option<usize>) -> usize {
-    t.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+/// `--threads N`, the one thread flag of every walking command (clone, space, backup --walk, bench).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ThreadsArg {
+    /// Worker threads, 1 to 1024 (default: one per CPU).
+    #[arg(long = "threads", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    threads: Option<u64>,
 }
 
-/// Loads and merges exclude lists, reporting their warnings (an empty line excludes everything).
+impl ThreadsArg {
+    /// The count given, or the engine's default ([`altdisk_engine::threads::default_threads`]).
+    pub fn get(&self) -> usize {
+        altdisk_engine::threads::or_default(self.threads.map_or(0, |n| n as usize))
+    }
+
+    /// The count given, if any.
+    pub fn given(&self) -> Option<usize> {
+        self.threads.map(|n| n as usize)
+    }
+}
+
+/// `-e FILE... [-E]`: exclude lists for the altdisk-only walking commands (the AIX commands keep their own).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ExcludeArgs {
+    /// Exclude list: one grep pattern per line, matched anywhere in the `./` name (repeatable).
+    #[arg(short = 'e', value_name = "FILE")]
+    pub exclude: Vec<PathBuf>,
+    /// Exclude patterns are extended regular expressions (egrep), not basic ones (grep).
+    #[arg(short = 'E')]
+    pub extended: bool,
+}
+
+impl ExcludeArgs {
+    /// The merged list ([`ExcludeList::load`]: `None` when no file or only empty ones).
+    pub fn load(&self, events: &dyn Events) -> anyhow::Result<Option<ExcludeList>> {
+        load_excludes(&self.exclude, self.extended, events)
+    }
+}
+
+/// The walking flag group: `--fs MOUNTPOINT...`, `-e FILE...`, `-E`, `--threads N`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct WalkArgs {
+    /// Also walk the filesystem mounted at this mount point under SRC (repeatable), e.g. `--fs /usr`.
+    #[arg(long = "fs", value_name = "MOUNTPOINT")]
+    pub fs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub excludes: ExcludeArgs,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+}
+
+impl WalkArgs {
+    /// The walk of `src`: its `/` filesystem and each `--fs`, with `--threads`.
+    pub fn walk_options(&self, src: &Path) -> WalkOptions {
+        walk_options(src, &self.fs, &self.threads)
+    }
+}
+
+/// The walk of `src`: its `/` filesystem and each of `fs`, with `threads`.
+pub fn walk_options(src: &Path, fs: &[PathBuf], threads: &ThreadsArg) -> WalkOptions {
+    WalkOptions::new(src)
+        .filesystems(std::iter::once(Path::new("/")).chain(fs.iter().map(PathBuf::as_path)))
+        .threads(threads.get())
+}
+
+/// Loads and merges exclude lists (`-E`: extended syntax), reporting their warnings.
 pub fn load_excludes(
     files: &[PathBuf],
     extended: bool,
     events: &dyn Events,
 ) -> anyhow::Result<Option<ExcludeList>> {
-    if files.is_empty() {
-        return Ok(None);
-    }
     let syntax = if extended { Syntax::Extended } else { Syntax::Basic };
-    let mut lists = Vec::new();
-    for f in files {
-        lists.push(ExcludeList::from_file(f, syntax).map_err(altdisk_engine::Error::from)?);
-    }
-    let list = ExcludeList::merge(lists).map_err(altdisk_engine::Error::from)?;
-    for w in list.warnings() {
-        events.event(&Event::Warning(w.clone()));
-    }
-    Ok(Some(list))
+    Ok(ExcludeList::load(files, syntax, events).map_err(altdisk_engine::Error::from)?)
 }
 
 /// Removes the archive a command created when the command fails before finishing it
@@ -91,7 +141,7 @@ pub fn compression(
         None if threads.is_some() => Err("--threads (compression workers) goes with --zstd".into()),
         None => Ok(Compression::None),
         Some(level) => {
-            let threads = threads_or_default(threads).min(256) as u32;
+            let threads = altdisk_engine::threads::or_default(threads.unwrap_or(0)).min(256) as u32;
             Ok(Compression::Zstd { level, threads })
         }
     }
@@ -103,7 +153,7 @@ mod compression_tests {
 
     #[test]
     fn levels_and_threads() {
-        let cpus = super::threads_or_default(None) as u32;
+        let cpus = altdisk_engine::threads::default_threads() as u32;
         assert_eq!(super::compression(false, None, None), Ok(Compression::None));
         assert_eq!(super::compression(true, None, None), Ok(Compression::Zstd { level: 3, threads: cpus }));
         assert_eq!(

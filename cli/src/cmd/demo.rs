@@ -8,13 +8,16 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use altdisk_engine::altdisk::copy::{alt_disk_copy_with, CopyOptions};
+use altdisk_engine::altdisk::installp::AltInstaller;
 use altdisk_engine::altdisk::mksysb::{mksysb, MksysbOptions};
 use altdisk_engine::altdisk::mksysb_install::{alt_disk_mksysb, MksysbInstallOptions};
 use altdisk_engine::altdisk::rootvg_op::rename;
 use altdisk_engine::altdisk::{AccountingSpaceCheck, PhaseOptions, PipelineMover, SoftwareOptions};
 use altdisk_engine::host::{bootlist_o, lspv, BootEntry, Host, HostLock};
-use altdisk_engine::installp::{self, alt::AltInstaller, swvpd::Swvpd};
-use altdisk_engine::{Error, Event, Events};
+use altdisk_engine::installp::{self, swvpd::Swvpd};
+use altdisk_engine::Error;
+
+use crate::render::Transcript;
 
 /// Build a sample AIX host and run alt_disk_copy, mksysb, alt_disk_mksysb and boots on it.
 #[derive(clap::Args, Debug)]
@@ -31,27 +34,6 @@ pub struct Args {
 }
 
 /// Prints engine messages indented, as a transcript; per-file lines only with `-V`.
-struct Transcript {
-    verbose: bool,
-}
-
-impl Events for Transcript {
-    fn event(&self, ev: &Event<'_>) {
-        match ev {
-            Event::Message(m) if m.starts_with("+ ") => {}
-            Event::Message(m) => {
-                for l in m.lines() {
-                    println!("    {l}");
-                }
-            }
-            Event::Entry { name, .. } if self.verbose => println!("    {}", String::from_utf8_lossy(name)),
-            Event::Warning(w) => println!("    WARNING: {w}"),
-            Event::SoftError { path, message, .. } => println!("    ERROR: {path} {message}"),
-            _ => {}
-        }
-    }
-}
-
 fn step(title: &str) {
     println!("\n# {title}");
 }
@@ -114,7 +96,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             tmp.path().join("host")
         }
     };
-    let ev = Transcript { verbose: a.verbose };
+    let ev = Transcript::demo(a.verbose);
     let total = Instant::now();
 
     step(&format!("altdisk host init {} --sample --files {}", dir.display(), a.files));

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use altdisk_engine::events::{Event, Events};
 use altdisk_engine::host::{FsSpec, Host, HostLock};
 
 /// `--host HOST`, flattened into every command that works on the modelled host.
@@ -30,51 +29,8 @@ pub fn words(v: Option<String>) -> Vec<String> {
     v.map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default()
 }
 
-/// Prints engine events the AIX way: messages on stdout (`+ ` trace lines on stderr), errors on stderr.
-/// Test hook: `ALTDISK_TEST_ABORT_AFTER=TEXT` kills the process with SIGKILL right after printing the first
-/// message containing TEXT (a real `kill -9` at a chosen step).
-pub struct Printer {
-    abort_after: Option<String>,
-}
-
-impl Default for Printer {
-    fn default() -> Printer {
-        Printer { abort_after: std::env::var("ALTDISK_TEST_ABORT_AFTER").ok().filter(|s| !s.is_empty()) }
-    }
-}
-
-impl Printer {
-    /// A printer reading the test hook from the environment.
-    pub fn new() -> Printer {
-        Printer::default()
-    }
-}
-
-impl Events for Printer {
-    fn event(&self, ev: &Event<'_>) {
-        match ev {
-            Event::Message(m) if m.starts_with("+ ") => eprintln!("{m}"),
-            Event::Message(m) => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{m}");
-                let _ = out.flush();
-                if let Some(a) = &self.abort_after {
-                    if m.contains(a.as_str()) {
-                        // SAFETY: kill(2) on our own pid has no memory-safety preconditions.
-                        unsafe {
-                            libc::kill(libc::getpid(), libc::SIGKILL);
-                        }
-                    }
-                }
-            }
-            Event::Entry { name, .. } => println!("{}", String::from_utf8_lossy(name)),
-            Event::Warning(w) => eprintln!("WARNING: {w}"),
-            Event::SoftError { path, message, .. } if path.is_empty() => eprintln!("{message}"),
-            Event::SoftError { path, message, .. } => eprintln!("{path}: {message}"),
-            _ => {}
-        }
-    }
-}
+/// The AIX transcript printer of every host command ([`crate::render::Transcript::aix`]).
+pub type Printer = crate::render::Transcript;
 
 /// `ALT_BAK_ERR_FAIL=1` / `ALT_BAK_ERR_REPORT=1` from the environment (spec alt-disk.md §1.2).
 pub fn bak_err_from_env() -> altdisk_engine::altdisk::BakErrPolicy {
@@ -190,7 +146,7 @@ fn parse_fs(s: &str) -> anyhow::Result<FsSpec> {
 /// `altdisk host ...`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let cmd = a.cmd;
-    let printer = Printer::new();
+    let printer = Printer::aix();
     let res = match cmd {
         HostCmd::Init { host, sample, root, files, disks, fs } => {
             let disks = disks.iter().map(|d| parse_disk(d)).collect::<anyhow::Result<Vec<_>>>()?;

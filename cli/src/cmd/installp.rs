@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
+use altdisk_engine::host::space::HostSpace;
 use altdisk_engine::host::{Host, HostLock};
 use altdisk_engine::installp::apply::{self, Flags, Request, Space, StatvfsSpace};
 use altdisk_engine::installp::resolve::Wanted;
-use altdisk_engine::installp::space::HostSpace;
 use altdisk_engine::installp::swvpd::{State, Swvpd};
 use altdisk_engine::installp::{bundle, location, transcript, Level};
 

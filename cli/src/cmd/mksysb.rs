@@ -123,7 +123,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         return super::usage_error("mksysb", "");
     };
     o.output = PathBuf::from(file);
-    match mksysb(&dir, &o, &Printer::new()) {
+    match mksysb(&dir, &o, &Printer::aix()) {
         Ok(s) if s.soft_errors > 0 => Ok(crate::exit::FAILED),
         Ok(_) => Ok(crate::exit::OK),
         Err(e) => Ok(fail("mksysb", e)),

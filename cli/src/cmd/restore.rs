@@ -27,7 +27,7 @@ use altdisk_engine::archive::{open_stream, ArchiveReader, ReaderOptions, Record}
 use altdisk_engine::pipeline;
 use altdisk_engine::select::Selection;
 use altdisk_engine::tree::TreeOptions;
-use altdisk_engine::{Error, Event, Events};
+use altdisk_engine::Error;
 
 use crate::exit;
 use crate::render::Renderer;
@@ -75,16 +75,6 @@ pub struct Args {
     names: Vec<OsString>,
 }
 
-struct Warnings;
-
-impl Events for Warnings {
-    fn event(&self, ev: &Event<'_>) {
-        if let Event::Warning(w) = ev {
-            eprintln!("restore: {w}");
-        }
-    }
-}
-
 /// Runs `restore`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let (list, extract, verbose, resync) = (a.list, a.extract, a.verbose, a.resync);
@@ -121,7 +111,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let x = Extract { verbose, subtree, absolute_names, names, target };
         return extract_archive(input, resync, x);
     }
-    let reader = ArchiveReader::new(input, ReaderOptions { resync }).with_events(Arc::new(Warnings));
+    let reader = ArchiveReader::new(input, ReaderOptions { resync })
+        .with_events(Arc::new(crate::render::Lines::aix("restore")));
     list_archive(reader, verbose, (!from_stdin).then_some(blocks))
 }
 

@@ -3,16 +3,17 @@
 
 use std::path::PathBuf;
 
-use altdisk_engine::exclude::{ExcludeList, Syntax};
-use altdisk_engine::imagedata::mkszfile::SystemInfo;
-use altdisk_engine::imagedata::{mkszfile, DiskDesc, FsDesc, ImageData, LvDesc, VgDesc};
+use altdisk_engine::imagedata::ImageData;
 use altdisk_engine::pipeline;
+use altdisk_engine::space::mkszfile::SystemInfo;
 use altdisk_engine::space::{
     convert_to_jfs2, plan, targets_from_image, FsType, Jfs2Params, JfsParams, PlanOptions, SpacePlan,
 };
+use altdisk_engine::space::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 use altdisk_engine::walk::WalkOptions;
 use altdisk_engine::Error;
 
+use crate::cmd::common::{ExcludeArgs, ThreadsArg};
 use crate::exit;
 
 /// What a tree needs on JFS/JFS2 file systems, whether it fits, the PP plan.
@@ -30,9 +31,10 @@ pub struct Args {
     /// --image-data, selects which of its file systems to report.
     #[arg(long = "fs", value_name = "MOUNTPOINT[=SIZE]")]
     fs: Vec<String>,
-    /// Exclude list: one pattern per line matched against ./names, as in /etc/exclude.rootvg.
-    #[arg(short = 'e', value_name = "FILE")]
-    exclude: Option<PathBuf>,
+    #[command(flatten)]
+    excludes: ExcludeArgs,
+    #[command(flatten)]
+    threads: ThreadsArg,
     /// image.data describing the target file systems, LVs and disks.
     #[arg(long = "image-data", value_name = "FILE")]
     image_data: Option<PathBuf>,
@@ -64,13 +66,7 @@ pub struct Args {
 
 /// Runs `altdisk space`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
-    let exclude = match &a.exclude {
-        Some(p) => Some(ExcludeList::from_file(p, Syntax::Basic).map_err(Error::from)?),
-        None => None,
-    };
-    for w in exclude.iter().flat_map(|l| l.warnings()) {
-        eprintln!("space: warning: {w}");
-    }
+    let exclude = a.excludes.load(&crate::render::Lines::tool("space"))?;
     let (mut img, converted, no_size) = match &a.image_data {
         Some(p) => {
             let text = std::fs::read(p).map_err(|e| Error::io("read", p, e))?;
@@ -108,27 +104,15 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if !meta.is_dir() {
         return exit::usage(format!("{}: not a directory", a.src.display()));
     }
-    let wopts = WalkOptions {
-        root: a.src.clone(),
-        // A filesystem of the plan with no directory in SRC holds nothing yet: report it empty.
-        filesystems: mounts
-            .iter()
-            .filter(|m| {
-                let there = a.src.join(m.trim_start_matches('/')).is_dir();
-                if !there {
-                    eprintln!("space: {m} is not a directory under {}: counted as empty", a.src.display());
-                }
-                there
-            })
-            .map(PathBuf::from)
-            .collect(),
-        threads: super::common::threads_or_default(None),
-        xattrs: true,
-        acls: true,
-        extra_foreign: Vec::new(),
-        with_data_source: false,
-        read_ahead: 0,
-    };
+    // A filesystem of the plan with no directory in SRC holds nothing yet: report it empty.
+    let walked = mounts.iter().filter(|m| {
+        let there = a.src.join(m.trim_start_matches('/')).is_dir();
+        if !there {
+            eprintln!("space: {m} is not a directory under {}: counted as empty", a.src.display());
+        }
+        there
+    });
+    let wopts = WalkOptions::new(&a.src).filesystems(walked).threads(a.threads.get());
     let acc = pipeline::account_walk(&wopts, exclude.as_ref(), &[targets], &altdisk_engine::NoEvents)?
         .pop()
         .ok_or_else(|| Error::Cancelled("space: no accountant".into()))?;

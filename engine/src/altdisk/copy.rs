@@ -39,7 +39,7 @@ pub type CopyOutcome = PhaseOutcome;
 const CMD: AltCommand = AltCommand::Copy;
 
 /// Checks the flags alone (no host needed), in the documented order.
-pub fn validate_flags(o: &CopyOptions) -> Result<()> {
+pub(crate) fn validate_flags(o: &CopyOptions) -> Result<()> {
     check_conflicts(CMD, &o.common)?;
     if o.console.is_some() && !o.build.device_reset {
         return refuse(format!("{}: the -c flag is only valid with the -O flag", CMD.name()));
@@ -98,7 +98,7 @@ fn phase1(
     };
     let src_root = host.root();
     let needs_of = |sets: &[Vec<crate::space::FsTarget>]| {
-        account_tree(&src_root, &mounted, exclude.as_ref(), 2, sets, events)
+        account_tree(&src_root, &mounted, exclude.as_ref(), 0, sets, events)
     };
     let src = match &o.build.image_data {
         Some(p) => ImageSource::File(p.clone()),

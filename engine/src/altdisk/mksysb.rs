@@ -19,13 +19,14 @@ use super::say;
 use crate::archive::{
     ArchiveReader, ArchiveWriter, Compression, OutStream, ReaderOptions, WriteSummary, WriterOptions,
 };
+use crate::batch::Counters;
 use crate::entry::{Entry, EntryData, Kind, Meta, Timestamp};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::exclude::{ExcludeList, Syntax};
 use crate::host::{Host, HostLock};
 use crate::imagedata::{BosinstData, ImageData, Item, Stanza};
-use crate::pipeline::{self, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::walk::{self, WalkOptions};
 
 /// What `mksysb` was asked to do. The CLI fills it from AIX flags.
@@ -110,7 +111,7 @@ fn file_entry(name: &str, text: String, mtime: i64) -> Entry {
 }
 
 /// The bosinst.data a mksysb carries (see the module docs).
-pub fn bosinst_for(host: &Host) -> Result<BosinstData> {
+pub(crate) fn bosinst_for(host: &Host) -> Result<BosinstData> {
     let root = host.root();
     let existing =
         [root.join("bosinst.data"), root.join("var/adm/ras/bosinst.data")].into_iter().find(|p| p.is_file());
@@ -165,7 +166,7 @@ pub fn bosinst_for(host: &Host) -> Result<BosinstData> {
 }
 
 /// A bosinst.data for a non-prompted overwrite install of this system's image [I: the usual AIX 7 fields].
-pub fn bosinst_template() -> Result<BosinstData> {
+pub(crate) fn bosinst_template() -> Result<BosinstData> {
     let mut f = crate::imagedata::StanzaFile { items: Vec::new(), final_newline: true };
     let mut cf = Stanza::new("control_flow");
     for (k, v) in [
@@ -213,7 +214,7 @@ fn regex_escape(s: &str) -> String {
 }
 
 /// The always-excluded names (spec alt-disk.md §2.1 step 3), plus the output file when it is under `root`.
-pub fn always_excluded(root: &Path, output: &Path) -> Result<ExcludeList> {
+pub(crate) fn always_excluded(root: &Path, output: &Path) -> Result<ExcludeList> {
     let mut pats = String::from("^./image.data\n^./tmp/vgdata\n^./bosinst.data\n");
     if let (Ok(r), Ok(o)) = (root.canonicalize(), output.parent().map(Path::canonicalize).transpose()) {
         if let (Some(o), Some(name)) = (o, output.file_name()) {
@@ -289,22 +290,15 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
         }
     }
     let exclude = ExcludeList::merge(lists)?;
-    let wopts = WalkOptions {
-        root: root.clone(),
-        filesystems: walked.iter().map(PathBuf::from).collect(),
-        threads: o.threads,
-        xattrs: !o.no_xattrs,
-        acls: !o.no_xattrs,
-        extra_foreign: foreign,
-        with_data_source: false,
-        read_ahead: 0,
-    };
+    let mut wopts =
+        WalkOptions::new(&root).filesystems(&walked).threads(o.threads).metadata(!o.no_xattrs, !o.no_xattrs);
+    wopts.extra_foreign = foreign;
     let prune_fn = |n: &[u8]| exclude.prunes_subtree(n);
     // [R] AIX builds the list first, then prints its size.
     say(&host, events, "Creating list of files to back up.")?;
     let counters = Counters::default();
     let filter = Filter { exclude: Some(&exclude), explain: false, select: None };
-    let count = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<u64> {
+    let count = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<u64> {
         Ok(rx.into_iter().map(|b| b.len() as u64).sum())
     };
     let (_, listed) = pipeline::run(
@@ -393,7 +387,7 @@ fn write_image(
     let prune_fn = |n: &[u8]| exclude.prunes_subtree(n);
     let filter = Filter { exclude: Some(exclude), explain: false, select: None };
     let counters = Counters::default();
-    let writer = |rx: crossbeam_channel::Receiver<pipeline::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
+    let writer = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
         let mut n = 0u64;
         for e in rx.into_iter().flatten() {
             w.write_entry(&e)?;

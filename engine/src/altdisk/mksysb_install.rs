@@ -19,12 +19,13 @@ use super::phases::{
 use super::plan::{create_altinst, make_plan, ImageSource, PlanRequest};
 use super::{say, trace, CopyStats, ALTINST};
 use crate::archive::{open_stream, ArchiveReader, InStream, ReaderOptions, Record};
+use crate::batch::Counters;
 use crate::entry::{Entry, Kind};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::host::Host;
 use crate::imagedata::{BosinstData, ImageData};
-use crate::pipeline::{self, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::space::{Accountant, FsNeed, FsTarget};
 use crate::tree::{self, TreeOptions};
 
@@ -78,7 +79,7 @@ pub fn open_image(path: &Path) -> Result<InStream<File>> {
 
 /// Reads the head records of `path` until the first name that is not `./bosinst.data`, `./image.data`,
 /// `./tapeblksz` or under `./tmp/vgdata/`.
-pub fn read_head(path: &Path) -> Result<MksysbHead> {
+pub(crate) fn read_head(path: &Path) -> Result<MksysbHead> {
     let f = open_image(path)?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut head = MksysbHead::default();
@@ -106,7 +107,7 @@ pub fn read_head(path: &Path) -> Result<MksysbHead> {
 }
 
 /// Accounts every entry of the archive against each set of targets (the restore's space needs).
-pub fn account_archive(path: &Path, sets: &[Vec<FsTarget>]) -> Result<Vec<Vec<FsNeed>>> {
+pub(crate) fn account_archive(path: &Path, sets: &[Vec<FsTarget>]) -> Result<Vec<Vec<FsNeed>>> {
     let f = open_image(path)?;
     let mut r = ArchiveReader::new(f, ReaderOptions::default());
     let mut accs: Vec<Accountant> = sets.iter().map(|s| Accountant::new(s.clone())).collect();
@@ -297,7 +298,7 @@ impl Events for Listing<'_> {
 /// Restores the whole archive at `mksysb` into `dst` (archive reader → filter → tree writer): packed files
 /// decoded, `./` names relative to `dst`, unsafe names refused by the tree writer. With `fs_limits`, entries
 /// that no longer fit their filesystem are skipped and returned as restore errors.
-pub fn restore_archive_into(
+pub(crate) fn restore_archive_into(
     mksysb: &Path,
     dst: &Path,
     fs_limits: &[(String, u64)],
@@ -317,12 +318,12 @@ pub fn restore_archive_into(
     let filter = Filter { exclude: None, explain: false, select: Some(&select) };
     let topts = TreeOptions {
         target: dst.to_path_buf(),
-        threads: if threads == 0 { TreeOptions::default().threads } else { threads },
+        threads: crate::threads::or_default(threads),
         overwrite: true,
         ..TreeOptions::default()
     };
     let counters = Counters::default();
-    let reader = |tx: crossbeam_channel::Sender<pipeline::Batch>| -> Result<()> {
+    let reader = |tx: crossbeam_channel::Sender<crate::batch::Batch>| -> Result<()> {
         let mut r = ArchiveReader::new(f, ReaderOptions::default());
         pipeline::send_archive(&mut r, &tx)
     };

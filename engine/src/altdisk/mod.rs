@@ -5,6 +5,7 @@
 //! machine stays independent of the pipelines and of installp.
 
 pub mod copy;
+pub mod installp;
 pub mod mksysb;
 pub mod mksysb_install;
 pub mod mover;
@@ -26,7 +27,7 @@ use crate::events::{Event, Events};
 use crate::host::{alt_path, Host, HostState};
 
 /// The name of the volume group alternate-disk operations build (and wake volume groups as).
-pub const ALTINST: &str = "altinst_rootvg";
+pub(crate) const ALTINST: &str = "altinst_rootvg";
 
 /// What the copy step of phase 1 must move.
 #[derive(Debug, Clone, PartialEq)]

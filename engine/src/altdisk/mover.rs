@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::{CopyRequest, CopyStats, Mover, SpaceCheck};
+use crate::batch::Counters;
 use crate::entry::Entry;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::exclude::{ExcludeList, Syntax};
 use crate::host::{alt_path, HostState};
-use crate::pipeline::{self, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::space::{Accountant, FsTarget, FsType, Jfs2Params};
 use crate::tree::{self, TreeOptions};
 use crate::walk::{self, WalkOptions};
@@ -26,33 +27,22 @@ pub struct PipelineMover {
 
 impl Default for PipelineMover {
     fn default() -> Self {
-        PipelineMover { threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) }
+        PipelineMover { threads: crate::threads::default_threads() }
     }
 }
 
-/// The exclude list of `-e`, or `None` when there is none or it is empty (AIX ignores an empty list:
-/// `[ ! -s file ] && EX=`).
-pub fn load_exclude(path: Option<&PathBuf>, events: &dyn Events) -> Result<Option<ExcludeList>> {
-    let Some(p) = path else { return Ok(None) };
-    let list = ExcludeList::from_file(p, Syntax::Basic)?;
-    for w in list.warnings() {
-        events.event(&Event::Warning(w.clone()));
-    }
-    Ok((!list.is_empty()).then_some(list))
+/// The exclude list of `-e` ([`ExcludeList::load`]: `None` when there is none or it is empty).
+fn load_exclude(path: Option<&PathBuf>, events: &dyn Events) -> Result<Option<ExcludeList>> {
+    Ok(ExcludeList::load(path.as_slice(), Syntax::Basic, events)?)
 }
 
 /// Walk options for a copy of the running rootvg: its mounted filesystems, `/alt_inst` foreign.
 fn walk_options(req: &CopyRequest, threads: usize, with_data: bool) -> WalkOptions {
-    WalkOptions {
-        root: req.src_root.clone(),
-        filesystems: req.filesystems.iter().map(PathBuf::from).collect(),
-        threads,
-        xattrs: true,
-        acls: true,
-        extra_foreign: vec![PathBuf::from("/alt_inst")],
-        with_data_source: with_data,
-        read_ahead: 0,
-    }
+    WalkOptions::new(&req.src_root)
+        .filesystems(&req.filesystems)
+        .threads(threads)
+        .foreign("/alt_inst")
+        .with_data_source(with_data)
 }
 
 /// The accountant targets of a copy: every limit of the request, with its type when the request names one

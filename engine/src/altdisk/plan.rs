@@ -12,18 +12,17 @@ use std::path::{Path, PathBuf};
 use super::{say, trace, ALTINST};
 use crate::error::{Error, Result};
 use crate::events::Events;
-use crate::exclude::ExcludeList;
 use crate::host::{
     alt_path, usable_pps, AltState, FileSystem, FsParams, FsType as HostFsType, Host, LogicalVolume, LvType,
     Mount, VolumeGroup,
 };
-use crate::imagedata::mkszfile::SystemInfo;
-use crate::imagedata::{mkszfile, DiskDesc, FsDesc, FsKind, ImageData, LvDesc, StanzaError, VgDesc};
+use crate::imagedata::{FsKind, ImageData, StanzaError};
+use crate::space::mkszfile::SystemInfo;
 use crate::space::{
-    self, convert_to_jfs2, targets_from_image, Accountant, FsNeed, FsTarget, FsType, Jfs2Params, PlanOptions,
-    SpaceError, SpacePlan,
+    self, convert_to_jfs2, targets_from_image, FsNeed, FsTarget, FsType, Jfs2Params, PlanOptions, SpaceError,
+    SpacePlan,
 };
-use crate::walk::WalkOptions;
+use crate::space::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 
 /// `HOST/image.data`: stands for the running system's `/image.data` (see the module docs).
 pub fn host_image_data(host_dir: &Path) -> PathBuf {
@@ -76,7 +75,7 @@ pub struct PlanRequest {
 }
 
 /// The running rootvg as mkszfile sees it: disks, LVs in `lsvg -l` order, mounted filesystems, system facts.
-pub fn vg_desc(host: &Host) -> Result<VgDesc> {
+pub(crate) fn vg_desc(host: &Host) -> Result<VgDesc> {
     let root = host.rootvg()?;
     let disks: Vec<DiskDesc> = root
         .disks
@@ -147,7 +146,7 @@ pub fn vg_desc(host: &Host) -> Result<VgDesc> {
 }
 
 /// `date` output in UTC, e.g. `Sat Nov 21 11:14:20 UTC 2026` (`DATE_TIME`).
-pub fn date_time_now() -> String {
+pub(crate) fn date_time_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -190,29 +189,7 @@ pub fn host_targets(host: &Host, to_jfs2: bool) -> Result<Vec<FsTarget>> {
         .collect())
 }
 
-/// Accounts the running rootvg's mounted filesystems (walked without data, `/alt_inst` and other mounts as
-/// empty directories, `exclude` applied) against each set of targets.
-pub fn account_tree(
-    root: &Path,
-    filesystems: &[String],
-    exclude: Option<&ExcludeList>,
-    threads: usize,
-    sets: &[Vec<FsTarget>],
-    events: &dyn Events,
-) -> Result<Vec<Vec<FsNeed>>> {
-    let wopts = WalkOptions {
-        root: root.to_path_buf(),
-        filesystems: filesystems.iter().map(PathBuf::from).collect(),
-        threads,
-        xattrs: true,
-        acls: true,
-        extra_foreign: vec![PathBuf::from("/alt_inst")],
-        with_data_source: false,
-        read_ahead: 0,
-    };
-    let accs = crate::pipeline::account_walk(&wopts, exclude, sets, events)?;
-    Ok(accs.into_iter().map(Accountant::finish).collect())
-}
+pub use crate::pipeline::account_tree;
 
 /// Runs mkszfile for the running rootvg with `needs` (per mounted filesystem) and writes `HOST/image.data`.
 pub fn write_mkszfile(host: &Host, needs: &[FsNeed]) -> Result<ImageData> {
@@ -250,7 +227,7 @@ fn parse_lv_type(img: &ImageData, name: &str, line: usize, t: &str) -> Result<Lv
 /// except `HOST/image.data` when mkszfile runs (as on AIX). Refusals: LV names over 11 characters (always),
 /// then, unless `-S`, the PP total, every filesystem's need against its (possibly grown) size, and the PP
 /// placement on the target disks.
-pub fn make_plan(
+pub(crate) fn make_plan(
     host: &Host,
     src: ImageSource,
     req: &PlanRequest,
@@ -376,7 +353,7 @@ fn build(img: ImageData, sp: SpacePlan, pp: u64) -> Result<AltPlan> {
 /// Creates `altinst_rootvg` on `disks` from the plan: the VG (recorded first, so a kill from here on is
 /// visible to `alt_rootvg_op -X`), the `alt_` LVs in lv_data order (filling the disks in order), then the
 /// filesystems in sorted mount-point order, mounted under `/alt_inst`. The host is saved after each step.
-pub fn create_altinst(
+pub(crate) fn create_altinst(
     host: &mut Host,
     plan: &AltPlan,
     disks: &[String],

@@ -1,8 +1,8 @@
-//! `backup -i`: archive the names read from a list (one per line, as `find . -print` writes them), each
-//! stored exactly as given and `lstat`ed relative to the current directory.
+//! `backup -i`: entries for the names read from a list (one per line, as `find . -print` writes them), each
+//! stored exactly as given and `lstat`ed relative to the current directory (the job itself is
+//! `pipeline::backup_list`).
 
 use std::ffi::CString;
-use std::io::{BufRead, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -10,11 +10,8 @@ use std::sync::Arc;
 
 use rustix::fs::{FileType, Mode, OFlags, CWD};
 
-use super::writer::ArchiveWriter;
 use crate::acl::{PosixAcl, XATTR_ACCESS, XATTR_DEFAULT};
 use crate::entry::{DevId, Entry, EntryData, Kind, Meta, SourceFile, Timestamp, Xattr};
-use crate::error::{Error, Result};
-use crate::events::{Event, Events};
 
 /// Builds [`Entry`] values from paths, keeping the last parent directory open (lists are grouped by
 /// directory, so this opens each directory about once).
@@ -130,37 +127,4 @@ fn read_xattrs(path: &Path, meta: &mut Meta) {
             meta.xattrs.push(Xattr { name: xname.to_vec(), value: val });
         }
     }
-}
-
-/// Archives every name of `list` (one per line; empty lines ignored) into `w`. A name that cannot be
-/// `lstat`ed or opened is a soft error (reported, counted, skipped); sockets are skipped with a warning.
-pub fn backup_list<W: Write>(
-    list: &mut dyn BufRead,
-    w: &mut ArchiveWriter<W>,
-    events: &dyn Events,
-) -> Result<()> {
-    let mut entries = PathEntries::new();
-    let mut line = Vec::with_capacity(256);
-    loop {
-        line.clear();
-        let n = list.read_until(b'\n', &mut line).map_err(|e| Error::io("read", "the name list", e))?;
-        if n == 0 {
-            break;
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.is_empty() {
-            continue;
-        }
-        match entries.entry(&line) {
-            Ok(PathEntry::Entry(e)) => w.write_entry(&e)?,
-            Ok(PathEntry::Socket) => events.event(&Event::Warning(format!(
-                "{}: socket will not be backed up",
-                String::from_utf8_lossy(&line)
-            ))),
-            Err(err) => w.skip_entry("read", &line, format!("cannot back up: {err}")),
-        }
-    }
-    Ok(())
 }

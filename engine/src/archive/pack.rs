@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 
 /// The System V `pack(1)` file magic (`\037\036`). AIX never packs a file that already starts with it, and
 /// the archive stream itself omits it.
-pub const PACK_MAGIC_SYSV: [u8; 2] = [0x1f, 0x1e];
+pub(crate) const PACK_MAGIC_SYSV: [u8; 2] = [0x1f, 0x1e];
 
 /// Longest code AIX's encoder will emit; with longer codes it stores the file unpacked.
 const MAX_LEVELS: usize = 32;

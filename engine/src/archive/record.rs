@@ -5,23 +5,23 @@
 pub const DWORD: usize = 8;
 
 /// Volume label, first record of every volume.
-pub const FS_VOLUME: u8 = 0;
+pub(crate) const FS_VOLUME: u8 = 0;
 /// Diskette index (never written by backup by name).
-pub const FS_FINDEX: u8 = 1;
+pub(crate) const FS_FINDEX: u8 = 1;
 /// By-inode bitmap of cleared inodes.
-pub const FS_CLRI: u8 = 2;
+pub(crate) const FS_CLRI: u8 = 2;
 /// By-inode bitmap of dumped inodes.
-pub const FS_BITS: u8 = 3;
+pub(crate) const FS_BITS: u8 = 3;
 /// Obsolete inode record.
-pub const FS_OINODE: u8 = 4;
+pub(crate) const FS_OINODE: u8 = 4;
 /// Legacy name record (16-bit ids).
 pub const FS_ONAME: u8 = 5;
 /// End of a volume that has more volumes after it.
-pub const FS_VOLEND: u8 = 6;
+pub(crate) const FS_VOLEND: u8 = 6;
 /// End of the archive.
 pub const FS_END: u8 = 7;
 /// By-inode v2 inode record.
-pub const FS_DINODE: u8 = 8;
+pub(crate) const FS_DINODE: u8 = 8;
 /// Version 2 name record (`backup -o`), no security block.
 pub const FS_NAME: u8 = 9;
 /// Obsolete Distributed Services record.
@@ -33,28 +33,28 @@ pub const FS_NAME_LF: u8 = 12;
 /// Defined by AIX 5.3, layout unknown.
 pub const FS_NAME_EA: u8 = 13;
 /// Defined by AIX 5.3, layout unknown.
-pub const FS_NAME_ACL: u8 = 14;
+pub(crate) const FS_NAME_ACL: u8 = 14;
 /// Defined by AIX 5.3, layout unknown.
-pub const FS_NAME_E: u8 = 15;
+pub(crate) const FS_NAME_E: u8 = 15;
 
 /// Normal header magic: data stored as is.
 pub const MAGIC: u16 = 60011;
 /// Header magic of a file whose data is Huffman-packed.
 pub const PACKED_MAGIC: u16 = 60012;
 /// First Trusted-AIX (labelled) magic; 60013..=60016 have an unknown layout.
-pub const B1_MAGIC_FIRST: u16 = 60013;
+pub(crate) const B1_MAGIC_FIRST: u16 = 60013;
 /// Last Trusted-AIX magic.
-pub const B1_MAGIC_LAST: u16 = 60016;
+pub(crate) const B1_MAGIC_LAST: u16 = 60016;
 /// `incno` of a by-name archive.
 pub const BYNAME: u16 = 100;
 /// Default blocks of 512 bytes per write (`backup -b`).
-pub const DEF_CLUSTER: u32 = 100;
+pub(crate) const DEF_CLUSTER: u32 = 100;
 /// `numwds` for files and tapes: "unknown".
 pub const NUMWDS_UNKNOWN: i32 = i32::MAX;
 /// Longest name backup accepts (PATH_MAX - 1), excluding the NUL.
 pub const MAX_NAME: usize = 1023;
 /// Cap on len, aclsize and pclsize in dwords: never allocate more from an untrusted size.
-pub const MAX_DWORDS: u32 = 512;
+pub(crate) const MAX_DWORDS: u32 = 512;
 
 /// Bytes to dwords, rounding up.
 pub const fn btow(bytes: u64) -> u64 {
@@ -100,7 +100,7 @@ pub fn stored_checksum(hdr: &[u8]) -> u16 {
 }
 
 /// Fixed length of a record type in dwords, and whether `len` may be larger (name records).
-pub fn fixed_len(ty: u8) -> Option<(u8, bool)> {
+pub(crate) fn fixed_len(ty: u8) -> Option<(u8, bool)> {
     Some(match ty {
         FS_VOLUME => (9, false),
         FS_FINDEX => (62, false),
@@ -151,7 +151,7 @@ impl std::fmt::Display for BadHeader {
 }
 
 /// Checks magic, type and len of a header start; returns `len` in dwords.
-pub fn goodhdr(h: &[u8; 8]) -> Result<u8, BadHeader> {
+pub(crate) fn goodhdr(h: &[u8; 8]) -> Result<u8, BadHeader> {
     let len = h[0];
     let ty = h[1];
     let magic = u16::from_le_bytes([h[2], h[3]]);
@@ -191,7 +191,7 @@ fn put64(b: &mut [u8], o: usize, v: u64) {
 }
 
 /// Bytes up to the first NUL (the whole slice when there is none).
-pub fn cstr(b: &[u8]) -> &[u8] {
+pub(crate) fn cstr(b: &[u8]) -> &[u8] {
     match b.iter().position(|&c| c == 0) {
         Some(n) => &b[..n],
         None => b,
@@ -345,7 +345,7 @@ impl NameHeader {
     }
 
     /// Bytes of data on the medium, before dword filler (restore's `getfile` rule).
-    pub fn stored_len(&self) -> u64 {
+    pub(crate) fn stored_len(&self) -> u64 {
         if self.packed() {
             self.dsize
         } else {

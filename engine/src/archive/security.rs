@@ -15,11 +15,11 @@
 use crate::acl::{AclEntry, AclTag, PosixAcl};
 
 /// `acl_mode` bit: the file has an extended ACL.
-pub const S_IXACL: u32 = 0x0200_0000;
+pub(crate) const S_IXACL: u32 = 0x0200_0000;
 /// ACE id type of a user.
-pub const ACEID_USER: u16 = 1;
+pub(crate) const ACEID_USER: u16 = 1;
 /// ACE id type of a group.
-pub const ACEID_GROUP: u16 = 2;
+pub(crate) const ACEID_GROUP: u16 = 2;
 
 /// Why a security block could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -208,7 +208,7 @@ impl AixAcl {
     }
 
     /// An ACL equivalent to a POSIX ACL with named entries (mapping in the module docs).
-    pub fn from_posix(st_mode: u32, posix: &PosixAcl) -> Self {
+    pub(crate) fn from_posix(st_mode: u32, posix: &PosixAcl) -> Self {
         let get = |t: AclTag| posix.entries.iter().find(|e| e.tag == t).map(|e| u16::from(e.perm));
         let mask = get(AclTag::Mask).unwrap_or(7);
         let mut ext = Vec::new();

@@ -23,7 +23,7 @@ pub fn remove_incomplete(path: &std::path::Path) -> bool {
 }
 
 /// Default write size: 100 blocks of 512 bytes.
-pub const DEFAULT_BLOCK_SIZE: usize = record::DEF_CLUSTER as usize * 512;
+pub(crate) const DEFAULT_BLOCK_SIZE: usize = record::DEF_CLUSTER as usize * 512;
 
 /// Writer options; the CLI fills them from `backup` flags.
 #[derive(Clone, Debug)]
@@ -105,7 +105,7 @@ pub struct ArchiveWriter<W: Write> {
 }
 
 /// Largest file packed: the data is held in memory while it is counted and encoded.
-pub const PACK_MAX: u64 = 256 << 20;
+pub(crate) const PACK_MAX: u64 = 256 << 20;
 
 /// Feeds encoder output into the block buffer, never more than the `dsize` announced in the header.
 struct PutSink<'a, W: Write> {
@@ -224,7 +224,7 @@ impl<W: Write> ArchiveWriter<W> {
 
     /// Records an entry the caller could not even describe (e.g. `lstat` failed): a soft error, counted
     /// as skipped.
-    pub fn skip_entry(&mut self, class: &'static str, name: &[u8], message: String) {
+    pub(crate) fn skip_entry(&mut self, class: &'static str, name: &[u8], message: String) {
         self.summary.skipped += 1;
         self.soft(class, name, message);
     }

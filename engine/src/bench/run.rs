@@ -375,7 +375,7 @@ impl Default for BenchOptions {
             files: 80_000,
             seed: 1,
             runs: 5,
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: crate::threads::default_threads(),
             scenarios: Scenario::ALL.to_vec(),
             altdisk: None,
             compare: CompareOptions::default(),
@@ -725,7 +725,7 @@ fn remove(p: &Path) -> Result<()> {
 }
 
 /// The filesystem type name of `p`, from `statfs`.
-pub fn fs_name(p: &Path) -> String {
+pub(crate) fn fs_name(p: &Path) -> String {
     match rustix::fs::statfs(p) {
         Ok(s) => match s.f_type as u64 {
             0x0102_1994 => "tmpfs".into(),

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use regex::bytes::{RegexSet, RegexSetBuilder};
 
+use crate::events::{Event, Events};
+
 pub use translate::{translate_bre, translate_ere, PatternError, Syntax};
 
 /// Compiled-program budget per set: generous, because a hundred patterns and GNU intervals can be large.
@@ -200,6 +202,28 @@ impl ExcludeList {
         self.patterns.is_empty()
     }
 
+    /// Reads and merges the exclude list files of one command (`-e FILE`, repeatable), reporting each
+    /// list's warnings as [`Event::Warning`]s. The one rule for an empty list: when the files hold no pattern
+    /// at all (no `-e`, or only empty files) there is no list, `None`, so nothing is excluded and no subtree
+    /// is pruned, as AIX skips the exclude step for an empty list (`[ ! -s file ] && EX=`) and as
+    /// `grep -v -f /dev/null` keeps every line. (A file holding one empty *line* is not empty: that line
+    /// matches and excludes every name, with a warning.)
+    pub fn load(
+        files: &[impl AsRef<Path>],
+        syntax: Syntax,
+        events: &dyn Events,
+    ) -> Result<Option<Self>, ExcludeError> {
+        let mut lists = Vec::with_capacity(files.len());
+        for f in files {
+            lists.push(Self::from_file(f.as_ref(), syntax)?);
+        }
+        let list = Self::merge(lists)?;
+        for w in list.warnings() {
+            events.event(&Event::Warning(w.clone()));
+        }
+        Ok((!list.is_empty()).then_some(list))
+    }
+
     /// Number of patterns.
     pub fn len(&self) -> usize {
         self.patterns.len()
@@ -283,6 +307,28 @@ mod tests {
 
     fn list(content: &str) -> ExcludeList {
         ExcludeList::from_bytes("list", content.as_bytes(), Syntax::Basic).unwrap()
+    }
+
+    /// The one empty-list rule of every command: no file or only empty files is no list (nothing
+    /// excluded, nothing pruned); a file holding one empty line is a list that excludes everything.
+    #[test]
+    fn load_empty_list_rule() {
+        let d = tempfile::tempdir().unwrap();
+        let empty = d.path().join("empty");
+        let blank_line = d.path().join("blank");
+        let some = d.path().join("some");
+        std::fs::write(&empty, "").unwrap();
+        std::fs::write(&blank_line, "\n").unwrap();
+        std::fs::write(&some, "^./tmp/\n").unwrap();
+        let none: [&Path; 0] = [];
+        assert!(ExcludeList::load(&none, Syntax::Basic, &crate::NoEvents).unwrap().is_none());
+        assert!(ExcludeList::load(&[&empty], Syntax::Basic, &crate::NoEvents).unwrap().is_none());
+        assert!(ExcludeList::load(&[&empty, &empty], Syntax::Extended, &crate::NoEvents).unwrap().is_none());
+        let all = ExcludeList::load(&[&blank_line], Syntax::Basic, &crate::NoEvents).unwrap().unwrap();
+        assert!(all.is_excluded(b"./etc/passwd"));
+        let l = ExcludeList::load(&[&empty, &some], Syntax::Basic, &crate::NoEvents).unwrap().unwrap();
+        assert_eq!(l.len(), 1);
+        assert!(l.is_excluded(b"./tmp/x") && !l.is_excluded(b"./etc"));
     }
 
     #[test]

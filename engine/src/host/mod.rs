@@ -9,6 +9,7 @@
 mod boot;
 mod model;
 mod sample;
+pub mod space;
 mod views;
 
 pub use boot::{BootReport, FIRSTBOOT_SCRIPT};
@@ -29,40 +30,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 
-/// Why a host directory could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum HostError {
-    /// `host.json` is not valid.
-    #[error("{}: not a valid host model: {message}", path.display())]
-    BadModel {
-        /// The host.json path.
-        path: PathBuf,
-        /// What serde said.
-        message: String,
-    },
-    /// A customization or first-boot script failed.
-    #[error("script {} failed with exit status {status}", path.display())]
-    Script {
-        /// The script.
-        path: PathBuf,
-        /// Its exit status (-1 when killed by a signal).
-        status: i32,
-    },
-    /// The copy had backup/restore errors and `ALT_BAK_ERR_FAIL=1` asked to stop; the clone was removed.
-    #[error(
-        "{count} backup/restore error(s) during the copy; ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"
-    )]
-    CopyFailed {
-        /// How many errors.
-        count: usize,
-    },
-    /// Another command holds the host lock.
-    #[error("host {} is busy: another altdisk command holds {}", host.display(), host.join("lock").display())]
-    Busy {
-        /// The host directory.
-        host: PathBuf,
-    },
-}
+pub use crate::error::host::HostError;
 
 /// A host directory and its loaded model.
 #[derive(Debug)]
@@ -142,7 +110,7 @@ impl Host {
     }
 
     /// `HOST/disks/<disk>`: where the tree of an unmounted volume group whose boot disk is `disk` lives.
-    pub fn disk_dir(&self, disk: &str) -> PathBuf {
+    pub(crate) fn disk_dir(&self, disk: &str) -> PathBuf {
         self.dir.join("disks").join(disk)
     }
 
@@ -206,7 +174,7 @@ pub(crate) fn remove_tree(path: &Path) -> Result<()> {
 }
 
 /// Appends `line` (with a timestamp) to `HOST/alt_disk_inst.log` of the host in `dir`.
-pub fn append_log(dir: &Path, line: &str) -> Result<()> {
+pub(crate) fn append_log(dir: &Path, line: &str) -> Result<()> {
     let path = dir.join("alt_disk_inst.log");
     let mut f =
         OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;

@@ -206,7 +206,7 @@ pub enum FsParams {
 
 impl FsParams {
     /// The space-accounting type and parameters of this filesystem (`engine::space`).
-    pub fn space_type(&self) -> crate::space::FsType {
+    pub(crate) fn space_type(&self) -> crate::space::FsType {
         use crate::space::{FsType, Jfs2Params, JfsParams};
         match self {
             FsParams::Jfs { frag, nbpi, compress, bf, agsize } => FsType::Jfs(JfsParams {
@@ -281,7 +281,7 @@ impl VolumeGroup {
     }
 
     /// Total PPs of the member disks (usable PPs: `floor(size_mb / pp_size) - 1` per disk).
-    pub fn total_pps(&self, disks: &[Disk]) -> u64 {
+    pub(crate) fn total_pps(&self, disks: &[Disk]) -> u64 {
         self.disks
             .iter()
             .filter_map(|n| disks.iter().find(|d| &d.name == n))

@@ -1,17 +1,18 @@
-//! image.data, vgname.data and bosinst.data stanza files, and mkszfile (spec alt-disk.md §3).
+//! image.data, vgname.data and bosinst.data stanza files, and `-T`'s JFS→JFS2 edit (spec alt-disk.md §3).
 //!
 //! Two layers: [`stanza`] keeps a file losslessly (every line, comment and unknown field, in order) and
 //! [`image`] / [`bosinst`] read typed values out of it, naming the line and field of any bad value.
-//! [`mkszfile()`] generates an image.data from a description of a volume group and the space its trees need.
+//! [`convert_to_jfs2`] is `-T`'s edit. `space::mkszfile()` generates an image.data from a description of a
+//! volume group and the space its trees need (it depends on the space rules, so it lives there).
 
 pub mod bosinst;
+pub mod convert;
 pub mod image;
-pub mod mkszfile;
 pub mod stanza;
 
 pub use bosinst::BosinstData;
+pub use convert::{convert_to_jfs2, Conversion, JFS2_DEFAULTS};
 pub use image::{FsData, FsKind, ImageData, LvData, SourceDisk};
-pub use mkszfile::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 pub use stanza::{parse, Field, FieldStyle, Item, Stanza, StanzaFile, StanzaLine};
 
 /// Why a stanza file could not be parsed or a value in it could not be used.
@@ -54,8 +55,7 @@ pub fn fuzz_check(data: &[u8]) -> Result<(), String> {
         if img.to_text().as_bytes() != data {
             return Err("image.data does not write back byte for byte".into());
         }
-        let _ = crate::space::targets_from_image(&img);
-        crate::space::convert_to_jfs2(&mut img);
+        convert_to_jfs2(&mut img);
         let text = img.to_text();
         let again = ImageData::parse("fuzz", text.as_bytes()).map_err(|e| format!("converted file: {e}"))?;
         if again.to_text() != text {

@@ -41,8 +41,10 @@ impl Field {
         Field { key: key.into(), value: value.into(), raw: None, line: 0, style: FieldStyle::Aix }
     }
 
-    /// A new field in the `odmget` form `\tname = value` (the value already quoted when it is a string).
-    pub fn odm(key: impl Into<String>, value: impl Into<String>) -> Self {
+    /// A new field in the `odmget` form `\tname = value` (the value already quoted when it is a string);
+    /// the inventory writes its own text, its tests compare it with this.
+    #[cfg(test)]
+    pub(crate) fn odm(key: impl Into<String>, value: impl Into<String>) -> Self {
         Field { key: key.into(), value: value.into(), raw: None, line: 0, style: FieldStyle::Odm }
     }
 
@@ -347,7 +349,7 @@ impl StanzaFile {
     }
 
     /// Appends a stanza followed by a blank line, as AIX writes them.
-    pub fn push_stanza(&mut self, s: Stanza) {
+    pub(crate) fn push_stanza(&mut self, s: Stanza) {
         self.items.push(Item::Stanza(s));
         self.items.push(Item::Blank(String::new()));
     }

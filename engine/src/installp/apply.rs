@@ -20,9 +20,10 @@ use super::swvpd::{InstallRecord, InvItem, InvKind, Part, State, Swvpd};
 use super::transcript::{self, Resource, SummaryRow};
 use super::{control::InvType, InstallpError};
 use crate::archive::reader::{ArchiveReader, ReaderOptions};
+use crate::batch::{Batch, Batcher, Counters};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
-use crate::pipeline::{self, Batch, Batcher, Counters, Filter};
+use crate::pipeline::{self, Filter};
 use crate::tree::{self, TreeOptions};
 
 /// The installp flags altdisk honours (`-I` of alt_disk_copy, and `installp` itself): `a c g X N p Y F B I`
@@ -53,7 +54,7 @@ pub struct Flags {
 
 impl Flags {
     /// The flags of alt_disk_copy's default `-I acgX`.
-    pub fn alt_disk_default() -> Flags {
+    pub(crate) fn alt_disk_default() -> Flags {
         Flags { apply: true, commit: true, auto_requisites: true, expand: true, ..Flags::default() }
     }
 
@@ -143,7 +144,7 @@ fn say(events: &dyn Events, text: &str) {
 }
 
 /// The media of a location as resolution candidates (every fileset of every readable image).
-pub fn candidates(loc: &Location) -> Vec<Candidate> {
+pub(crate) fn candidates(loc: &Location) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (i, img) in loc.images.iter().enumerate() {
         for f in &img.lpp.filesets {
@@ -163,7 +164,7 @@ pub fn candidates(loc: &Location) -> Vec<Candidate> {
 }
 
 /// What the tree has installed, for resolution.
-pub fn installed_of(vpd: &Swvpd) -> Installed {
+pub(crate) fn installed_of(vpd: &Swvpd) -> Installed {
     vpd.all_installed().into_iter().map(|i| (i.fileset, i.level)).collect()
 }
 
@@ -376,7 +377,7 @@ fn inventory_items(img: &Image, fileset: &str, root_part: bool) -> Result<Vec<In
 }
 
 /// The save directory of an update: `/usr/lpp/PKG/FILESET/V.R.M.F.save` (spec §7.3 \[R\]).
-pub fn save_dir(root: &Path, package: &str, fileset: &str, level: &Level) -> PathBuf {
+pub(crate) fn save_dir(root: &Path, package: &str, fileset: &str, level: &Level) -> PathBuf {
     root.join(format!("usr/lpp/{package}/{fileset}/{level}.save"))
 }
 

@@ -76,7 +76,7 @@ pub fn parse(text: &str) -> Result<Vec<(usize, BundleItem)>, ParseError> {
 /// Finds a bundle file: a path that exists is used as is; a bare name is looked up in
 /// `ROOT/usr/sys/inst.data/user_bundles/` then `ROOT/usr/sys/inst.data/sys_bundles/`, as given and with
 /// `.bnd` added.
-pub fn locate(name: &str, root: &Path) -> Option<PathBuf> {
+pub(crate) fn locate(name: &str, root: &Path) -> Option<PathBuf> {
     let p = Path::new(name);
     if p.is_file() {
         return Some(p.to_path_buf());

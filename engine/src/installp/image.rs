@@ -222,7 +222,7 @@ impl Image {
     }
 
     /// How errors name a control member: `liblpp.a(ranch.apps.hog.al)`, `inst_root/liblpp.a(...)`.
-    pub fn member_label(fileset_or_lpp: &str, suffix: &str, root_part: bool) -> String {
+    pub(crate) fn member_label(fileset_or_lpp: &str, suffix: &str, root_part: bool) -> String {
         let lib = if root_part { "inst_root/liblpp.a" } else { "liblpp.a" };
         format!("{lib}({fileset_or_lpp}.{suffix})")
     }

@@ -28,7 +28,7 @@ impl Level {
     }
 
     /// The zero-padded form IBM writes in `lpp_name`: `07.02.0005.0000`.
-    pub fn padded(&self) -> String {
+    pub(crate) fn padded(&self) -> String {
         format!("{:02}.{:02}.{:04}.{:04}", self.v, self.r, self.m, self.f)
     }
 
@@ -144,7 +144,7 @@ impl ReqKind {
     }
 
     /// The kind for a keyword (`*prereq`, ...).
-    pub fn from_keyword(k: &str) -> Option<ReqKind> {
+    pub(crate) fn from_keyword(k: &str) -> Option<ReqKind> {
         Some(match k {
             "*prereq" => ReqKind::Prereq,
             "*coreq" => ReqKind::Coreq,
@@ -206,7 +206,7 @@ pub enum LevelReq {
 
 impl LevelReq {
     /// True when `l` meets this requirement.
-    pub fn satisfied_by(&self, l: &Level) -> bool {
+    pub(crate) fn satisfied_by(&self, l: &Level) -> bool {
         match self {
             LevelReq::Any => true,
             LevelReq::AtLeast(min) => l >= min,

@@ -40,7 +40,7 @@ pub struct Location {
 
 impl Location {
     /// The table of contents of the images, as `inutoc` would write it with `header`.
-    pub fn build_toc(&self, header: &str) -> Toc {
+    pub(crate) fn build_toc(&self, header: &str) -> Toc {
         Toc {
             header: header.to_string(),
             entries: self
@@ -133,7 +133,7 @@ fn toc_state(dir: &Path, images: &[Image]) -> TocState {
 }
 
 /// `YYYYMMDDhhmmss` in UTC for seconds since the epoch.
-pub fn utc_stamp(secs: i64) -> String {
+pub(crate) fn utc_stamp(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Civil date from days since 1970-01-01 (proleptic Gregorian).

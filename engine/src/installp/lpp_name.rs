@@ -36,7 +36,7 @@ impl PackageType {
     }
 
     /// The type for a code, `None` for anything else.
-    pub fn from_code(code: &str) -> Option<Self> {
+    pub(crate) fn from_code(code: &str) -> Option<Self> {
         Some(match code {
             "I" => PackageType::Install,
             "S" => PackageType::Single,
@@ -70,7 +70,7 @@ impl Content {
     }
 
     /// The content for a code, `None` for anything else.
-    pub fn from_code(c: char) -> Option<Self> {
+    pub(crate) fn from_code(c: char) -> Option<Self> {
         Some(match c {
             'U' => Content::Usr,
             'B' => Content::Both,
@@ -80,7 +80,7 @@ impl Content {
     }
 
     /// The parts as installp's listings name them.
-    pub fn parts_text(&self) -> &'static str {
+    pub(crate) fn parts_text(&self) -> &'static str {
         match self {
             Content::Usr => "usr",
             Content::Both => "usr,root",
@@ -141,7 +141,7 @@ pub struct FilesetEntry {
 impl FilesetEntry {
     /// The requisite section as `lpp_name` writes it: one requisite per line, groups as `N {` ... `}`.
     /// Empty when there are none; otherwise every line ends in a newline.
-    pub fn requisite_text(&self) -> String {
+    pub(crate) fn requisite_text(&self) -> String {
         fn put(out: &mut String, e: &ReqExpr) {
             match e {
                 ReqExpr::One(r) => {
@@ -213,7 +213,7 @@ impl LppName {
 
     /// True when some fileset has a root part (content `B`), so the image must carry the root-part
     /// `liblpp.a`.
-    pub fn has_root_part(&self) -> bool {
+    pub(crate) fn has_root_part(&self) -> bool {
         self.filesets.iter().any(|f| f.content == Content::Both)
     }
 

@@ -48,9 +48,9 @@ const TL5: &[UpdateFileset] = &[
 ];
 
 /// The service-pack and technology-level keywords the update delivers.
-pub const TL5_ML: &str = "7200-05_AIX_ML";
+pub(crate) const TL5_ML: &str = "7200-05_AIX_ML";
 /// The service pack keyword: `oslevel -s` shows `7200-05-01-2038` once it is installed.
-pub const TL5_SP: &str = "7200-05-01-2038_SP";
+pub(crate) const TL5_SP: &str = "7200-05-01-2038_SP";
 
 /// What [`build_tl5`] made.
 #[derive(Debug, Clone)]

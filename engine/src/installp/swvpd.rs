@@ -61,7 +61,7 @@ impl Part {
     pub const ALL: [Part; 3] = [Part::Usr, Part::Root, Part::Share];
 
     /// The repository directory, as `lslpp` prints it after `Path: `.
-    pub fn repository(&self) -> &'static str {
+    pub(crate) fn repository(&self) -> &'static str {
         match self {
             Part::Usr => "/usr/lib/objrepos",
             Part::Root => "/etc/objrepos",
@@ -139,7 +139,7 @@ impl State {
     }
 
     /// The ODM `state` number (see the module notes for the choice).
-    pub fn odm(&self) -> u32 {
+    pub(crate) fn odm(&self) -> u32 {
         match self {
             State::Applying => 2,
             State::Applied => 3,
@@ -153,7 +153,7 @@ impl State {
     }
 
     /// The state of an ODM `state` number.
-    pub fn from_odm(n: u32) -> Option<State> {
+    pub(crate) fn from_odm(n: u32) -> Option<State> {
         Some(match n {
             2 => State::Applying,
             3 => State::Applied,
@@ -196,7 +196,7 @@ pub enum Event {
 
 impl Event {
     /// The ODM `event` number.
-    pub fn odm(&self) -> u32 {
+    pub(crate) fn odm(&self) -> u32 {
         match self {
             Event::Apply => 1,
             Event::Commit => 2,
@@ -207,7 +207,7 @@ impl Event {
     }
 
     /// The event of an ODM `event` number.
-    pub fn from_odm(n: u32) -> Option<Event> {
+    pub(crate) fn from_odm(n: u32) -> Option<Event> {
         Some(match n {
             1 => Event::Apply,
             2 => Event::Commit,
@@ -391,7 +391,7 @@ pub struct FixRec {
 
 impl FixRec {
     /// The kind a keyword's name implies: `_ML` → `m`, `_SP` → `s`, anything else `f`.
-    pub fn kind_of(keyword: &str) -> char {
+    pub(crate) fn kind_of(keyword: &str) -> char {
         if keyword.ends_with("_ML") {
             'm'
         } else if keyword.ends_with("_SP") {
@@ -936,7 +936,7 @@ impl Swvpd {
     }
 
     /// The class file of `part` for `class` (`ROOT/usr/lib/objrepos/product.stanza`).
-    pub fn class_file(&self, part: Part, class: &str) -> PathBuf {
+    pub(crate) fn class_file(&self, part: Part, class: &str) -> PathBuf {
         self.root.join(part.repository().trim_start_matches('/')).join(format!("{class}.stanza"))
     }
 
@@ -988,12 +988,12 @@ impl Swvpd {
     }
 
     /// Every level of every fileset recorded in `part`, in recording order.
-    pub fn part_levels(&self, part: Part) -> Vec<LevelEntry> {
+    pub(crate) fn part_levels(&self, part: Part) -> Vec<LevelEntry> {
         self.repos[part.idx()].product.iter().map(entry_of).collect()
     }
 
     /// The names of all filesets recorded in any part, sorted.
-    pub fn fileset_names(&self) -> Vec<String> {
+    pub(crate) fn fileset_names(&self) -> Vec<String> {
         let set: BTreeSet<&str> =
             self.repos.iter().flat_map(|r| r.product.iter().map(|p| p.name.as_str())).collect();
         set.into_iter().map(str::to_string).collect()
@@ -1155,7 +1155,7 @@ impl Swvpd {
 
     /// Adds a keyword to the fix database, or merges its filesets into the keyword already there (a fileset
     /// listed again takes the new level).
-    pub fn add_fix(&mut self, fix: FixRec) {
+    pub(crate) fn add_fix(&mut self, fix: FixRec) {
         let table = &mut self.repos[Part::Usr.idx()].fix;
         match table.iter_mut().find(|f| f.name == fix.name) {
             Some(f) => {
@@ -1289,7 +1289,7 @@ impl Swvpd {
     }
 
     /// Every inventory path of every part with its owner, in repository order (for `lslpp -w` patterns).
-    pub fn all_paths(&self) -> Vec<(String, String, InvKind)> {
+    pub(crate) fn all_paths(&self) -> Vec<(String, String, InvKind)> {
         let mut v = Vec::new();
         for repo in &self.repos {
             for l in &repo.lpp {
@@ -1341,7 +1341,7 @@ impl Swvpd {
     }
 
     /// The history of a fileset in one part, in recording order.
-    pub fn part_history(&self, part: Part, fileset: &str) -> Vec<HistoryEntry> {
+    pub(crate) fn part_history(&self, part: Part, fileset: &str) -> Vec<HistoryEntry> {
         let repo = &self.repos[part.idx()];
         repo.history
             .iter()

@@ -13,7 +13,7 @@ const STARS: &str = "***********************************************************
 
 /// A heading between `+---+` rules. The verified headings are not centred on one rule (installp's message
 /// catalog carries them pre-indented), so their indents are taken from transcripts; others are centred.
-pub fn banner(title: &str) -> String {
+pub(crate) fn banner(title: &str) -> String {
     let pad = match title {
         "Pre-installation Verification..." => 20,
         "BUILDDATE Verification ..." => 19,
@@ -216,7 +216,7 @@ pub fn operation(verb: &str, filesets: &[(String, Level)]) -> String {
 }
 
 /// The copyright notice block of one fileset.
-pub fn copyright(fileset: &str, text: &str) -> String {
+pub(crate) fn copyright(fileset: &str, text: &str) -> String {
     format!(
         ". . . . . << Copyright notice for {fileset} >> . . . . . . .\n{}\n. . . . . << End of copyright notice for {fileset} >>. . . .\n",
         text.trim_end()

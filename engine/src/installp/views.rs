@@ -330,7 +330,7 @@ pub enum FixState {
 }
 
 /// The state of one keyword against the installed levels.
-pub fn fix_state(sw: &Swvpd, fix: &FixRec) -> FixState {
+pub(crate) fn fix_state(sw: &Swvpd, fix: &FixRec) -> FixState {
     let mut any = false;
     let mut all = true;
     for (f, req) in &fix.filesets {

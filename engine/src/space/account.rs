@@ -343,7 +343,7 @@ impl Accountant {
     }
 
     /// The target file system an entry name belongs to (index into the targets given to [`Accountant::new`]).
-    pub fn target_of(&self, name: &[u8]) -> Option<usize> {
+    pub(crate) fn target_of(&self, name: &[u8]) -> Option<usize> {
         self.fs_of(&canon(name))
     }
 
@@ -357,7 +357,7 @@ impl Accountant {
     /// only known at [`Accountant::finish`], so this is a lower bound of the final need — the right measure
     /// for modelling "file system full" while writing: when it passes the size, the real file system would
     /// already have refused the write.
-    pub fn running_need(&self, i: usize) -> u64 {
+    pub(crate) fn running_need(&self, i: usize) -> u64 {
         let (Some(t), Some(a)) = (self.targets.get(i), self.acc.get(i)) else { return 0 };
         let size = t.size.unwrap_or(0);
         let objects = a.files + a.dirs + a.symlinks + a.specials;

@@ -5,26 +5,26 @@
 use super::{rup, touched, SpaceError};
 
 /// The JFS logical block: 4096 bytes [V §4.1].
-pub const BLOCK: u64 = 4096;
+pub(crate) const BLOCK: u64 = 4096;
 /// Files below this size keep their tail in fragments; at or above it only whole blocks are used, because
 /// the 8 direct addresses cover 32 KiB [R §4.1].
-pub const FRAG_LIMIT: u64 = 32 * 1024;
+pub(crate) const FRAG_LIMIT: u64 = 32 * 1024;
 /// Data past this offset goes in large blocks on a bf file system [V §4.1].
-pub const BF_START: u64 = 4 * 1024 * 1024;
+pub(crate) const BF_START: u64 = 4 * 1024 * 1024;
 /// A large block: 32 contiguous 4 KiB blocks [V §4.1].
-pub const LARGE_BLOCK: u64 = 128 * 1024;
+pub(crate) const LARGE_BLOCK: u64 = 128 * 1024;
 /// Disk inode size [V §4.1].
 pub const INODE: u64 = 128;
 /// A directory block [R §4.1].
-pub const DIR_BLOCK: u64 = 512;
+pub(crate) const DIR_BLOCK: u64 = 512;
 /// Inodes reserved by the file system itself, not usable by files [I §4.3 "nobj ≤ fs/N − 16"].
-pub const RESERVED_INODES: u64 = 16;
+pub(crate) const RESERVED_INODES: u64 = 16;
 /// Hard cap on inodes per file system: 2^24 [V §4.1].
-pub const MAX_INODES: u64 = 1 << 24;
+pub(crate) const MAX_INODES: u64 = 1 << 24;
 /// Boot block + superblock [V §4.1 layout].
-pub const FIXED: u64 = 8192;
+pub(crate) const FIXED: u64 = 8192;
 /// Symlink targets up to this length live in the inode's disk-address area (8 × 4 bytes) \[I\].
-pub const INLINE_SYMLINK: u64 = 32;
+pub(crate) const INLINE_SYMLINK: u64 = 32;
 
 /// The parameters of a JFS file system (`lsfs -q`: frag, nbpi, compress, bf, ag).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +61,7 @@ pub fn nbpi_row(nbpi: u32) -> Option<(u32, u32, u64)> {
 }
 
 /// Maximum file-system size = min(NBPI × 2^24, frag × 2^28) [V §4.1].
-pub fn max_size(nbpi: u32, frag: u32) -> u64 {
+pub(crate) fn max_size(nbpi: u32, frag: u32) -> u64 {
     (u64::from(nbpi) << 24).min(u64::from(frag) << 28)
 }
 

@@ -7,35 +7,35 @@ use super::{rup, touched};
 /// Disk inode size [V §4.2].
 pub const INODE: u64 = 512;
 /// Inodes per inode extent [V §4.2 INOSPEREXT].
-pub const INODES_PER_EXTENT: u64 = 32;
+pub(crate) const INODES_PER_EXTENT: u64 = 32;
 /// Inode extent size [V §4.2 IXSIZE].
-pub const INODE_EXTENT: u64 = 16 * 1024;
+pub(crate) const INODE_EXTENT: u64 = 16 * 1024;
 /// Inodes mapped by one inode allocation group page [V §4.2].
-pub const INODES_PER_IAG: u64 = 4096;
+pub(crate) const INODES_PER_IAG: u64 = 4096;
 /// Reserved inodes [I §4.3 "nobj + 4 reserved"].
-pub const RESERVED_INODES: u64 = 4;
+pub(crate) const RESERVED_INODES: u64 = 4;
 /// Extent descriptors held in the inode's xtree root [V §4.2].
-pub const XTREE_ROOT: u64 = 16;
+pub(crate) const XTREE_ROOT: u64 = 16;
 /// Extent descriptors per 4 KiB xtree page [V §4.2].
-pub const XTREE_PAGE_XADS: u64 = 254;
+pub(crate) const XTREE_PAGE_XADS: u64 = 254;
 /// Directory slots held in the inode's dtree root [V §4.2].
-pub const DTREE_ROOT_SLOTS: u64 = 8;
+pub(crate) const DTREE_ROOT_SLOTS: u64 = 8;
 /// Symlink targets up to this length are stored inline [V §4.2 IDATASIZE=256, less the NUL].
-pub const INLINE_SYMLINK: u64 = 255;
+pub(crate) const INLINE_SYMLINK: u64 = 255;
 /// Inline extended-attribute area of a v2 inode [V §4.2].
-pub const INLINE_EA: u64 = 128;
+pub(crate) const INLINE_EA: u64 = 128;
 /// Blocks mapped by one dmap page [V §4.2 BPERDMAP].
-pub const BLOCKS_PER_DMAP: u64 = 8192;
+pub(crate) const BLOCKS_PER_DMAP: u64 = 8192;
 /// Aggregate fixed area: 32 KiB reserved + superblock + aggregate inode map + first inode extent +
 /// secondary superblock [V §4.2 Linux layout], plus 64 KiB for secondary copies and the fileset inode map
 /// [I: the low end of the spec's 64–128 KiB].
-pub const FIXED: u64 = 32 * 1024 + 4096 + 8192 + 16 * 1024 + 4096 + 64 * 1024;
+pub(crate) const FIXED: u64 = 32 * 1024 + 4096 + 8192 + 16 * 1024 + 4096 + 64 * 1024;
 /// Minimum file-system size [V §4.2].
-pub const MIN_FS: u64 = 16 << 20;
+pub(crate) const MIN_FS: u64 = 16 << 20;
 /// Largest inline log [R §4.2: 2047 MB].
-pub const MAX_INLINE_LOG: u64 = 2047 << 20;
+pub(crate) const MAX_INLINE_LOG: u64 = 2047 << 20;
 /// Fill factor of dtree leaf pages, in quarters: pages are taken as 3/4 full [I §4.3 "f ≈ 0.7–1.0"].
-pub const DTREE_FILL_QUARTERS: u64 = 3;
+pub(crate) const DTREE_FILL_QUARTERS: u64 = 3;
 
 /// The parameters of a JFS2 file system that change space use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -55,7 +55,7 @@ impl Default for Jfs2Params {
 }
 
 /// Usable directory slots in a leaf page of one block [V §4.2: 14/30/61/123].
-pub fn slots_per_page(block_size: u32) -> u64 {
+pub(crate) fn slots_per_page(block_size: u32) -> u64 {
     match block_size {
         512 => 14,
         1024 => 30,

@@ -6,14 +6,16 @@
 //! * [`plan()`] checks the needs against image.data (file-system sizes, PPs on the target disks, LV names)
 //!   and applies `-T` (JFS→JFS2).
 
-pub mod account;
+pub(crate) mod account;
 pub mod jfs;
 pub mod jfs2;
+pub mod mkszfile;
 pub mod plan;
 
 pub use account::{Accountant, FsNeed};
 pub use jfs::JfsParams;
 pub use jfs2::Jfs2Params;
+pub use mkszfile::{mkszfile, DiskDesc, FsDesc, LvDesc, VgDesc};
 pub use plan::{
     check_lv_names, convert_to_jfs2, plan, targets_from_image, Conversion, DiskUse, FsFit, LvUse,
     PlanOptions, SpacePlan,
@@ -121,7 +123,7 @@ pub enum SpaceError {
 }
 
 /// `ceil(x / a) × a`, saturating (sizes from an archive can be anything).
-pub fn rup(x: u64, a: u64) -> u64 {
+pub(crate) fn rup(x: u64, a: u64) -> u64 {
     x.div_ceil(a).saturating_mul(a)
 }
 
@@ -149,4 +151,18 @@ pub fn touched(segs: &[(u64, u64)], lo: u64, hi: u64, unit: u64) -> u64 {
         }
     }
     n
+}
+
+/// The invariants a fuzzer checks on arbitrary bytes as image.data: those of [`crate::imagedata::fuzz_check`]
+/// (no panic, byte-for-byte write-back, before and after `-T`), and no panic reading the target file
+/// systems of what parses, before and after `-T`. Shared by `fuzz/fuzz_targets/stanza_parse.rs` and the corpus
+/// replay test.
+pub fn fuzz_check(data: &[u8]) -> Result<(), String> {
+    crate::imagedata::fuzz_check(data)?;
+    if let Ok(mut img) = crate::imagedata::ImageData::parse("fuzz", data) {
+        let _ = targets_from_image(&img);
+        convert_to_jfs2(&mut img);
+        let _ = targets_from_image(&img);
+    }
+    Ok(())
 }

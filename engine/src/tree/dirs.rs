@@ -139,7 +139,7 @@ impl DirCache {
     }
 
     /// Forgets a cached handle (the directory was removed or replaced).
-    pub fn forget(&mut self, key: &[u8]) {
+    pub(crate) fn forget(&mut self, key: &[u8]) {
         self.map.remove(key);
     }
 

@@ -74,7 +74,7 @@ impl<'a> Shared<'a> {
     }
 
     /// Whether the run is stopping.
-    pub fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
@@ -89,7 +89,7 @@ impl<'a> Shared<'a> {
     }
 
     /// Takes the fatal error, if any.
-    pub fn take_fatal(&self) -> Option<Error> {
+    pub(crate) fn take_fatal(&self) -> Option<Error> {
         self.fatal.lock().ok().and_then(|mut f| f.take())
     }
 
@@ -102,7 +102,7 @@ impl<'a> Shared<'a> {
     }
 
     /// An error on the target: no space stops the run as [`Error::NoSpace`], anything else is an I/O error.
-    pub fn target_error(&self, op: &'static str, key: &[u8], e: io::Error) -> Error {
+    pub(crate) fn target_error(&self, op: &'static str, key: &[u8], e: io::Error) -> Error {
         if is_no_space(&e) {
             return Error::NoSpace { path: self.path(key), fs: self.opts.target.clone() };
         }
@@ -122,7 +122,7 @@ impl<'a> Shared<'a> {
     }
 
     /// A metadata class could not be applied. Counted, unless its policy is required or the target is full.
-    pub fn class_failed(
+    pub(crate) fn class_failed(
         &self,
         class: &'static str,
         policy: Policy,
@@ -142,7 +142,7 @@ impl<'a> Shared<'a> {
     }
 
     /// Marks a file key as being written, so hard links to it wait.
-    pub fn begin(&self, key: Vec<u8>) {
+    pub(crate) fn begin(&self, key: Vec<u8>) {
         if let Ok(mut s) = self.inflight.lock() {
             s.insert(key);
         }
@@ -157,7 +157,7 @@ impl<'a> Shared<'a> {
     }
 
     /// Waits until the file `key` is no longer being written.
-    pub fn wait_for(&self, key: &[u8]) {
+    pub(crate) fn wait_for(&self, key: &[u8]) {
         let Ok(mut s) = self.inflight.lock() else { return };
         while s.contains(key) {
             s = match self.done.wait(s) {

@@ -60,7 +60,7 @@ pub type Admit = Arc<dyn Fn(&Entry) -> Result<(), Error> + Send + Sync>;
 pub struct TreeOptions {
     /// The directory the tree is written into (created if missing).
     pub target: PathBuf,
-    /// Worker threads for files (at least 1).
+    /// Worker threads for files (0: one per CPU, [`crate::threads::or_default`]).
     pub threads: usize,
     /// Owner and group.
     pub owner: Policy,
@@ -119,7 +119,7 @@ impl Default for TreeOptions {
         let root = rustix::process::geteuid().is_root();
         TreeOptions {
             target: PathBuf::from("."),
-            threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            threads: crate::threads::default_threads(),
             owner: if root { Policy::BestEffort } else { Policy::Off },
             mode: Policy::BestEffort,
             times: Policy::BestEffort,
@@ -185,7 +185,7 @@ enum Job {
 /// send and ends.
 pub fn write_tree(
     opts: &TreeOptions,
-    rx: Receiver<crate::pipeline::Batch>,
+    rx: Receiver<crate::batch::Batch>,
     events: &dyn Events,
 ) -> Result<TreeStats, Error> {
     if !opts.target.exists() {
@@ -220,7 +220,7 @@ pub fn write_tree(
             && (!opts.overwrite
                 || std::fs::read_dir(&opts.target).map(|mut d| d.next().is_none()).unwrap_or(false)),
     };
-    let threads = opts.threads.max(1);
+    let threads = crate::threads::or_default(opts.threads);
     // Two batches per worker waiting: every job holds its directories open, and a deeper queue (eight
     // batches of up to 64) ran a clone of 80k files out of 512 descriptors.
     let (jtx, jrx) = crossbeam_channel::bounded::<Vec<Job>>(threads * 2);
@@ -283,7 +283,7 @@ struct Dispatcher<'s, 'a> {
 }
 
 impl Dispatcher<'_, '_> {
-    fn run(&mut self, rx: Receiver<crate::pipeline::Batch>, jobs: &mut JobQueue) {
+    fn run(&mut self, rx: Receiver<crate::batch::Batch>, jobs: &mut JobQueue) {
         let sh = self.sh;
         loop {
             // Never sit on queued jobs while waiting for input: a streamed file's chunks only come once its
@@ -308,7 +308,7 @@ impl Dispatcher<'_, '_> {
     }
 
     /// Handles one batch of entries; false when the run must stop.
-    fn batch(&mut self, batch: crate::pipeline::Batch, jobs: &mut JobQueue) -> bool {
+    fn batch(&mut self, batch: crate::batch::Batch, jobs: &mut JobQueue) -> bool {
         let sh = self.sh;
         for entry in batch {
             if sh.stopped() {
@@ -653,7 +653,7 @@ impl JobQueue {
         if stream
             || self.pending.len() >= JOB_BATCH
             || self.links >= JOB_LINKS
-            || self.bytes >= crate::pipeline::BATCH_BYTES
+            || self.bytes >= crate::batch::BATCH_BYTES
         {
             self.flush(sh);
         }

@@ -1,10 +1,10 @@
 //! mkszfile: generate image.data from a description of a volume group and what its trees need
 //! (spec alt-disk.md §3.3 rules, §3.4 layout).
 
-use super::stanza::{Item, Stanza, StanzaFile};
-use super::ImageData;
-use crate::space::plan::lv_min_lps;
-use crate::space::{FsNeed, FsType};
+use super::plan::lv_min_lps;
+use super::{FsNeed, FsType};
+use crate::imagedata::stanza::{Item, Stanza, StanzaFile};
+use crate::imagedata::{ImageData, JFS2_DEFAULTS};
 
 /// The image_data / ils_data facts about the system.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -242,7 +242,7 @@ pub fn mkszfile(vg: &VgDesc, needs: &[FsNeed]) -> ImageData {
                 st.push("FS_AGSIZE", p.agsize_mb.to_string());
             }
             FsType::Jfs2(p) => {
-                for (k, v) in crate::space::plan::JFS2_DEFAULTS {
+                for (k, v) in JFS2_DEFAULTS {
                     let v = match *k {
                         "FS_JFS2_BS" => p.block_size.to_string(),
                         "FS_JFS2_INLINELOG" => if p.inline_log { "yes" } else { "no" }.to_string(),

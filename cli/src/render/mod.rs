@@ -1,5 +1,16 @@
-//! Rendering engine events: AIX-style message lines, per-file listings, a progress bar on a terminal, or one
-//! JSON object per line with `--json`.
+//! Rendering engine events: the one place where an [`Event`] becomes text. Three renderers, each a set of
+//! modes of one rule table:
+//!
+//! * [`Renderer`] (clone): per-file listings, a progress bar on a terminal, or one JSON object per line with
+//!   `--json`;
+//! * [`Transcript`] (the AIX host commands and the demo): AIX message lines, `+ ` trace lines, `WARNING:`;
+//! * [`Lines`] (backup, restore, space, bench): `PROG: ...` warning and error lines, `a NAME` listings.
+
+mod lines;
+mod transcript;
+
+pub use lines::{Lines, Listing};
+pub use transcript::Transcript;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};

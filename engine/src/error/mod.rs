@@ -3,6 +3,12 @@
 use std::io;
 use std::path::PathBuf;
 
+pub mod host;
+pub mod installp;
+
+pub use host::HostError;
+pub use installp::InstallpError;
+
 /// Result with the engine's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -42,10 +48,10 @@ pub enum Error {
     Space(#[from] crate::space::SpaceError),
     /// An installp image, table of contents or bundle is malformed, or verification failed.
     #[error(transparent)]
-    Installp(#[from] crate::installp::InstallpError),
+    Installp(#[from] InstallpError),
     /// A host directory could not be used (bad host.json, busy).
     #[error(transparent)]
-    Host(#[from] crate::host::HostError),
+    Host(#[from] HostError),
     /// An operation was refused before anything was changed (bad plan, conflicting options, unsafe name).
     #[error("{message}")]
     Refused {

@@ -4,18 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use super::apply::{self, Flags, Request};
-use super::bundle::{self, BundleItem};
-use super::location;
-use super::resolve::Wanted;
-use super::space::HostSpace;
-use super::swvpd::Swvpd;
-use super::{views, InstallpError};
-use crate::altdisk::phases::{SoftwareInstaller, SoftwareOptions, SoftwareOutcome};
-use crate::altdisk::ALTINST;
+use super::phases::{SoftwareInstaller, SoftwareOptions, SoftwareOutcome};
+use super::ALTINST;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
+use crate::host::space::HostSpace;
 use crate::host::Host;
+use crate::installp::apply::{self, Flags, Request};
+use crate::installp::bundle::{self, BundleItem};
+use crate::installp::location;
+use crate::installp::resolve::Wanted;
+use crate::installp::swvpd::Swvpd;
+use crate::installp::{views, InstallpError};
 
 /// The installp engine as phase 2's [`SoftwareInstaller`].
 #[derive(Debug, Clone, Default)]
@@ -47,7 +47,11 @@ fn read_list(path: &Path) -> Result<Vec<String>> {
 
 /// What `-b -w -f -F` select, against the images of the location (fix keywords map to the filesets whose
 /// fix sections name them, spec §11). `running_root` is where a bare bundle name is looked up.
-pub fn wanted_of(sw: &SoftwareOptions, running_root: &Path, loc: &location::Location) -> Result<Vec<Wanted>> {
+pub(crate) fn wanted_of(
+    sw: &SoftwareOptions,
+    running_root: &Path,
+    loc: &location::Location,
+) -> Result<Vec<Wanted>> {
     let mut wanted = Vec::new();
     if let Some(b) = &sw.bundle {
         let path = bundle::locate(b, running_root).ok_or_else(|| {
