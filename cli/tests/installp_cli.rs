@@ -1298,3 +1298,25 @@ fn installp_family_through_install_links() {
     assert_eq!(code(&o), Some(2));
     assert!(err(&o).starts_with("installp: -a needs the image location: -d DEVICE\n"), "{}", err(&o));
 }
+
+#[test]
+fn lslpp_colon_forms_as_puppet_and_ansible_parse_them() {
+    let (_t, h) = new_host("50");
+    // Puppet: `lslpp -qLc NAME`, fields package:fileset:level...; ansible lpp_facts: `lslpp -lcq`, 8+ fields.
+    let o = run(&h, &["lslpp", "-qLc", "bos.rte"]);
+    assert_eq!(code(&o), Some(0), "{}", err(&o));
+    assert_eq!(out(&o), "bos:bos.rte:7.2.4.2:C:: :F:Base Operating System Runtime: : : : : : :0:0:/:\n");
+    let o = run(&h, &["lslpp", "-Lc", "bos.rte"]);
+    assert!(out(&o).starts_with("#Package Name:Fileset:Level:State:PTF Id:Fix State:Type:Description:"));
+    let o = run(&h, &["lslpp", "-lcq", "bos.rte"]);
+    let text = out(&o);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    for l in text.lines() {
+        assert!(l.split(':').count() >= 8, "{l}");
+        assert_eq!(l.split(':').nth(1), Some("bos.rte"));
+    }
+    let o = run(&h, &["lslpp", "-qLc", "no.such"]);
+    assert_eq!(code(&o), Some(1));
+    assert_eq!(out(&o), "");
+    assert!(err(&o).contains("0504-132  Fileset no.such not installed."), "{}", err(&o));
+}

@@ -33,7 +33,7 @@ pub struct Args {
     /// Which fileset owns each PATH (patterns allowed).
     #[arg(short = 'w')]
     w: bool,
-    /// Quiet: no column headers (accepted for scripts; the colon form already has one comment line).
+    /// Quiet: no header lines (with -c: no `#` comment line).
     #[arg(short = 'q')]
     q: bool,
     #[command(flatten)]
@@ -44,18 +44,20 @@ pub struct Args {
 
 /// Runs `lslpp`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
-    let actions = [a.l || a.c, a.big_l, a.h, a.f, a.w].iter().filter(|x| **x).count();
+    let actions = [a.l || (a.c && !a.big_l), a.big_l, a.h, a.f, a.w].iter().filter(|x| **x).count();
     if actions != 1 {
         return crate::exit::usage(format!("give exactly one of -l, -L, -h, -f, -w\nusage: {USAGE}"));
     }
     let tree = a.root.tree()?;
     let sw = Swvpd::load(&tree)?;
-    let r = if a.l || a.c {
+    let r = if a.l || (a.c && !a.big_l) {
         if a.c {
             views::lslpp_lc(&sw, &a.names, a.a)
         } else {
             views::lslpp_l(&sw, &a.names, a.a)
         }
+    } else if a.big_l && a.c {
+        views::lslpp_big_lc(&sw, &a.names)
     } else if a.big_l {
         views::lslpp_big_l(&sw, &a.names)
     } else if a.h {
@@ -68,6 +70,27 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         }
         views::lslpp_w(&sw, &a.names)
     };
-    let _ = a.q;
+    // -q: no header. The colon forms have one comment line; the column forms two header lines.
+    let quiet = |t: String| -> String {
+        if !a.q {
+            return t;
+        }
+        let skip = if a.c { 1 } else { 2 };
+        let mut lines = t.split_inclusive('\n');
+        if a.c {
+            return lines.filter(|l| !l.starts_with('#')).collect();
+        }
+        for _ in 0..skip {
+            lines.next();
+        }
+        lines.collect()
+    };
+    let r = match r {
+        Ok(t) => Ok(quiet(t)),
+        Err(mut e) => {
+            e.stdout = quiet(e.stdout);
+            Err(e)
+        }
+    };
     Ok(print_view(r))
 }

@@ -173,6 +173,30 @@ pub fn lslpp_big_l(sw: &Swvpd, names: &[String]) -> Result<String, ViewError> {
     finish(out, missing)
 }
 
+/// `lslpp -Lc [NAME...]`: the colon form of `-L` that Puppet parses (`lslpp -qLc`: field 1 the package,
+/// field 2 the fileset, field 3 the level), one line per fileset, parts merged; `-q` drops the header. The
+/// fields after the description are \[R\] (spec §9.2): the ones the model has no value for stay empty.
+pub fn lslpp_big_lc(sw: &Swvpd, names: &[String]) -> Result<String, ViewError> {
+    let (chosen, missing) = select(sw, names);
+    let mut out = String::from(
+        "#Package Name:Fileset:Level:State:PTF Id:Fix State:Type:Description:Destination Dir.:Uninstaller:\
+         Message Catalog:Message Set:Message Number:Parent:Automatic:EFIX Locked:Install Path:Build Date\n",
+    );
+    for i in chosen.iter().filter_map(|f| sw.installed(f)) {
+        let _ = writeln!(
+            out,
+            "{}:{}:{}:{}:{}: :F:{}: : : : : : :0:0:/:",
+            i.package,
+            i.fileset,
+            i.level,
+            i.state.code(),
+            i.level.ptf.as_deref().unwrap_or(""),
+            i.description
+        );
+    }
+    finish(out, missing)
+}
+
 /// `lslpp -lc [-a] [NAME...]`: the colon form ansible and Puppet parse, one line per fileset (or level) and
 /// repository; the header line comes first (`-q` drops it).
 pub fn lslpp_lc(sw: &Swvpd, names: &[String], all_levels: bool) -> Result<String, ViewError> {
