@@ -50,6 +50,8 @@ pub fn code_for(e: &anyhow::Error) -> i32 {
     }
     match e.downcast_ref::<Error>() {
         Some(Error::Archive(_)) => ARCHIVE,
+        // Another command holds the host: nothing was changed.
+        Some(Error::Host(altdisk_engine::host::HostError::Busy { .. })) => REFUSED,
         Some(Error::Installp(altdisk_engine::installp::InstallpError::Malformed { .. })) => ARCHIVE,
         Some(Error::Installp(altdisk_engine::installp::InstallpError::NoSpace { .. })) => NO_SPACE,
         Some(Error::NoSpace { .. }) | Some(Error::Space(_)) => NO_SPACE,

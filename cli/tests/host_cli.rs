@@ -295,7 +295,8 @@ fn a_second_command_fails_fast_while_the_host_is_locked() {
     // SAFETY: flock on a valid open descriptor.
     assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
     let o = run(&h, &["alt_disk_copy", "-d", "hdisk1"]);
-    assert_eq!(o.status.code(), Some(1));
+    // Refused before anything was changed: exit 5.
+    assert_eq!(o.status.code(), Some(5));
     assert!(err(&o).contains("is busy: another altdisk command holds"), "{}", err(&o));
     drop(f);
     assert_eq!(run(&h, &["alt_disk_copy", "-d", "hdisk1", "-P1"]).status.code(), Some(0));
@@ -313,4 +314,38 @@ fn a_disk_too_small_is_refused_after_checking_disk_sizes() {
         err(&o)
     );
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"));
+}
+
+#[test]
+fn duplicate_target_disks_and_oversized_samples_are_refused_before_anything_is_written() {
+    let (_t, h) = new_host("5");
+    let before = std::fs::read(h.join("host.json")).unwrap();
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1 hdisk1"]);
+    assert_eq!(o.status.code(), Some(5), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        "alt_disk_copy: target disk hdisk1 is given more than once; name each target disk once\n"
+    );
+    assert_eq!(std::fs::read(h.join("host.json")).unwrap(), before);
+    assert!(!h.join("disks/hdisk1").exists());
+
+    let t = tempfile::tempdir().unwrap();
+    let init = |args: &[&str]| {
+        std::process::Command::new(common::BIN).args(["host", "init"]).args(args).output().unwrap()
+    };
+    let d = t.path().join("h1");
+    let o = init(&[d.to_str().unwrap(), "--sample", "--files", "99999999999999"]);
+    assert_eq!(o.status.code(), Some(5), "{}", err(&o));
+    assert!(err(&o).contains("more than the sample generator makes (1000000 at most)"), "{}", err(&o));
+    assert!(!d.exists());
+    let o = init(&[d.to_str().unwrap(), "--sample", "--disk", "hdisk1:100000000000000000"]);
+    assert_eq!(o.status.code(), Some(5), "{}", err(&o));
+    assert!(err(&o).contains("a disk is 1 to 16777216 MB"), "{}", err(&o));
+    assert!(!d.exists());
+    // NAME=SIZE as well as NAME:SIZE, and a line saying what was made and what to run next.
+    let o = init(&[d.to_str().unwrap(), "--sample", "--files", "5", "--disk", "hdisk1=8192"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    assert!(text.contains("free disks hdisk1 (8192 MB)"), "{text}");
+    assert!(text.contains(&format!("export ALTDISK_HOST={}", d.display())), "{text}");
 }

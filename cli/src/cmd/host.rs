@@ -123,12 +123,13 @@ enum HostCmd {
 }
 
 fn parse_disk(s: &str) -> anyhow::Result<(String, u64)> {
-    match s.split_once(':') {
+    // NAME:SIZE as before, and NAME=SIZE as most tools write it.
+    match s.split_once(':').or_else(|| s.split_once('=')) {
         Some((n, mb)) if n.starts_with("hdisk") => match mb.parse() {
             Ok(mb) => Ok((n.to_string(), mb)),
             Err(_) => crate::exit::usage(format!("--disk {s}: size must be a number of MB")),
         },
-        _ => crate::exit::usage(format!("--disk {s}: expected hdiskN:SIZE_MB")),
+        _ => crate::exit::usage(format!("--disk {s}: expected hdiskN:SIZE_MB or hdiskN=SIZE_MB")),
     }
 }
 
@@ -153,7 +154,23 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             let fs = fs.iter().map(|f| parse_fs(f)).collect::<anyhow::Result<Vec<_>>>()?;
             match (sample, root) {
                 (_, Some(r)) => Host::init_root(&host, &r, &fs).map(|_| ()),
-                (true, None) => Host::init_sample(&host, files, &disks).map(|_| ()),
+                (true, None) => Host::init_sample(&host, files, &disks).map(|h| {
+                    let free: Vec<String> = h
+                        .state
+                        .disks
+                        .iter()
+                        .filter(|d| d.vg.is_none())
+                        .map(|d| format!("{} ({} MB)", d.name, d.size_mb))
+                        .collect();
+                    println!(
+                        "host init: made a sample AIX 7.2 host in {}: rootvg on hdisk0 ({files} generated files, \
+                         oslevel 7200-04-02-2016), free disks {}.\nnext:      export ALTDISK_HOST={}; lspv; \
+                         alt_disk_copy -d hdisk1   (the AIX names: altdisk install-links DIR)",
+                        host.display(),
+                        free.join(", "),
+                        host.display()
+                    );
+                }),
                 (false, None) => return crate::exit::usage("host init: give --sample or --root DIR"),
             }
         }

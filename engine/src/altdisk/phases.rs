@@ -458,6 +458,14 @@ pub(crate) fn set_step(host: &mut Host, step: &str) -> Result<()> {
 pub(crate) fn check_phase1(host: &Host, cmd: AltCommand, o: &PhaseOptions, b: &BuildOptions) -> Result<()> {
     let c = cmd.name();
     let st = &host.state;
+    let mut seen: Vec<&str> = o.disks.iter().map(String::as_str).collect();
+    seen.sort_unstable();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return refuse(format!(
+            "{c}: target disk {} is given more than once; name each target disk once",
+            w[0]
+        ));
+    }
     for d in &o.disks {
         let Some(disk) = st.disk(d) else {
             return refuse(format!("{c}: target disk {d} does not exist"));

@@ -21,6 +21,55 @@ pub struct FsSpec {
     pub size_mb: u64,
 }
 
+/// At most this many generated files in a sample tree (about 38 GB of data).
+pub const MAX_SAMPLE_FILES: usize = 1_000_000;
+/// At most this size for a disk of the model, in MB (16 TiB).
+pub const MAX_DISK_MB: u64 = 16 * 1024 * 1024;
+/// What one generated file takes on average, with its block rounding (the size mix of `generate_tree`).
+const SAMPLE_BYTES_PER_FILE: u64 = 40 * 1024;
+
+/// Refuses, before anything is written, a sample that is too large to make sense or does not fit the file
+/// system that would hold it, and disks the model cannot hold.
+fn check_sample(dir: &Path, files: usize, extra_disks: &[(String, u64)]) -> Result<()> {
+    if files > MAX_SAMPLE_FILES {
+        return Err(Error::refused(format!(
+            "host init: --files {files} is more than the sample generator makes ({MAX_SAMPLE_FILES} at most)"
+        )));
+    }
+    for (name, mb) in extra_disks {
+        if *mb == 0 || *mb > MAX_DISK_MB {
+            return Err(Error::refused(format!(
+                "host init: --disk {name}:{mb}: a disk is 1 to {MAX_DISK_MB} MB (16 TiB)"
+            )));
+        }
+    }
+    let mut names: Vec<&str> = extra_disks.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::refused(format!("host init: disk {} is given twice", w[0])));
+    }
+    if names.contains(&"hdisk0") {
+        return Err(Error::refused(
+            "host init: hdisk0 is the sample's rootvg disk; name the free disks hdisk1 and up",
+        ));
+    }
+    let need = (files as u64) * SAMPLE_BYTES_PER_FILE + (64 << 20);
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(st) = rustix::fs::statvfs(parent) {
+        let free = st.f_bavail.saturating_mul(st.f_frsize);
+        if need > free {
+            return Err(crate::space::SpaceError::DoesNotFit {
+                mount_point: parent.display().to_string(),
+                need,
+                have: free,
+                reason: format!("host init: a sample of {files} files (about 40 KiB each) does not fit"),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// The AIX 7.2 rootvg layout: (LV, type, LPs, mount point, label). lv_data order as `lsvg -l` prints it.
 const SAMPLE_LVS: &[(&str, LvType, u64, Option<&str>, &str)] = &[
     ("hd5", LvType::Boot, 1, None, "primary_bootlv"),
@@ -137,6 +186,7 @@ impl Host {
     /// base at technology level 7200-04 service pack 2 (`oslevel -s` 7200-04-02-2016): the files of a dozen
     /// filesets and their software inventory (see `SAMPLE_FILESETS`).
     pub fn init_sample(dir: &Path, files: usize, extra_disks: &[(String, u64)]) -> Result<Host> {
+        check_sample(dir, files, extra_disks)?;
         new_dir(dir)?;
         let _lock = HostLock::acquire(dir)?;
         let mut rng = Rng(0x616c_7464_6973_6b31);
