@@ -194,3 +194,39 @@ fn preview_changes_nothing_and_failures_refuse_before_writing() {
     assert!(Flags::parse("acgXd").unwrap_err().to_string().contains("-d"));
     assert!(Flags::parse("acz").unwrap_err().to_string().contains("-z"));
 }
+
+#[test]
+fn an_image_damaged_after_its_control_files_leaves_the_fileset_broken_and_a_rerun_repairs_it() {
+    let t = tempfile::tempdir().unwrap();
+    let root = host(t.path());
+    let up = build_tl5(&t.path().join("tl5")).unwrap();
+    let good = up.location.join("bos.perf.7.2.5.0.U");
+    let bytes = std::fs::read(&good).unwrap();
+    // Cut inside the files, after lpp_name and liblpp.a (they come first): in /usr/bin/svmon's data.
+    let at = bytes.windows(21).position(|w| w == b"/usr/bin/svmon from b").unwrap() + 100;
+    let bad_dir = t.path().join("bad");
+    std::fs::create_dir(&bad_dir).unwrap();
+    std::fs::write(bad_dir.join("bos.perf.7.2.5.0.U"), &bytes[..at]).unwrap();
+    // Its prerequisite (bos.rte 7.2.5.0) comes from a good image beside it.
+    std::fs::copy(up.location.join("bos.7.2.5.0.U"), bad_dir.join("bos.7.2.5.0.U")).unwrap();
+    let mut space = StatvfsSpace { root: root.clone() };
+    let log = Log::default();
+    let inst = vec![Wanted::name("bos.perf.tools")];
+    let e = apply::install(&root, &req(&bad_dir, inst.clone(), "acgX"), &mut space, &log).unwrap_err();
+    assert!(matches!(e, Error::Archive(_)), "{e}");
+    let text = log.text();
+    assert!(text.contains("installp: bos.perf.tools 7.2.5.0 was not completely applied ("), "{text}");
+    assert!(
+        text.contains("bos.perf.tools              7.2.5.0         USR         APPLY       FAILED"),
+        "{text}"
+    );
+    let vpd = Swvpd::load(&root).unwrap();
+    assert!(vpd
+        .levels("bos.perf.tools")
+        .iter()
+        .any(|(l, st, _)| l.to_string() == "7.2.5.0" && *st == State::Broken));
+    // The good image installs it again.
+    apply::install(&root, &req(&up.location, inst, "acgX"), &mut space, &Log::default()).unwrap();
+    let i = Swvpd::load(&root).unwrap().installed("bos.perf.tools").unwrap();
+    assert_eq!((i.level.to_string(), i.state), ("7.2.5.0".to_string(), State::Committed));
+}

@@ -163,9 +163,21 @@ pub(crate) fn candidates(loc: &Location) -> Vec<Candidate> {
     out
 }
 
-/// What the tree has installed, for resolution.
+/// What the tree has installed, for resolution: the highest level of each fileset that is not BROKEN (a
+/// broken apply is installed again by the next run).
 pub(crate) fn installed_of(vpd: &Swvpd) -> Installed {
-    vpd.all_installed().into_iter().map(|i| (i.fileset, i.level)).collect()
+    vpd.all_installed()
+        .into_iter()
+        .filter_map(|i| {
+            let best = vpd
+                .levels(&i.fileset)
+                .into_iter()
+                .filter(|(_, st, _)| *st != State::Broken)
+                .map(|(l, _, _)| l)
+                .max();
+            best.map(|l| (i.fileset, l))
+        })
+        .collect()
 }
 
 /// The space the plan needs, per file system (512-byte blocks), from the size sections (spec §2.5):
@@ -276,7 +288,52 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
             let files = apply_fileset(root, img, &c.name, &c.level, save, events);
             (files, inv.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         });
-        let files = files?;
+        let files = match files {
+            Ok(n) => n,
+            Err(e) => {
+                // Some of the fileset's files may be written: record it BROKEN (as installp does after a
+                // failed apply), say so, and stop with the cause.
+                if let Some(f) = f {
+                    for part in &parts {
+                        vpd.record(InstallRecord {
+                            fileset: c.name.clone(),
+                            package: img.lpp.package.clone(),
+                            level: c.level.clone(),
+                            update: img.lpp.is_update(),
+                            image_type: if img.lpp.is_update() { 'S' } else { 'I' },
+                            description: c.description.clone(),
+                            state: State::Broken,
+                            prereq: f.requisite_text(),
+                            supersedes: f.supersedes.join("\n"),
+                            fixes: Vec::new(),
+                            comp_id: String::new(),
+                            part: *part,
+                            items: Vec::new(),
+                            time: req.time,
+                            login: "root".into(),
+                        });
+                        out.rows.push(SummaryRow {
+                            name: c.name.clone(),
+                            level: c.level.clone(),
+                            part: part.label(),
+                            event: "APPLY",
+                            result: "FAILED",
+                        });
+                    }
+                    vpd.save()?;
+                }
+                say(
+                    events,
+                    &format!(
+                        "installp: {} {} was not completely applied ({e}); it is recorded BROKEN: fix the image \
+                         and install it again (the next installp run reapplies it)",
+                        c.name, c.level
+                    ),
+                );
+                say(events, &transcript::summary(&out.rows));
+                return Err(e);
+            }
+        };
         out.files += files;
         say(events, &format!("Restoring files, please wait.\n{files} files restored."));
         for suffix in ["pre_i", "post_i", "config", "pre_u", "post_u", "config_u"] {
