@@ -282,9 +282,9 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     let mut lists = vec![always_excluded(&root, &o.output)?];
     if o.exclude {
         let p = root.join("etc/exclude.rootvg");
+        // The one exclude loader and its empty-list rule (an empty file excludes nothing).
         if p.is_file() {
-            let l = ExcludeList::from_file(&p, Syntax::Basic)?;
-            if !l.is_empty() {
+            if let Some(l) = ExcludeList::load(&[&p], Syntax::Basic, events)? {
                 lists.push(l);
             }
         }
