@@ -163,6 +163,46 @@ pub(crate) fn candidates(loc: &Location) -> Vec<Candidate> {
     out
 }
 
+/// The inventory record of one part of a fileset level from `img` (a BROKEN one carries no fixes: they
+/// are not delivered).
+fn record_of(
+    img: &Image,
+    c: &Candidate,
+    f: &super::lpp_name::FilesetEntry,
+    part: Part,
+    state: State,
+    items: Vec<InvItem>,
+    time: i64,
+) -> InstallRecord {
+    let image_type = match img.lpp.kind {
+        super::lpp_name::PackageType::Install => 'I',
+        super::lpp_name::PackageType::Maintenance => 'M',
+        _ => 'S',
+    };
+    let fixes = if state == State::Broken {
+        Vec::new()
+    } else {
+        f.fixes.iter().map(|x| (x.keyword.clone(), x.abstract_text.clone())).collect()
+    };
+    InstallRecord {
+        fileset: c.name.clone(),
+        package: img.lpp.package.clone(),
+        level: c.level.clone(),
+        update: img.lpp.is_update(),
+        image_type,
+        description: c.description.clone(),
+        state,
+        prereq: f.requisite_text(),
+        supersedes: f.supersedes.join("\n"),
+        fixes,
+        comp_id: String::new(),
+        part,
+        items,
+        time,
+        login: "root".into(),
+    }
+}
+
 /// What the tree has installed, for resolution: the highest level of each fileset that is not BROKEN (a
 /// broken apply is installed again by the next run).
 pub(crate) fn installed_of(vpd: &Swvpd) -> Installed {
@@ -295,23 +335,7 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
                 // failed apply), say so, and stop with the cause.
                 if let Some(f) = f {
                     for part in &parts {
-                        vpd.record(InstallRecord {
-                            fileset: c.name.clone(),
-                            package: img.lpp.package.clone(),
-                            level: c.level.clone(),
-                            update: img.lpp.is_update(),
-                            image_type: if img.lpp.is_update() { 'S' } else { 'I' },
-                            description: c.description.clone(),
-                            state: State::Broken,
-                            prereq: f.requisite_text(),
-                            supersedes: f.supersedes.join("\n"),
-                            fixes: Vec::new(),
-                            comp_id: String::new(),
-                            part: *part,
-                            items: Vec::new(),
-                            time: req.time,
-                            login: "root".into(),
-                        });
+                        vpd.record(record_of(img, c, f, *part, State::Broken, Vec::new(), req.time));
                         out.rows.push(SummaryRow {
                             name: c.name.clone(),
                             level: c.level.clone(),
@@ -352,29 +376,8 @@ pub fn install(root: &Path, req: &Request, space: &mut dyn Space, events: &dyn E
             out.boot_image_stale = true;
         }
         let state = if !img.lpp.is_update() || req.flags.commit { State::Committed } else { State::Applied };
-        let image_type = match img.lpp.kind {
-            super::lpp_name::PackageType::Install => 'I',
-            super::lpp_name::PackageType::Maintenance => 'M',
-            _ => 'S',
-        };
         for (part, items) in parts.iter().zip(items) {
-            vpd.record(InstallRecord {
-                fileset: c.name.clone(),
-                package: img.lpp.package.clone(),
-                level: c.level.clone(),
-                update: img.lpp.is_update(),
-                image_type,
-                description: c.description.clone(),
-                state,
-                prereq: f.requisite_text(),
-                supersedes: f.supersedes.join("\n"),
-                fixes: f.fixes.iter().map(|x| (x.keyword.clone(), x.abstract_text.clone())).collect(),
-                comp_id: String::new(),
-                part: *part,
-                items,
-                time: req.time,
-                login: "root".into(),
-            });
+            vpd.record(record_of(img, c, f, *part, state, items, req.time));
             out.rows.push(SummaryRow {
                 name: c.name.clone(),
                 level: c.level.clone(),
