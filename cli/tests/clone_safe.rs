@@ -171,6 +171,28 @@ fn update_copies_only_what_changed_under_the_rsync_oracle() {
 }
 
 #[test]
+fn update_and_delete_never_follow_a_symlink_out_of_the_target() {
+    let t = tempfile::tempdir().unwrap();
+    let (src, dst, outside) = (t.path().join("src"), t.path().join("dst"), t.path().join("outside"));
+    source(&src);
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("deep"), b"outside\n").unwrap();
+    fs::write(outside.join("f1"), b"outside\n").unwrap();
+    let o = clone(t.path(), &["src", "dst"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // The source's etc/sub is a symlink to a directory outside in the target, and an extra name is one too.
+    fs::remove_dir_all(dst.join("etc/sub")).unwrap();
+    std::os::unix::fs::symlink(&outside, dst.join("etc/sub")).unwrap();
+    std::os::unix::fs::symlink(&outside, dst.join("extra")).unwrap();
+    let o = clone(t.path(), &["--update", "--delete", "src", "dst"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(rsync_diff(&src, &dst, true), "");
+    assert_eq!(fs::read(outside.join("deep")).unwrap(), b"outside\n");
+    assert_eq!(fs::read(outside.join("f1")).unwrap(), b"outside\n");
+    assert_eq!(fs::read_dir(&outside).unwrap().count(), 2);
+}
+
+#[test]
 fn a_target_that_is_the_source_or_inside_it_is_refused() {
     let t = tempfile::tempdir().unwrap();
     fs::create_dir_all(t.path().join("a/b")).unwrap();
