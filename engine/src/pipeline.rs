@@ -253,20 +253,62 @@ pub struct CloneSummary {
     pub tree: TreeStats,
     /// Entries the exclude list removed.
     pub excluded: u64,
+    /// Entries `--update` found unchanged in the target and did not write.
+    pub unchanged: u64,
+    /// Objects `--delete` removed from the target.
+    pub deleted: u64,
+}
+
+/// What `clone` does with what the target already holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Refresh {
+    /// Write every entry (with [`TreeOptions::overwrite`], replacing what is there).
+    #[default]
+    All,
+    /// `--update`: write only the entries that differ from the target ([`tree::update::Update`]).
+    Changed,
+    /// `--update --delete`: also remove what the source no longer has (excluded names stay).
+    ChangedAndDelete,
 }
 
 /// `clone`: the walker (`wopts`, with data) → the exclude filter (`--explain` reports each excluded name) →
-/// the tree writer (`topts`; the target directory must exist).
+/// with `refresh` other than [`Refresh::All`] the update stage → the tree writer (`topts`; the target
+/// directory must exist).
 pub fn clone_tree(
     wopts: &WalkOptions,
     exclude: Option<&ExcludeList>,
     explain: bool,
     topts: &TreeOptions,
+    refresh: Refresh,
     events: &dyn Events,
 ) -> Result<CloneSummary> {
-    let (walk, tree, excluded) =
-        walk_filtered(wopts, exclude, explain, |rx| tree::write_tree(topts, rx, events), events)?;
-    Ok(CloneSummary { walk, tree, excluded })
+    if refresh == Refresh::All {
+        let (walk, tree, excluded) =
+            walk_filtered(wopts, exclude, explain, |rx| tree::write_tree(topts, rx, events), events)?;
+        return Ok(CloneSummary { walk, tree, excluded, ..CloneSummary::default() });
+    }
+    let mut up = tree::update::Update::new(topts, refresh == Refresh::ChangedAndDelete)?;
+    let writer = |rx: Receiver<Batch>| -> Result<(TreeStats, tree::update::Update)> {
+        let (tx, rx2) = channel();
+        std::thread::scope(|s| {
+            let h = s.spawn(move || {
+                for batch in rx {
+                    let out: Batch = batch.into_iter().filter(|e| up.changed(e, events)).collect();
+                    if !out.is_empty() && tx.send(out).is_err() {
+                        break;
+                    }
+                }
+                up
+            });
+            let written = tree::write_tree(topts, rx2, events);
+            let up = h.join().map_err(|_| Error::Cancelled("the update stage panicked".into()))?;
+            Ok((written?, up))
+        })
+    };
+    let (walk, (tree, up), excluded) = walk_filtered(wopts, exclude, explain, writer, events)?;
+    let keep = |n: &[u8]| exclude.is_some_and(|l| l.is_excluded(n));
+    let deleted = up.delete_extraneous(&keep, events);
+    Ok(CloneSummary { walk, tree, excluded, unchanged: up.unchanged, deleted })
 }
 
 /// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the

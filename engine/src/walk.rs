@@ -771,6 +771,14 @@ fn read_xattrs(t: XTarget<'_>, want_x: bool, want_acl: bool, meta: &mut Meta) ->
     Ok(())
 }
 
+/// The xattrs and ACLs of `path` (not followed at its end) read exactly as the walker reads a source's, for
+/// `clone --update` to compare a target with its source; `None` when they cannot be read.
+pub(crate) fn path_xattrs(path: &[u8], want_x: bool, want_acl: bool) -> Option<Meta> {
+    let mut meta = Meta::default();
+    read_xattrs(XTarget::Path(path), want_x, want_acl, &mut meta).ok()?;
+    Some(meta)
+}
+
 /// Turns a path inside the source (`/usr`, `usr`, `/`) into its archive name (`./usr`, `.`).
 fn archive_name(p: &Path) -> Result<Vec<u8>, Error> {
     let mut name = b".".to_vec();

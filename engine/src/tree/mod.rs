@@ -19,6 +19,7 @@ mod data;
 mod dirs;
 mod meta;
 mod names;
+pub mod update;
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
