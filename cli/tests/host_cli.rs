@@ -212,6 +212,15 @@ fn kill_during_phase_one_then_remove_restores_the_disks() {
         let o = run(&h, &["alt_rootvg_op", "-X"]);
         assert_eq!(o.status.code(), Some(0), "{step}: {}", err(&o));
         assert!(out(&o).ends_with("Bootlist is set to the boot disk: hdisk0 blv=hd5\n"));
+        // Each mounted filesystem is unmounted once (phase 3's doubled lines are AIX's, not the clean-up's).
+        let text = out(&o);
+        let unmounts: Vec<&str> = text.lines().filter(|l| l.starts_with("forced unmount of ")).collect();
+        let mut unique = unmounts.clone();
+        unique.dedup();
+        assert_eq!(unmounts, unique, "{step}");
+        if step == "Backing-up" {
+            assert_eq!(unmounts.last(), Some(&"forced unmount of /alt_inst"), "{step}");
+        }
         let pv = out(&run(&h, &["lspv"]));
         assert!(pv.lines().nth(1).unwrap().ends_with("None"), "{step}: {pv}");
         assert!(!h.join("root/alt_inst").exists());
@@ -236,6 +245,7 @@ fn backup_errors_follow_alt_bak_err_variables() {
     let o = run(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains("There is not enough space in the file system /alt_inst/home"), "{}", err(&o));
+    assert_eq!(err(&o).matches("0511-138").count(), 1, "printed once: {}", err(&o));
     assert!(out(&o).ends_with("Bootlist is set to the boot disk: hdisk1 blv=hd5\n"));
     // ALT_BAK_ERR_REPORT=1: goes on, exit 1, bootlist untouched.
     let (_t, h) = new_host("20");

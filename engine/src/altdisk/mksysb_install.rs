@@ -329,7 +329,7 @@ pub(crate) fn restore_archive_into(
     };
     let ((), ts) =
         pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;
-    let mut stats = CopyStats { entries: ts.entries, bytes: ts.bytes, soft_errors: Vec::new() };
+    let mut stats = CopyStats { entries: ts.entries, bytes: ts.bytes, soft_errors: Vec::new(), reported: 0 };
     if let Ok(b) = budget.into_inner() {
         stats.soft_errors = b.errors;
     }

@@ -126,6 +126,11 @@ impl Mover for PipelineMover {
             &ev,
         );
         let mut stats = CopyStats::default();
+        // The soft errors seen while copying were printed as they came.
+        if let Ok(mut v) = ev.errors.lock() {
+            stats.soft_errors.append(&mut v);
+        }
+        stats.reported = stats.soft_errors.len();
         match res {
             Ok((_w, t)) => {
                 stats.entries = t.entries;
@@ -133,24 +138,15 @@ impl Mover for PipelineMover {
             }
             Err(Error::NoSpace { path, fs }) => {
                 // [I] AIX restore reports each failed write and the copy ends; modelled as one backup/restore
-                // error that the ALT_BAK_ERR_* rules then handle.
-                let line = format!(
+                // error that the ALT_BAK_ERR_* rules then handle (and print, once).
+                stats.soft_errors.push(format!(
                     "restore: 0511-138 Cannot write to file {}: There is not enough space in the file system {}.",
                     path.display(),
                     fs.display()
-                );
-                events.event(&Event::SoftError {
-                    class: "restore",
-                    path: String::new(),
-                    message: line.clone(),
-                });
-                stats.soft_errors.push(line);
+                ));
                 stats.entries = counters.kept.load(std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) => return Err(e),
-        }
-        if let Ok(mut v) = ev.errors.lock() {
-            stats.soft_errors.append(&mut v);
         }
         Ok(stats)
     }

@@ -523,7 +523,7 @@ pub(crate) fn record_copy_errors(
         stats.bytes,
         stats.soft_errors.len()
     ))?;
-    for e in &stats.soft_errors {
+    for e in stats.soft_errors.iter().skip(stats.reported) {
         events.event(&Event::SoftError { class, path: String::new(), message: e.clone() });
     }
     if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
