@@ -238,6 +238,9 @@ pub fn write_tree(
         drop(jobs);
     });
     if let Some(e) = sh.take_fatal() {
+        // As GNU tar: the directories made so far get their modes and times on a stopped run too, not the
+        // temporary 0700 and the time of the run. The first error is the one reported.
+        let _ = d.finish_dirs();
         return Err(e);
     }
     d.finish_dirs()?;
