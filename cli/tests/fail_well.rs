@@ -74,3 +74,53 @@ fn a_full_target_still_gets_directory_modes_and_times() {
     assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
     assert!(dirs_have_source_metadata(&src, &rdst, &dirs) >= 2);
 }
+
+/// `clone` run as `nobody` through setpriv (root drops its ids); `None` when that cannot be done here.
+fn clone_as_nobody(src: &Path, dst: &Path) -> Option<std::process::Output> {
+    if !is_root() {
+        eprintln!("skipped: running as another user needs root");
+        return None;
+    }
+    let o = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", common::BIN, "clone"])
+        .arg(src)
+        .arg(dst)
+        .current_dir("/")
+        .output();
+    match o {
+        Ok(o) if !text(&o.stderr).starts_with("setpriv:") => Some(o),
+        _ => {
+            eprintln!("skipped: setpriv is not available");
+            None
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_file_is_named_by_its_source_path_and_leaves_no_stand_in() {
+    let t = tempfile::tempdir().unwrap();
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("readable"), b"data").unwrap();
+    fs::write(src.join("secret"), b"hidden").unwrap();
+    fs::set_permissions(src.join("secret"), fs::Permissions::from_mode(0o000)).unwrap();
+    let dst = t.path().join("dst");
+    fs::create_dir(&dst).unwrap();
+    // Everything is nobody's, so the mode-000 file is the only thing it cannot read.
+    for p in [&src, &src.join("readable"), &src.join("secret"), &dst] {
+        std::os::unix::fs::chown(p, Some(65534), Some(65534)).unwrap();
+    }
+    let Some(o) = clone_as_nobody(&src, &dst) else { return };
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let secret = src.join("secret");
+    assert!(err.contains(&format!("{}: ", secret.display())), "names the source: {err}");
+    assert!(!err.contains(&dst.join("secret").display().to_string()), "not the target: {err}");
+    assert!(!dst.join("secret").exists(), "no stand-in left");
+    assert!(
+        text(&o.stdout).ends_with("\n1 entries not copied or incomplete (see the errors above)\n"),
+        "counted"
+    );
+    assert_eq!(fs::read(dst.join("readable")).unwrap(), b"data");
+}
