@@ -55,6 +55,8 @@ pub fn code_for(e: &anyhow::Error) -> i32 {
         Some(Error::Installp(altdisk_engine::installp::InstallpError::Malformed { .. })) => ARCHIVE,
         Some(Error::Installp(altdisk_engine::installp::InstallpError::NoSpace { .. })) => NO_SPACE,
         Some(Error::NoSpace { .. }) | Some(Error::Space(_)) => NO_SPACE,
+        // ALT_BAK_ERR_FAIL on a copy that filled a filesystem: out of space, as without it.
+        Some(Error::Host(altdisk_engine::host::HostError::CopyFailed { no_space: true, .. })) => NO_SPACE,
         Some(Error::Refused { .. }) => REFUSED,
         Some(Error::Exclude(_)) | Some(Error::Stanza(_)) => USAGE,
         _ => FAILED,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{err, new_host, new_host_with, out, run, run_env, BIN};
+use common::{err, is_root, new_host, new_host_with, out, run, run_env, Mount, BIN};
 
 /// Every entry under `root` except alt_inst: mode, size, content.
 fn tree(root: &Path) -> BTreeMap<String, (u32, u64, Vec<u8>)> {
@@ -255,14 +255,50 @@ fn backup_errors_follow_alt_bak_err_variables() {
     assert!(out(&o).ends_with("Fixing file system superblocks...\n"), "{}", out(&o));
     assert_eq!(out(&run(&h, &["bootlist", "-m", "normal", "-o"])), "hdisk0 blv=hd5 pathid=0\n");
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("altinst_rootvg"));
-    // ALT_BAK_ERR_FAIL=1: cleaned up, exit 1.
+    // ALT_BAK_ERR_FAIL=1: cleaned up, exit 4 (the error was a full filesystem).
     let (_t, h) = new_host("20");
     make_uncopyable(&h);
     let o = run_env(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"], &[("ALT_BAK_ERR_FAIL", "1")]);
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", err(&o));
     assert!(err(&o).contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{}", err(&o));
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"));
     assert!(!h.join("root/alt_inst").exists());
+}
+
+#[test]
+fn a_host_filesystem_filling_up_in_phase_one_removes_the_clone_and_exits_4() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    for policy in [None, Some("ALT_BAK_ERR_FAIL"), Some("ALT_BAK_ERR_REPORT")] {
+        let t = tempfile::tempdir().unwrap();
+        let Some(_m) = Mount::tmpfs(&t.path().join("m"), "100m") else {
+            eprintln!("skipped: cannot mount a tmpfs here");
+            return;
+        };
+        let h = t.path().join("m/host");
+        let o = Command::new(BIN).args(["host", "init"]).arg(&h).args(["--sample", "--files", "20"]).output();
+        assert!(o.unwrap().status.success());
+        // The model's /usr takes it (-S: no space check); the host's 100 MB does not hold it twice.
+        std::fs::write(h.join("root/usr/big"), vec![0x5au8; 55 << 20]).unwrap();
+        let env: Vec<(&str, &str)> = policy.iter().map(|p| (*p, "1")).collect();
+        let o = run_env(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"], &env);
+        assert_eq!(o.status.code(), Some(4), "{policy:?}: {}", err(&o));
+        assert!(
+            out(&o).ends_with(
+                "forced unmount of /alt_inst\nBootlist is set to the boot disk: hdisk0 blv=hd5\n\
+                 alt_disk_copy: out of space in phase 1: altinst_rootvg was removed (as by alt_rootvg_op -X)\n"
+            ),
+            "{policy:?}: {}",
+            out(&o)
+        );
+        assert!(err(&o).starts_with("alt_disk_copy: no space left on the filesystem of "), "{}", err(&o));
+        assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"), "{policy:?}");
+        assert!(!h.join("root/alt_inst").exists(), "{policy:?}");
+        assert!(!h.join("disks/hdisk1").exists(), "{policy:?}");
+        assert_eq!(out(&run(&h, &["bootlist", "-m", "normal", "-o"])), "hdisk0 blv=hd5 pathid=0\n");
+    }
 }
 
 #[test]

@@ -60,6 +60,9 @@ pub struct CopyStats {
     /// How many of the first `soft_errors` the mover already reported as events while copying, so the
     /// phase that counts them does not print them a second time.
     pub reported: usize,
+    /// A target filesystem of the model filled up (a `0511-138` restore error): with `ALT_BAK_ERR_FAIL` the
+    /// command then fails as out of space.
+    pub out_of_space: bool,
 }
 
 /// Moves the rootvg data into `/alt_inst`. The integrator implements it with the walk → exclude → tree
