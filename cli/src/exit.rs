@@ -24,7 +24,8 @@ pub const TABLE: &[(i32, &str)] = &[
     (
         NO_SPACE,
         "the data does not fit (space check refused, or the target filled up; backup and mksysb then remove the \
-         archive file they could not finish, and say so)",
+         archive file they could not finish, and say so; alt_disk_copy and alt_disk_mksysb remove the partial \
+         altinst_rootvg, and say so)",
     ),
     (REFUSED, "refused before anything was changed (unsafe plan, disk in use, ...)"),
 ];
