@@ -27,7 +27,14 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-cargo test --workspace --quiet 2>&1 | tee "$log"
+# The kill -9 tests need the cli's test hooks (ALTDISK_TEST_ABORT_AFTER), a feature that is off by default.
+cargo test --workspace --features altdisk/test-hooks --quiet 2>&1 | tee "$log"
+# A build without the feature (as `cargo build --release` is) carries no test hook.
+cargo build -p altdisk --quiet
+if grep -q ALTDISK_TEST_ABORT_AFTER target/debug/altdisk; then
+  echo "test.sh: the altdisk binary built without test-hooks contains ALTDISK_TEST_ABORT_AFTER" >&2
+  exit 1
+fi
 # cargo test's own summary lines decide; print one plain total for CI readers.
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -24,7 +24,8 @@ pub const TABLE: &[(i32, &str)] = &[
     (
         NO_SPACE,
         "the data does not fit (space check refused, or the target filled up; backup and mksysb then remove the \
-         archive file they could not finish, and say so)",
+         archive file they could not finish, and say so; alt_disk_copy and alt_disk_mksysb remove the partial \
+         altinst_rootvg, and say so)",
     ),
     (REFUSED, "refused before anything was changed (unsafe plan, disk in use, ...)"),
 ];
@@ -55,6 +56,8 @@ pub fn code_for(e: &anyhow::Error) -> i32 {
         Some(Error::Installp(altdisk_engine::installp::InstallpError::Malformed { .. })) => ARCHIVE,
         Some(Error::Installp(altdisk_engine::installp::InstallpError::NoSpace { .. })) => NO_SPACE,
         Some(Error::NoSpace { .. }) | Some(Error::Space(_)) => NO_SPACE,
+        // ALT_BAK_ERR_FAIL on a copy that filled a filesystem: out of space, as without it.
+        Some(Error::Host(altdisk_engine::host::HostError::CopyFailed { no_space: true, .. })) => NO_SPACE,
         Some(Error::Refused { .. }) => REFUSED,
         Some(Error::Exclude(_)) | Some(Error::Stanza(_)) => USAGE,
         _ => FAILED,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{err, new_host, new_host_with, out, run, run_env, BIN};
+use common::{err, is_root, new_host, new_host_with, out, run, run_env, Mount, BIN};
 
 /// Every entry under `root` except alt_inst: mode, size, content.
 fn tree(root: &Path) -> BTreeMap<String, (u32, u64, Vec<u8>)> {
@@ -190,6 +190,12 @@ fn refusals_and_exit_codes() {
 
 #[test]
 fn kill_during_phase_one_then_remove_restores_the_disks() {
+    if !cfg!(feature = "test-hooks") {
+        eprintln!(
+            "skipped: the kill -9 hook needs `--features altdisk/test-hooks` (scripts/test.sh turns it on)"
+        );
+        return;
+    }
     let (_t, h) = new_host("200");
     let before = tree(&h.join("root"));
     for step in [
@@ -206,6 +212,15 @@ fn kill_during_phase_one_then_remove_restores_the_disks() {
         let o = run(&h, &["alt_rootvg_op", "-X"]);
         assert_eq!(o.status.code(), Some(0), "{step}: {}", err(&o));
         assert!(out(&o).ends_with("Bootlist is set to the boot disk: hdisk0 blv=hd5\n"));
+        // Each mounted filesystem is unmounted once (phase 3's doubled lines are AIX's, not the clean-up's).
+        let text = out(&o);
+        let unmounts: Vec<&str> = text.lines().filter(|l| l.starts_with("forced unmount of ")).collect();
+        let mut unique = unmounts.clone();
+        unique.dedup();
+        assert_eq!(unmounts, unique, "{step}");
+        if step == "Backing-up" {
+            assert_eq!(unmounts.last(), Some(&"forced unmount of /alt_inst"), "{step}");
+        }
         let pv = out(&run(&h, &["lspv"]));
         assert!(pv.lines().nth(1).unwrap().ends_with("None"), "{step}: {pv}");
         assert!(!h.join("root/alt_inst").exists());
@@ -230,6 +245,7 @@ fn backup_errors_follow_alt_bak_err_variables() {
     let o = run(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(err(&o).contains("There is not enough space in the file system /alt_inst/home"), "{}", err(&o));
+    assert_eq!(err(&o).matches("0511-138").count(), 1, "printed once: {}", err(&o));
     assert!(out(&o).ends_with("Bootlist is set to the boot disk: hdisk1 blv=hd5\n"));
     // ALT_BAK_ERR_REPORT=1: goes on, exit 1, bootlist untouched.
     let (_t, h) = new_host("20");
@@ -239,14 +255,50 @@ fn backup_errors_follow_alt_bak_err_variables() {
     assert!(out(&o).ends_with("Fixing file system superblocks...\n"), "{}", out(&o));
     assert_eq!(out(&run(&h, &["bootlist", "-m", "normal", "-o"])), "hdisk0 blv=hd5 pathid=0\n");
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("altinst_rootvg"));
-    // ALT_BAK_ERR_FAIL=1: cleaned up, exit 1.
+    // ALT_BAK_ERR_FAIL=1: cleaned up, exit 4 (the error was a full filesystem).
     let (_t, h) = new_host("20");
     make_uncopyable(&h);
     let o = run_env(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"], &[("ALT_BAK_ERR_FAIL", "1")]);
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", err(&o));
     assert!(err(&o).contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{}", err(&o));
     assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"));
     assert!(!h.join("root/alt_inst").exists());
+}
+
+#[test]
+fn a_host_filesystem_filling_up_in_phase_one_removes_the_clone_and_exits_4() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    for policy in [None, Some("ALT_BAK_ERR_FAIL"), Some("ALT_BAK_ERR_REPORT")] {
+        let t = tempfile::tempdir().unwrap();
+        let Some(_m) = Mount::tmpfs(&t.path().join("m"), "100m") else {
+            eprintln!("skipped: cannot mount a tmpfs here");
+            return;
+        };
+        let h = t.path().join("m/host");
+        let o = Command::new(BIN).args(["host", "init"]).arg(&h).args(["--sample", "--files", "20"]).output();
+        assert!(o.unwrap().status.success());
+        // The model's /usr takes it (-S: no space check); the host's 100 MB does not hold it twice.
+        std::fs::write(h.join("root/usr/big"), vec![0x5au8; 55 << 20]).unwrap();
+        let env: Vec<(&str, &str)> = policy.iter().map(|p| (*p, "1")).collect();
+        let o = run_env(&h, &["alt_disk_copy", "-S", "-d", "hdisk1"], &env);
+        assert_eq!(o.status.code(), Some(4), "{policy:?}: {}", err(&o));
+        assert!(
+            out(&o).ends_with(
+                "forced unmount of /alt_inst\nBootlist is set to the boot disk: hdisk0 blv=hd5\n\
+                 alt_disk_copy: out of space in phase 1: altinst_rootvg was removed (as by alt_rootvg_op -X)\n"
+            ),
+            "{policy:?}: {}",
+            out(&o)
+        );
+        assert!(err(&o).starts_with("alt_disk_copy: no space left on the filesystem of "), "{}", err(&o));
+        assert!(out(&run(&h, &["lspv"])).lines().nth(1).unwrap().ends_with("None"), "{policy:?}");
+        assert!(!h.join("root/alt_inst").exists(), "{policy:?}");
+        assert!(!h.join("disks/hdisk1").exists(), "{policy:?}");
+        assert_eq!(out(&run(&h, &["bootlist", "-m", "normal", "-o"])), "hdisk0 blv=hd5 pathid=0\n");
+    }
 }
 
 #[test]

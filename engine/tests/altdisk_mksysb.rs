@@ -290,6 +290,14 @@ fn alt_disk_copy_with_s_and_a_too_small_filesystem_fails_cleanly() {
     o.common.bak_err = BakErrPolicy::Fail;
     let err = alt_disk_copy(&dir, &o, &mover, &AlwaysFits, &NoEvents).unwrap_err();
     assert!(err.to_string().contains("ALT_BAK_ERR_FAIL=1: altinst_rootvg was removed"), "{err}");
+    // A full filesystem: the command exits as out of space.
+    assert!(
+        matches!(
+            err,
+            altdisk_engine::Error::Host(altdisk_engine::host::HostError::CopyFailed { no_space: true, .. })
+        ),
+        "{err:?}"
+    );
     let h = Host::open(&dir).unwrap();
     assert!(h.state.vg("altinst_rootvg").is_none());
     assert_eq!(h.state.disk("hdisk1").unwrap().vg, None);

@@ -146,6 +146,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             if !not_kept.is_empty() {
                 r.line(&format!("not preserved: {}", not_kept.join(", ")));
             }
+            let errors = ws.soft_errors + ts.soft_errors;
+            if errors > 0 {
+                r.line(&format!("{errors} entries not copied or incomplete (see the errors above)"));
+            }
         }
     }
     if a.json {

@@ -19,8 +19,9 @@ enum Mode {
 
 /// Prints engine events as an AIX command's transcript.
 ///
-/// Test hook (AIX mode): `ALTDISK_TEST_ABORT_AFTER=TEXT` kills the process with SIGKILL right after printing
-/// the first message containing TEXT (a real `kill -9` at a chosen step).
+/// Test hook (AIX mode, only in a build with the `test-hooks` feature, never in a release build):
+/// `ALTDISK_TEST_ABORT_AFTER=TEXT` kills the process with SIGKILL right after printing the first message
+/// containing TEXT (a real `kill -9` at a chosen step).
 pub struct Transcript {
     mode: Mode,
     abort_after: Option<String>,
@@ -32,13 +33,22 @@ impl Default for Transcript {
     }
 }
 
+/// The `ALTDISK_TEST_ABORT_AFTER` text, read only in a build with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
+fn abort_hook() -> Option<String> {
+    std::env::var("ALTDISK_TEST_ABORT_AFTER").ok().filter(|s| !s.is_empty())
+}
+
+/// Without the `test-hooks` feature there is no hook (and no trace of its name in the binary).
+#[cfg(not(feature = "test-hooks"))]
+fn abort_hook() -> Option<String> {
+    None
+}
+
 impl Transcript {
     /// The AIX commands' transcript, reading the test hook from the environment.
     pub fn aix() -> Transcript {
-        Transcript {
-            mode: Mode::Aix,
-            abort_after: std::env::var("ALTDISK_TEST_ABORT_AFTER").ok().filter(|s| !s.is_empty()),
-        }
+        Transcript { mode: Mode::Aix, abort_after: abort_hook() }
     }
 
     /// The demo's indented transcript.

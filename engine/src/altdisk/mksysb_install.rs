@@ -329,8 +329,16 @@ pub(crate) fn restore_archive_into(
     };
     let ((), ts) =
         pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;
-    let mut stats = CopyStats { entries: ts.entries, bytes: ts.bytes, soft_errors: Vec::new() };
+    let mut stats = CopyStats {
+        entries: ts.entries,
+        bytes: ts.bytes,
+        soft_errors: Vec::new(),
+        reported: 0,
+        out_of_space: false,
+    };
     if let Ok(b) = budget.into_inner() {
+        // Every budget error is a filesystem of the model that filled up.
+        stats.out_of_space = !b.errors.is_empty();
         stats.soft_errors = b.errors;
     }
     for _ in 0..ts.soft_errors {

@@ -57,6 +57,12 @@ pub struct CopyStats {
     pub bytes: u64,
     /// Backup/restore errors (one line each); they decide `ALT_BAK_ERR_*` handling.
     pub soft_errors: Vec<String>,
+    /// How many of the first `soft_errors` the mover already reported as events while copying, so the
+    /// phase that counts them does not print them a second time.
+    pub reported: usize,
+    /// A target filesystem of the model filled up (a `0511-138` restore error): with `ALT_BAK_ERR_FAIL` the
+    /// command then fails as out of space.
+    pub out_of_space: bool,
 }
 
 /// Moves the rootvg data into `/alt_inst`. The integrator implements it with the walk → exclude → tree
@@ -109,14 +115,16 @@ pub(crate) fn trace(on: bool, events: &dyn Events, step: &str) {
     }
 }
 
-/// Forced-unmount lines for `vg`'s filesystems: reverse sorted mount-point order, each twice (as AIX prints).
-pub(crate) fn unmount_lines(host: &Host, events: &dyn Events, mps: &[String]) -> Result<()> {
+/// Forced-unmount lines for `vg`'s filesystems: reverse sorted mount-point order, each `times` times (twice in
+/// phase 3, as AIX prints; once when `alt_rootvg_op -X` removes a mounted clone).
+pub(crate) fn unmount_lines(host: &Host, events: &dyn Events, mps: &[String], times: usize) -> Result<()> {
     let mut v = mps.to_vec();
     v.sort();
     for mp in v.iter().rev() {
         let line = format!("forced unmount of {}", alt_path(mp));
-        say(host, events, &line)?;
-        say(host, events, &line)?;
+        for _ in 0..times {
+            say(host, events, &line)?;
+        }
     }
     Ok(())
 }

@@ -96,6 +96,10 @@ impl Mover for PipelineMover {
         // passes its size, as the real JFS/JFS2 filesystem would have refused the write.
         let acc = Arc::new(Mutex::new(Accountant::new(targets(req))));
         let admit_acc = Arc::clone(&acc);
+        // Set when the model refused an entry, so a modelled full filesystem (a restore error) is told apart
+        // from the host's own filesystem filling up (a real ENOSPC, which ends phase 1).
+        let modelled_full = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let refused = Arc::clone(&modelled_full);
         let admit: tree::Admit = Arc::new(move |e: &Entry| {
             let Ok(mut a) = admit_acc.lock() else { return Ok(()) };
             let Some(i) = a.target_of(&e.name) else { return Ok(()) };
@@ -103,10 +107,13 @@ impl Mover for PipelineMover {
             let need = a.running_need(i);
             let t = &a.targets()[i];
             match t.size {
-                Some(size) if need > size => Err(Error::NoSpace {
-                    path: PathBuf::from(String::from_utf8_lossy(&e.name).into_owned()),
-                    fs: PathBuf::from(alt_path(&t.mount_point)),
-                }),
+                Some(size) if need > size => {
+                    refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                    Err(Error::NoSpace {
+                        path: PathBuf::from(String::from_utf8_lossy(&e.name).into_owned()),
+                        fs: PathBuf::from(alt_path(&t.mount_point)),
+                    })
+                }
                 _ => Ok(()),
             }
         });
@@ -126,31 +133,28 @@ impl Mover for PipelineMover {
             &ev,
         );
         let mut stats = CopyStats::default();
+        // The soft errors seen while copying were printed as they came.
+        if let Ok(mut v) = ev.errors.lock() {
+            stats.soft_errors.append(&mut v);
+        }
+        stats.reported = stats.soft_errors.len();
         match res {
             Ok((_w, t)) => {
                 stats.entries = t.entries;
                 stats.bytes = t.bytes;
             }
-            Err(Error::NoSpace { path, fs }) => {
+            Err(Error::NoSpace { path, fs }) if modelled_full.load(std::sync::atomic::Ordering::Relaxed) => {
                 // [I] AIX restore reports each failed write and the copy ends; modelled as one backup/restore
-                // error that the ALT_BAK_ERR_* rules then handle.
-                let line = format!(
+                // error that the ALT_BAK_ERR_* rules then handle (and print, once).
+                stats.soft_errors.push(format!(
                     "restore: 0511-138 Cannot write to file {}: There is not enough space in the file system {}.",
                     path.display(),
                     fs.display()
-                );
-                events.event(&Event::SoftError {
-                    class: "restore",
-                    path: String::new(),
-                    message: line.clone(),
-                });
-                stats.soft_errors.push(line);
+                ));
+                stats.out_of_space = true;
                 stats.entries = counters.kept.load(std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) => return Err(e),
-        }
-        if let Ok(mut v) = ev.errors.lock() {
-            stats.soft_errors.append(&mut v);
         }
         Ok(stats)
     }

@@ -358,7 +358,11 @@ pub(crate) fn run_phases(
     let mut host = Host::open(dir)?;
     let mut out = PhaseOutcome::default();
     if o.phases.one {
-        out.stats = Some(phase1(&mut host)?);
+        match phase1(&mut host) {
+            Ok(s) => out.stats = Some(s),
+            Err(e @ Error::NoSpace { .. }) => return Err(no_space_in_phase1(&mut host, cmd, o, e, events)),
+            Err(e) => return Err(e),
+        }
     } else {
         need_phase(&host, cmd, o, if o.phases.two { 2 } else { 3 })?;
     }
@@ -372,6 +376,31 @@ pub(crate) fn run_phases(
         phase3(&mut host, cmd, o, &mut out, events)?;
     }
     Ok(out)
+}
+
+/// The host's filesystem filled up in phase 1: as on any phase-1 failure of AIX, the partial `altinst_rootvg`
+/// is removed (what `alt_rootvg_op -X` does, which frees the space it took) and a line says so; the no-space
+/// error `e` is returned. When the removal fails too, the line names `alt_rootvg_op -X` to finish it.
+fn no_space_in_phase1(
+    host: &mut Host,
+    cmd: AltCommand,
+    o: &PhaseOptions,
+    e: Error,
+    events: &dyn Events,
+) -> Error {
+    if host.state.vg(ALTINST).is_none() {
+        return e;
+    }
+    let c = cmd.name();
+    let line = match remove_locked(host, ALTINST, o.trace, events) {
+        Ok(()) => format!("{c}: out of space in phase 1: {ALTINST} was removed (as by alt_rootvg_op -X)"),
+        Err(r) => {
+            format!("{c}: out of space in phase 1; removing {ALTINST} failed ({r}): run alt_rootvg_op -X")
+        }
+    };
+    // The log may be on the full filesystem: the line is shown even if it cannot be logged.
+    let _ = say(host, events, &line);
+    e
 }
 
 /// `alt_rootvg_op -C`: phase 2 alone on `altinst_rootvg`. A mounted one (phase 1 done, or woken) stays mounted;
@@ -523,12 +552,14 @@ pub(crate) fn record_copy_errors(
         stats.bytes,
         stats.soft_errors.len()
     ))?;
-    for e in &stats.soft_errors {
+    for e in stats.soft_errors.iter().skip(stats.reported) {
         events.event(&Event::SoftError { class, path: String::new(), message: e.clone() });
     }
     if !stats.soft_errors.is_empty() && o.bak_err == BakErrPolicy::Fail {
         remove_locked(host, ALTINST, o.trace, events)?;
-        return Err(HostError::CopyFailed { count: stats.soft_errors.len() }.into());
+        return Err(
+            HostError::CopyFailed { count: stats.soft_errors.len(), no_space: stats.out_of_space }.into()
+        );
     }
     if let Some(a) = host.state.vg_mut(ALTINST).and_then(|v| v.alt.as_mut()) {
         a.copy_errors = stats.soft_errors.len();

@@ -31,7 +31,7 @@ pub(crate) fn remove_locked(host: &mut Host, vg: &str, trace_on: bool, events: &
             .map(|f| f.mount_point.clone())
             .collect();
         mps.sort();
-        unmount_lines(host, events, &mps)?;
+        unmount_lines(host, events, &mps, 1)?;
         remove_tree(&host.alt_inst())?;
     }
     // Wherever a kill may have left its tree: every member disk's directory.
@@ -86,12 +86,12 @@ pub(crate) fn sleep_names_in(
     }
     let mps: Vec<String> = v.mounted_fs_sorted().iter().map(|f| f.mount_point.clone()).collect();
     if order == UnmountOrder::First {
-        unmount_lines(host, events, &mps)?;
+        unmount_lines(host, events, &mps, 2)?;
     }
     say(host, events, "Changing logical volume names in volume group descriptor area.")?;
     say(host, events, "Fixing LV control blocks...")?;
     if order == UnmountOrder::AfterLvFixes {
-        unmount_lines(host, events, &mps)?;
+        unmount_lines(host, events, &mps, 2)?;
     }
     say(host, events, "Fixing file system superblocks...")?;
     let boot = v.boot_disk();

@@ -29,6 +29,8 @@ pub enum HostError {
     CopyFailed {
         /// How many errors.
         count: usize,
+        /// One of them was a full target filesystem (the command exits as out of space).
+        no_space: bool,
     },
     /// Another command holds the host lock.
     #[error("host {} is busy: another altdisk command holds {}", host.display(), host.join("lock").display())]

@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags, SeekFrom};
 
 use super::meta::Shared;
-use crate::entry::{EntryData, Meta};
+use crate::entry::{EntryData, Meta, SourceFile};
 
 /// The size of the blocks checked for zeros (holes are made in whole blocks, as AIX restore does).
 const BLOCK: usize = 4096;
@@ -30,11 +30,20 @@ pub(crate) enum DataError {
     Stopped,
 }
 
-/// Writes `data` into `out` (a new or truncated file) and returns the number of data bytes.
+/// Opens a live source file the walker did not open: done before its target file is created, so a source that
+/// vanished or cannot be read leaves no empty stand-in behind.
+pub(crate) fn open_source(src: &SourceFile) -> io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+    Ok(rustix::fs::openat(&*src.dir, src.name.as_c_str(), flags, Mode::empty())?)
+}
+
+/// Writes `data` into `out` (a new or truncated file) and returns the number of data bytes. `opened` is the
+/// source file of an [`EntryData::Source`] already opened by [`open_source`].
 pub(crate) fn write(
     sh: &Shared<'_>,
     out: &OwnedFd,
     data: EntryData,
+    opened: Option<OwnedFd>,
     meta: &Meta,
     buf: &mut Vec<u8>,
 ) -> Result<u64, DataError> {
@@ -60,10 +69,10 @@ pub(crate) fn write(
             if let Some(f) = &src.open {
                 return copy_source(sh, f.file().as_fd(), out, meta, buf);
             }
-            let flags =
-                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
-            let inp = rustix::fs::openat(&*src.dir, src.name.as_c_str(), flags, Mode::empty())
-                .map_err(|e| DataError::Read(e.into()))?;
+            let inp = match opened {
+                Some(fd) => fd,
+                None => open_source(&src).map_err(DataError::Read)?,
+            };
             // A fifo or a device that took the place of the file is never read: copy_file_range refuses
             // anything but regular files, and the read/write fallback checks the type first (rw_copy), so the
             // common path needs no fstat of its own.

@@ -115,6 +115,13 @@ impl<'a> Shared<'a> {
         self.events.event(&Event::SoftError { class, path: self.path(key).display().to_string(), message });
     }
 
+    /// One entry could not be read from its source at `path` (not the target): reported and counted, the run
+    /// goes on.
+    pub fn soft_at(&self, class: &'static str, path: &std::path::Path, message: String) {
+        self.counters.soft_errors.fetch_add(1, Ordering::Relaxed);
+        self.events.event(&Event::SoftError { class, path: path.display().to_string(), message });
+    }
+
     /// An unsafe name was refused: counted and warned about.
     pub fn refuse(&self, name: &[u8], why: &str) {
         self.counters.refused.fetch_add(1, Ordering::Relaxed);

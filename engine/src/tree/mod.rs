@@ -239,6 +239,9 @@ pub fn write_tree(
         drop(jobs);
     });
     if let Some(e) = sh.take_fatal() {
+        // As GNU tar: the directories made so far get their modes and times on a stopped run too, not the
+        // temporary 0700 and the time of the run. The first error is the one reported.
+        let _ = d.finish_dirs();
         return Err(e);
     }
     d.finish_dirs()?;
@@ -750,6 +753,22 @@ fn file(
     buf: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let m = entry.meta.mode & 0o777;
+    // A live source is opened before its target is created: one that vanished or cannot be read is reported
+    // by its own path and leaves nothing in the target.
+    let source_path = match &entry.data {
+        EntryData::Source(src) => Some(src.path.clone()),
+        _ => None,
+    };
+    let opened = match &entry.data {
+        EntryData::Source(src) if src.open.is_none() => match data::open_source(src) {
+            Ok(fd) => Some(fd),
+            Err(e) => {
+                sh.soft_at("read", &src.path, e.to_string());
+                return Ok(());
+            }
+        },
+        _ => None,
+    };
     let (out, existed) = match open_new(sh, dir, name, m) {
         Ok(x) => x,
         Err(e) if meta::is_no_space(&e) => return Err(sh.target_error("create", key, e)),
@@ -758,7 +777,7 @@ fn file(
             return Ok(());
         }
     };
-    match data::write(sh, &out, entry.data, &entry.meta, buf) {
+    match data::write(sh, &out, entry.data, opened, &entry.meta, buf) {
         Ok(n) => {
             sh.counters.bytes.fetch_add(n, Ordering::Relaxed);
         }
@@ -770,10 +789,19 @@ fn file(
             sh.soft("write", key, e.to_string());
             return Ok(());
         }
-        Err(data::DataError::Read(e)) => {
-            sh.soft("read", key, e.to_string());
-            return Ok(());
-        }
+        Err(data::DataError::Read(e)) => match source_path {
+            // A live file that failed while read: named by its source path, and its incomplete copy removed.
+            Some(p) => {
+                drop(out);
+                let _ = rustix::fs::unlinkat(dir, name.as_c_str(), AtFlags::empty());
+                sh.soft_at("read", &p, e.to_string());
+                return Ok(());
+            }
+            None => {
+                sh.soft("read", key, e.to_string());
+                return Ok(());
+            }
+        },
     }
     sh.counters.files.fetch_add(1, Ordering::Relaxed);
     let meta = &entry.meta;
