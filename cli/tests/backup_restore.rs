@@ -123,3 +123,31 @@ fn damaged_archive_exits_3_and_resync_lists_the_rest() {
     assert_eq!(l.stdout, b".\n./d\n./d/big\n./d/l\n");
     assert!(String::from_utf8_lossy(&l.stderr).contains("resynchronised: skipped"));
 }
+
+#[test]
+fn times_after_2038_are_reported_as_a_format_limit() {
+    let t = tree();
+    // 2040-01-01 00:00:00 UTC, beyond the format's signed 32-bit times.
+    let late = std::time::UNIX_EPOCH + std::time::Duration::from_secs(2_208_988_800);
+    let f = std::fs::File::options().write(true).open(t.path().join("d/f")).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_modified(late).set_accessed(late)).unwrap();
+    drop(f);
+    let out = t.path().join("late.bk");
+    let o = altdisk(&["backup", "-if", out.to_str().unwrap()], t.path(), NAMES);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "backup: 1 files have times after 2038-01-19 03:14:07 UTC, the format's limit; they were stored as that \
+         time\n"
+    );
+    let dst = tempfile::tempdir().unwrap();
+    let o = altdisk(&["restore", "-xqf", out.to_str().unwrap()], dst.path(), b"");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = std::fs::metadata(dst.path().join("d/f")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(m.mtime(), i64::from(i32::MAX));
+    // Under the limit: nothing to report.
+    let o = altdisk(&["backup", "-if", t.path().join("ok.bk").to_str().unwrap()], t.path(), b"./d/big\n");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}

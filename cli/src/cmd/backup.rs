@@ -197,6 +197,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             summary.xattrs_dropped, summary.default_acls_dropped
         );
     }
+    report_clamped(summary.times_clamped);
     if summary.soft_errors > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {} files could not be backed up completely", summary.soft_errors);
         return Ok(exit::FAILED);
@@ -275,12 +276,23 @@ fn backup_walk(
             s.write.xattrs_dropped, s.write.default_acls_dropped
         );
     }
+    report_clamped(s.write.times_clamped);
     let soft = s.write.soft_errors + s.walk.soft_errors;
     if soft > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {soft} entries could not be backed up completely");
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
+}
+
+/// Reports the entries whose times the format could not hold (after 2038-01-19 03:14:07 UTC).
+fn report_clamped(n: u64) {
+    if n > 0 {
+        eprintln!(
+            "backup: {n} files have times after 2038-01-19 03:14:07 UTC, the format's limit; they were stored as \
+             that time"
+        );
+    }
 }
 
 /// Ends the (possibly compressed) stream once the archive writer has finished; returns the bytes that went
