@@ -123,3 +123,86 @@ fn damaged_archive_exits_3_and_resync_lists_the_rest() {
     assert_eq!(l.stdout, b".\n./d\n./d/big\n./d/l\n");
     assert!(String::from_utf8_lossy(&l.stderr).contains("resynchronised: skipped"));
 }
+
+#[test]
+fn times_after_2038_are_reported_as_a_format_limit() {
+    let t = tree();
+    // 2040-01-01 00:00:00 UTC, beyond the format's signed 32-bit times.
+    let late = std::time::UNIX_EPOCH + std::time::Duration::from_secs(2_208_988_800);
+    let f = std::fs::File::options().write(true).open(t.path().join("d/f")).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_modified(late).set_accessed(late)).unwrap();
+    drop(f);
+    let out = t.path().join("late.bk");
+    let o = altdisk(&["backup", "-if", out.to_str().unwrap()], t.path(), NAMES);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "backup: 1 files have times after 2038-01-19 03:14:07 UTC, the format's limit; they were stored as that \
+         time\n"
+    );
+    let dst = tempfile::tempdir().unwrap();
+    let o = altdisk(&["restore", "-xqf", out.to_str().unwrap()], dst.path(), b"");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = std::fs::metadata(dst.path().join("d/f")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(m.mtime(), i64::from(i32::MAX));
+    // Under the limit: nothing to report.
+    let o = altdisk(&["backup", "-if", t.path().join("ok.bk").to_str().unwrap()], t.path(), b"./d/big\n");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}
+
+/// Offset of the (packed) data of each member of `archive`, by name.
+fn data_offsets(archive: &[u8]) -> Vec<(String, u64, bool)> {
+    use altdisk_engine::archive::{ArchiveReader, ReaderOptions, Record};
+    let mut r = ArchiveReader::new(archive, ReaderOptions::default());
+    let mut v = Vec::new();
+    while let Some(rec) = r.next_record().unwrap() {
+        if let Record::Entry(e) = rec {
+            v.push((String::from_utf8_lossy(&e.name).into_owned(), r.offset(), e.packed));
+        }
+    }
+    v
+}
+
+#[test]
+fn damaged_packed_members_are_reported_and_the_rest_is_restored_exit_3() {
+    let t = tempfile::tempdir().unwrap();
+    let text: Vec<u8> = (0..40_000u32).flat_map(|i| format!("line {}\n", i % 97).into_bytes()).collect();
+    for n in ["a", "b", "c", "d"] {
+        std::fs::write(t.path().join(n), &text[..30_000]).unwrap();
+    }
+    // Larger than the reader's in-memory limit: streamed.
+    std::fs::write(t.path().join("big"), &text).unwrap();
+    let out = t.path().join("p.bk");
+    let o = altdisk(&["backup", "-ipf", out.to_str().unwrap()], t.path(), b"./a\n./b\n./big\n./c\n./d\n");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut bytes = std::fs::read(&out).unwrap();
+    let offs = data_offsets(&bytes);
+    assert!(offs.iter().all(|(_, _, packed)| *packed), "{offs:?}");
+    let at = |n: &str| offs.iter().find(|(name, _, _)| name == n).unwrap().1;
+    let (ob, obig) = (at("./b"), at("./big"));
+    // A code-length count of 0 in the packed header: no decoder accepts it.
+    bytes[ob as usize] = 0;
+    bytes[obig as usize] = 0;
+    std::fs::write(&out, &bytes).unwrap();
+
+    let dst = tempfile::tempdir().unwrap();
+    let o = altdisk(&["restore", "-xqf", out.to_str().unwrap()], dst.path(), b"");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    for n in ["a", "c", "d"] {
+        assert_eq!(std::fs::read(dst.path().join(n)).unwrap(), &text[..30_000], "{n}");
+    }
+    assert!(!dst.path().join("b").exists());
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    let b = format!("restore: ./b: packed data at byte offset {ob} cannot be unpacked: ");
+    assert!(lines[0].starts_with(&b) && lines[0].ends_with("; not restored (unpack)"), "{err}");
+    let big = format!("restore: ./big: packed data at byte offset {obig} cannot be unpacked: ");
+    assert!(lines[1].starts_with(&big) && lines[1].ends_with("; the file is incomplete (read)"), "{err}");
+    assert_eq!(
+        lines[2],
+        "restore: 2 packed files could not be unpacked (see above); everything else readable was restored"
+    );
+}

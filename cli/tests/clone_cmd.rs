@@ -264,6 +264,59 @@ fn backup_into_a_full_filesystem_fails_with_exit_4() {
     assert!(!archive.exists(), "no incomplete archive left behind");
 }
 
+#[test]
+fn backup_by_name_into_a_full_filesystem_says_it_removed_the_archive_after_the_error() {
+    let Some(t) = FullTarget::new() else { return };
+    let archive = t.dst.join("a.bff");
+    let names: String = (0..4).map(|i| format!("./f{i}\n")).collect();
+    let mut c = Command::new(common::BIN)
+        .args([os("backup"), os("-if"), archive.as_os_str()])
+        .current_dir(&t.src)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut c.stdin.take().unwrap(), names.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    let a = archive.display();
+    assert_eq!(
+        err,
+        format!(
+            "backup: no space left on the filesystem of {} while writing {a}\nbackup: removed the incomplete \
+             archive {a}\n",
+            t.dst.display()
+        )
+    );
+    assert!(!archive.exists(), "no incomplete archive left behind");
+}
+
+#[test]
+fn backup_to_standard_output_into_a_full_filesystem_names_standard_output() {
+    let Some(t) = FullTarget::new() else { return };
+    let archive = t.dst.join("out.bff");
+    let o = Command::new(common::BIN)
+        .args([os("backup"), os("--walk"), t.src.as_os_str(), os("-f"), os("-")])
+        .current_dir(t.dir.path())
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&archive).unwrap())
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "backup: no space left on the filesystem of {} while writing standard output ({})\n",
+            t.dst.display(),
+            archive.display()
+        )
+    );
+    // Standard output is the caller's file: it is left alone.
+    assert!(archive.exists());
+}
+
 /// Names for the exclusion test: a tree whose `clone --dry-run -V` listing is compared with GNU grep.
 fn name_tree(root: &Path) {
     let words =

@@ -554,3 +554,21 @@ fn truncated_or_corrupt_zstd_streams_exit_3_naming_both_offsets() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
     }
 }
+
+#[test]
+fn a_directory_after_a_file_of_the_same_name_replaces_it_and_says_so() {
+    let t = tempfile::tempdir().unwrap();
+    let bytes = archive(&[
+        entry("./x", Kind::File, b"first a file\n"),
+        entry("./x", Kind::Dir, b""),
+        entry("./x/y", Kind::File, b"then a directory\n"),
+    ]);
+    fs::write(t.path().join("a.bff"), &bytes).unwrap();
+    fs::create_dir(t.path().join("dst")).unwrap();
+    let o = altdisk(&["restore", "-xqf", "../a.bff"], &t.path().join("dst"));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err, "restore: warning: ./x: replaced the file of the same name by the directory\n");
+    assert_eq!(fs::read(t.path().join("dst/x/y")).unwrap(), b"then a directory\n");
+    assert_eq!(fs::metadata(t.path().join("dst/x")).unwrap().permissions().mode() & 0o7777, 0o755);
+}

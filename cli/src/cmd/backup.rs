@@ -180,16 +180,20 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         guard = Some(Incomplete::new("backup", Path::new(&file)));
         Box::new(f)
     };
-    let out = OutStream::new(out, compression).map_err(|e| Error::io("write", &file, e))?;
-    let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
-    let stdin = io::stdin();
-    pipeline::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
-        .map_err(|e| e.archive_output(Path::new(&file)))?;
-    let (out, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
-    finish_stream(out, summary.archive_bytes, &file)?;
-    if let Some(g) = guard {
-        g.finished();
-    }
+    let written = (|| -> anyhow::Result<_> {
+        let out = OutStream::new(out, compression).map_err(|e| Error::io("write", &file, e))?;
+        let mut w = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
+        let stdin = io::stdin();
+        pipeline::backup_list(&mut stdin.lock(), &mut w, printer.as_ref())
+            .map_err(|e| e.archive_output(Path::new(&file)))?;
+        let (out, summary) = w.finish().map_err(|e| Error::from(e).archive_output(Path::new(&file)))?;
+        finish_stream(out, summary.archive_bytes, &file)?;
+        Ok(summary)
+    })();
+    let summary = match Incomplete::settle(guard, written) {
+        Ok(s) => s,
+        Err(ret) => return ret,
+    };
     if summary.xattrs_dropped > 0 || summary.default_acls_dropped > 0 {
         eprintln!(
             "backup: the by-name format cannot hold {} extended attributes and {} default ACLs; they were not \
@@ -197,6 +201,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             summary.xattrs_dropped, summary.default_acls_dropped
         );
     }
+    report_clamped(summary.times_clamped);
     if summary.soft_errors > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {} files could not be backed up completely", summary.soft_errors);
         return Ok(exit::FAILED);
@@ -236,25 +241,30 @@ fn backup_walk(
         let st = rustix::fs::fstat(&f).map_err(|e| Error::io("stat", file, e.into()))?;
         (Box::new(f), Some((DevId::from_dev(st.st_dev), st.st_ino)))
     };
-    let out = OutStream::new(out, compression).map_err(|e| Error::io("write", file, e))?;
-    let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
-    let wo =
-        walk_options(&w.src, &w.fs, &w.threads).with_data_source(true).read_ahead(walk::READ_AHEAD_DEFAULT);
-    let prune_fn;
-    let prune: Option<walk::Prune<'_>> = match &list {
-        Some(l) => {
-            prune_fn = move |n: &[u8]| l.prunes_subtree(n);
-            Some(&prune_fn)
-        }
-        None => None,
+    let written = (|| -> anyhow::Result<_> {
+        let out = OutStream::new(out, compression).map_err(|e| Error::io("write", file, e))?;
+        let writer = ArchiveWriter::new(out, wopts).map_err(Error::from)?.with_events(printer.clone());
+        let wo = walk_options(&w.src, &w.fs, &w.threads)
+            .with_data_source(true)
+            .read_ahead(walk::READ_AHEAD_DEFAULT);
+        let prune_fn;
+        let prune: Option<walk::Prune<'_>> = match &list {
+            Some(l) => {
+                prune_fn = move |n: &[u8]| l.prunes_subtree(n);
+                Some(&prune_fn)
+            }
+            None => None,
+        };
+        let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
+        let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
+            .map_err(|e| e.archive_output(Path::new(file)))?;
+        let stored = finish_stream(out, s.write.archive_bytes, file)?;
+        Ok((s, stored))
+    })();
+    let (s, stored) = match Incomplete::settle(guard, written) {
+        Ok(v) => v,
+        Err(ret) => return ret,
     };
-    let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
-    let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
-        .map_err(|e| e.archive_output(Path::new(file)))?;
-    let stored = finish_stream(out, s.write.archive_bytes, file)?;
-    if let Some(g) = guard {
-        g.finished();
-    }
     eprintln!(
         "backup: {} entries ({} files, {} bytes of data) archived in {} bytes{}; {} excluded{}",
         s.write.entries,
@@ -275,12 +285,23 @@ fn backup_walk(
             s.write.xattrs_dropped, s.write.default_acls_dropped
         );
     }
+    report_clamped(s.write.times_clamped);
     let soft = s.write.soft_errors + s.walk.soft_errors;
     if soft > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {soft} entries could not be backed up completely");
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
+}
+
+/// Reports the entries whose times the format could not hold (after 2038-01-19 03:14:07 UTC).
+fn report_clamped(n: u64) {
+    if n > 0 {
+        eprintln!(
+            "backup: {n} files have times after 2038-01-19 03:14:07 UTC, the format's limit; they were stored as \
+             that time"
+        );
+    }
 }
 
 /// Ends the (possibly compressed) stream once the archive writer has finished; returns the bytes that went

@@ -99,6 +99,26 @@ impl Incomplete {
     pub fn finished(mut self) {
         self.path = None;
     }
+
+    /// Ends a guarded write. `Ok` keeps the archive. An error is reported first (`cmd: reason`), then the
+    /// unfinished archive is removed with a line saying so, so the removal reads as the error's consequence;
+    /// the inner `Ok` is then the exit code. Without a guard (standard output) the error is passed on.
+    pub fn settle<T>(guard: Option<Self>, r: anyhow::Result<T>) -> Result<T, anyhow::Result<i32>> {
+        match (r, guard) {
+            (Ok(v), g) => {
+                if let Some(g) = g {
+                    g.finished();
+                }
+                Ok(v)
+            }
+            (Err(e), Some(g)) => {
+                let code = crate::exit::report(g.cmd, &e);
+                drop(g);
+                Err(Ok(code))
+            }
+            (Err(e), None) => Err(Err(e)),
+        }
+    }
 }
 
 impl Drop for Incomplete {

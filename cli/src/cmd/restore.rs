@@ -139,7 +139,8 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
         Some(line)
     });
     let r = Arc::new(Renderer::new("restore", false, Some(list), false));
-    let reader = ArchiveReader::new(input, ReaderOptions { resync }).with_events(r.clone());
+    let reader =
+        ArchiveReader::new(input, ReaderOptions { resync }).with_events(r.clone()).skip_damaged_members();
     let select = Selection::new(x.names, x.subtree);
     let opts = TreeOptions {
         target: x.target.unwrap_or_else(|| PathBuf::from(".")),
@@ -178,6 +179,13 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
         eprintln!(
             "restore: {} bytes of damaged archive were skipped ({} places)",
             s.read.skipped_bytes, s.read.resyncs
+        );
+        code = exit::ARCHIVE;
+    }
+    if s.read.damaged_members > 0 {
+        eprintln!(
+            "restore: {} packed files could not be unpacked (see above); everything else readable was restored",
+            s.read.damaged_members
         );
         code = exit::ARCHIVE;
     }

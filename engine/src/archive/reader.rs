@@ -51,6 +51,9 @@ pub struct ReadStats {
     pub unknown_records: u64,
     /// ACL entries with no POSIX equivalent dropped by [`ArchiveReader::next_entry`].
     pub acl_entries_dropped: u64,
+    /// Packed members whose data could not be unpacked and were passed over (see
+    /// [`ArchiveReader::skip_damaged_members`]).
+    pub damaged_members: u64,
 }
 
 /// One record of the stream.
@@ -127,6 +130,7 @@ pub struct ArchiveReader<R: Read> {
     links: HashMap<(u32, u32, u32), Vec<u8>>,
     stats: ReadStats,
     pending: Pending,
+    skip_damaged: bool,
 }
 
 impl<R: Read> ArchiveReader<R> {
@@ -148,10 +152,21 @@ impl<R: Read> ArchiveReader<R> {
             cur_offset: 0,
             done: false,
             force_resync: false,
+            skip_damaged: false,
             links: HashMap::new(),
             stats: ReadStats::default(),
             pending: Pending::None,
         }
+    }
+
+    /// A packed member whose data cannot be unpacked no longer stops [`next_entry`](Self::next_entry): its
+    /// data is stepped over (the header says how long it is, so the next member is still found), it is
+    /// reported as a soft error naming it and the offset, and counted in [`ReadStats::damaged_members`]. A
+    /// small member is then not returned at all; a streamed one was already returned, and its stream ends
+    /// with that error. For `restore -x`, which extracts everything readable.
+    pub fn skip_damaged_members(mut self) -> Self {
+        self.skip_damaged = true;
+        self
     }
 
     /// Sends warnings (resync, unknown records) to `events`.
@@ -326,10 +341,17 @@ impl<R: Read> ArchiveReader<R> {
             match r {
                 Ok(_) => sink.flush_chunk(),
                 Err(e) => {
+                    let damaged = self.skip_damaged && matches!(e, ArchiveError::Unpack { .. });
                     if let Some(tx) = sink.tx.take() {
-                        let _ = tx.send(Err(io::Error::other(e.to_string())));
+                        let msg =
+                            if damaged { format!("{e}; the file is incomplete") } else { e.to_string() };
+                        let _ = tx.send(Err(io::Error::other(msg)));
                     }
-                    return Err(e);
+                    if !damaged {
+                        return Err(e);
+                    }
+                    // The member's length is known: step over the rest of it to the next one.
+                    self.stats.damaged_members += 1;
                 }
             }
         }
@@ -596,11 +618,14 @@ impl<R: Read> ArchiveReader<R> {
                 ));
                 continue;
             };
-            return self.make_entry(e, kind).map(Some);
+            if let Some(entry) = self.make_entry(e, kind)? {
+                return Ok(Some(entry));
+            }
         }
     }
 
-    fn make_entry(&mut self, e: ArchiveEntry, kind: Kind) -> Result<Entry, ArchiveError> {
+    /// The entry of `e`; `None` when it is a damaged member passed over (see `skip_damaged_members`).
+    fn make_entry(&mut self, e: ArchiveEntry, kind: Kind) -> Result<Option<Entry>, ArchiveError> {
         let h = &e.header;
         let (acl, dropped) = match &e.security {
             Some(s) => s.acl.to_posix(),
@@ -647,7 +672,23 @@ impl<R: Read> ArchiveReader<R> {
                 self.read_data(&mut t)?;
                 entry.link_target = Some(t);
             }
-            Kind::File if size <= INLINE_MAX => entry.data = EntryData::Bytes(self.data_bytes()?),
+            Kind::File if size <= INLINE_MAX => match self.data_bytes() {
+                Ok(b) => entry.data = EntryData::Bytes(b),
+                Err(e @ ArchiveError::Unpack { .. }) if self.skip_damaged => {
+                    self.stats.damaged_members += 1;
+                    self.events.event(&Event::SoftError {
+                        class: "unpack",
+                        path: entry.display_name().into_owned(),
+                        message: format!("{e}; not restored"),
+                    });
+                    let n = self.data_left + self.pad_left;
+                    self.data_left = 0;
+                    self.pad_left = 0;
+                    self.skip(n, "packed data")?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
             Kind::File => {
                 let (tx, rx) = crossbeam_channel::bounded(4);
                 self.pending = Pending::Stream(tx);
@@ -655,7 +696,7 @@ impl<R: Read> ArchiveReader<R> {
             }
             _ => {}
         }
-        Ok(entry)
+        Ok(Some(entry))
     }
 }
 

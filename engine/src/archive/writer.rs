@@ -65,6 +65,9 @@ pub struct WriteSummary {
     pub xattrs_dropped: u64,
     /// POSIX default ACLs of directories, which the format cannot hold.
     pub default_acls_dropped: u64,
+    /// Entries with a time after 2038-01-19 03:14:07 UTC, the largest the format's 32-bit times hold; they
+    /// were stored as that time.
+    pub times_clamped: u64,
     /// Files stored packed.
     pub packed_files: u64,
     /// Entries skipped with a soft error (unreadable, name too long, ...).
@@ -255,6 +258,9 @@ impl<W: Write> ArchiveWriter<W> {
         let m = &entry.meta;
         let st_mode = entry.st_mode();
         let clamp = |t: i64| t.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        if [m.atime.sec, m.mtime.sec, m.ctime.sec].iter().any(|&t| t > i64::from(i32::MAX)) {
+            self.summary.times_clamped += 1;
+        }
         let mut h = NameHeader {
             rtype: record::FS_NAME_X,
             magic: record::MAGIC,

@@ -64,10 +64,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// An [`Error::Io`] with its context.
+    /// An [`Error::Io`] with its context; a full filesystem is [`Error::NoSpace`] (`-` being standard output).
     pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         if source.raw_os_error() == Some(libc::ENOSPC) {
             let path = path.into();
+            if path.as_os_str() == "-" {
+                return Error::no_space_on_stdout();
+            }
             return Error::NoSpace { fs: mount_point_of(&path), path };
         }
         Error::Io { op, path: path.into(), source }
@@ -83,6 +86,22 @@ impl Error {
                 Error::io("write", path, source)
             }
             e => e,
+        }
+    }
+
+    /// A full filesystem under standard output (`-f -` redirected to a file): names standard output and,
+    /// when it is a file, that file and its mount point, never the current directory's.
+    fn no_space_on_stdout() -> Self {
+        let file = std::fs::read_link("/proc/self/fd/1").ok().filter(|p| p.is_absolute() && p.exists());
+        match file {
+            Some(f) => Error::NoSpace {
+                fs: mount_point_of(&f),
+                path: PathBuf::from(format!("standard output ({})", f.display())),
+            },
+            None => Error::NoSpace {
+                fs: PathBuf::from("standard output"),
+                path: PathBuf::from("standard output"),
+            },
         }
     }
 

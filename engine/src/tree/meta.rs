@@ -50,6 +50,8 @@ pub(crate) struct Shared<'a> {
     /// Keys of files being written that a later hard link may name.
     inflight: Mutex<HashSet<Vec<u8>>>,
     done: Condvar,
+    /// Jobs the workers have finished (or skipped): a directory replacing a file waits for the file's job.
+    pub jobs_done: std::sync::atomic::AtomicU64,
     /// The process umask (`None` when unknown): decides whether a created file needs a `fchmod`.
     pub umask: Option<u32>,
     pub euid: u32,
@@ -67,6 +69,7 @@ impl<'a> Shared<'a> {
             lost: Mutex::new(BTreeMap::new()),
             inflight: Mutex::new(HashSet::new()),
             done: Condvar::new(),
+            jobs_done: std::sync::atomic::AtomicU64::new(0),
             umask: read_umask(),
             euid: rustix::process::geteuid().as_raw(),
             egid: rustix::process::getegid().as_raw(),

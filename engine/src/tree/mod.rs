@@ -233,7 +233,14 @@ pub fn write_tree(
             s.spawn(move || worker(sh, jrx, owner_known));
         }
         drop(jrx);
-        let mut jobs = JobQueue { tx: jtx, pending: Vec::with_capacity(JOB_BATCH), bytes: 0, links: 0 };
+        let mut jobs = JobQueue {
+            tx: jtx,
+            pending: Vec::with_capacity(JOB_BATCH),
+            bytes: 0,
+            links: 0,
+            sent: 0,
+            file_names: vec![0u64; FILE_NAME_WORDS].into_boxed_slice(),
+        };
         d.run(rx, &mut jobs);
         jobs.flush(&sh);
         drop(jobs);
@@ -370,7 +377,12 @@ impl Dispatcher<'_, '_> {
         let key = name.key();
         let Ok(cname) = CString::new(name.last()) else { return Ok(()) };
         match entry.kind {
-            Kind::Dir => self.dir(&parent, &cname, name, entry.meta, &key),
+            Kind::Dir => {
+                // A file of this name may still be queued or being written: let it land first, so that the
+                // directory replaces it (and not the other way round).
+                jobs.settle(sh, &key);
+                self.dir(&parent, &cname, name, entry.meta, &key)
+            }
             Kind::Symlink => self.symlink(&parent, &cname, &entry, &key),
             Kind::CharDev | Kind::BlockDev | Kind::Fifo => self.special(&parent, &cname, &entry, &key),
             Kind::HardLink if sh.opts.hard_links => self.link(parent, cname, &entry, key, jobs),
@@ -470,6 +482,10 @@ impl Dispatcher<'_, '_> {
                     if let Err(e) = r {
                         return self.create_failed(key, e);
                     }
+                    sh.events.event(&Event::Warning(format!(
+                        "{}: replaced the file of the same name by the directory",
+                        sh.path(key).display()
+                    )));
                 }
             }
             Err(e) => return self.create_failed(key, e.into()),
@@ -638,15 +654,33 @@ struct JobQueue {
     bytes: usize,
     /// Hard links in `pending`: each may hold another directory open (its first name's).
     links: usize,
+    /// Jobs handed over (or pending) so far; the workers count the finished ones in `Shared::jobs_done`.
+    sent: u64,
+    /// A bit per hash of the names of files sent to the workers: a directory entry whose bit is set may
+    /// replace one of them (a false hit only costs a wait).
+    file_names: Box<[u64]>,
+}
+
+/// Words of [`JobQueue::file_names`]: 2^20 bits, 128 KiB.
+const FILE_NAME_WORDS: usize = 1 << 14;
+
+/// The bit of a name in [`JobQueue::file_names`] (FNV-1a): (word, mask).
+fn name_bit(key: &[u8]) -> (usize, u64) {
+    let h =
+        key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    ((h >> 6) as usize % FILE_NAME_WORDS, 1 << (h & 63))
 }
 
 impl JobQueue {
     fn send(&mut self, sh: &Shared<'_>, job: Job) {
         // A streamed file's producer waits for this job to consume its chunks: hand it over at once.
         let stream = matches!(&job, Job::File { entry, .. } if matches!(entry.data, EntryData::Stream(_)));
-        if let Job::File { entry, .. } = &job {
+        if let Job::File { entry, key, .. } = &job {
             self.bytes += entry.data.in_memory_len();
+            let (w, m) = name_bit(key);
+            self.file_names[w] |= m;
         }
+        self.sent += 1;
         if self.pending.len() >= JOB_BATCH_DIR
             && self.pending.last().is_some_and(|last| !Arc::ptr_eq(last.dir(), job.dir()))
         {
@@ -663,6 +697,19 @@ impl JobQueue {
         }
     }
 
+    /// Waits until a file named `key`, if one was sent, is written: hands the pending jobs over and waits
+    /// for the workers to finish every job sent so far (or for the run to stop).
+    fn settle(&mut self, sh: &Shared<'_>, key: &[u8]) {
+        let (w, m) = name_bit(key);
+        if self.file_names[w] & m == 0 {
+            return;
+        }
+        self.flush(sh);
+        while sh.jobs_done.load(Ordering::Acquire) < self.sent && !sh.stopped() {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    }
+
     /// Hands the pending jobs to the workers; when they are gone (stopping), releases the files that hard
     /// links would wait for.
     fn flush(&mut self, sh: &Shared<'_>) {
@@ -673,6 +720,7 @@ impl JobQueue {
         self.links = 0;
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(JOB_BATCH));
         if let Err(crossbeam_channel::SendError(batch)) = self.tx.send(batch) {
+            sh.jobs_done.fetch_add(batch.len() as u64, Ordering::Release);
             for job in batch {
                 if let Job::File { key, tracked: true, .. } = job {
                     sh.end(&key);
@@ -700,15 +748,15 @@ fn worker(sh: &Shared<'_>, jobs: Receiver<Vec<Job>>, owner_known: bool) {
                 }
             }
             Job::Link { from_dir, from_name, from_key, dir, name, key } => {
-                if sh.stopped() {
-                    continue;
-                }
-                sh.wait_for(&from_key);
-                if let Err(e) = hard_link(sh, &from_dir, &from_name, &dir, &name, &key) {
-                    sh.fail(e);
+                if !sh.stopped() {
+                    sh.wait_for(&from_key);
+                    if let Err(e) = hard_link(sh, &from_dir, &from_name, &dir, &name, &key) {
+                        sh.fail(e);
+                    }
                 }
             }
         }
+        sh.jobs_done.fetch_add(1, Ordering::Release);
     }
 }
 
