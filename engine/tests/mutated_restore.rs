@@ -56,19 +56,19 @@ fn peak_rss_kib() -> u64 {
 fn three_hundred_mutants_of_a_packed_archive_list_and_extract_safely() {
     let good = packed_archive();
     let t = tempfile::tempdir().unwrap();
-    let mut seed = 0x616c_7464_6973_6b;
+    let mut seed: u64 = 0x0061_6c74_6469_736b;
     for n in 0..300 {
         let mut bad = good.clone();
         // 1 to 8 byte flips, some of them in the headers at the start, and now and then a cut.
         for _ in 0..1 + next(&mut seed) % 8 {
-            let at = if next(&mut seed) % 3 == 0 {
+            let at = if next(&mut seed).is_multiple_of(3) {
                 next(&mut seed) % 2048
             } else {
                 next(&mut seed) % bad.len() as u64
             };
             bad[at as usize] ^= 1 << (next(&mut seed) % 8);
         }
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             bad.truncate((next(&mut seed) % bad.len() as u64) as usize);
         }
         // List.
