@@ -57,7 +57,7 @@ fn three_hundred_mutants_of_a_packed_archive_list_and_extract_safely() {
     let good = packed_archive();
     let t = tempfile::tempdir().unwrap();
     let mut seed: u64 = 0x0061_6c74_6469_736b;
-    for n in 0..300 {
+    for n in 0u32..300 {
         let mut bad = good.clone();
         // 1 to 8 byte flips, some of them in the headers at the start, and now and then a cut.
         for _ in 0..1 + next(&mut seed) % 8 {
