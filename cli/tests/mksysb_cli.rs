@@ -137,3 +137,16 @@ fn mksysb_zstd_installs_with_alt_disk_mksysb_and_verifies() {
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", err(&o));
     }
 }
+
+#[test]
+fn mksysb_refuses_an_image_it_cannot_create_before_walking() {
+    let (_t, h) = new_host("5");
+    let o = run(&h, &["mksysb", "-i", "/proc/altdisk-no-such-dir/image"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(
+        err(&o),
+        "mksysb: cannot create /proc/altdisk-no-such-dir/image: No such file or directory (os error 2)\n"
+    );
+    // Nothing was said or done: no "Creating list of files" line, no image.data regenerated.
+    assert_eq!(out(&o), "");
+}
