@@ -57,6 +57,10 @@ pub struct Args {
     /// With --update: remove from the target what the source no longer has (excluded names stay).
     #[arg(long, requires = "update")]
     delete: bool,
+    /// Afterwards compare the copy with the source (`altdisk verify SRC DST` with the same excludes; what
+    /// --no-owner, --no-xattrs and --no-acls leave out is not compared); exit 1 on a difference.
+    #[arg(long, conflicts_with = "dry_run")]
+    verify: bool,
 }
 
 /// Runs `altdisk clone`.
@@ -156,7 +160,25 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         r.json_line(&summary);
     }
     let soft = r.soft_errors.load(Ordering::Relaxed);
-    Ok(if soft > 0 { crate::exit::FAILED } else { crate::exit::OK })
+    let mut code = if soft > 0 { crate::exit::FAILED } else { crate::exit::OK };
+    if a.verify {
+        let mut ignore = Vec::new();
+        use crate::cmd::verify::Class;
+        for (off, class) in
+            [(a.no_owner, Class::Owner), (a.no_xattrs, Class::Xattrs), (a.no_acls, Class::Acls)]
+        {
+            if off {
+                ignore.push(class);
+            }
+        }
+        let (opts, drop) = crate::cmd::verify::options(&ignore, threads);
+        let diffs = crate::cmd::verify::verify_trees(&a.src, &a.dst, &opts, &drop, exclude.as_ref())?;
+        if !a.json {
+            r.line(&format!("verify: {} differences", diffs.len()));
+        }
+        code = code.max(crate::cmd::verify::report(&r, &diffs, a.json));
+    }
+    Ok(code)
 }
 
 /// Refuses, before anything is read or written, a target the copy would land in itself (the source, or a

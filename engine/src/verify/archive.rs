@@ -104,7 +104,7 @@ pub fn compare_archive(
             reader.read_data(&mut target)?;
             let have = fs::read_link(&p).map_err(|err| Error::io("readlink", &p, err))?;
             if target != have.as_os_str().as_bytes() {
-                let d = format!("{:?} vs {:?}", String::from_utf8_lossy(&target), have);
+                let d = format!("{} vs {}", String::from_utf8_lossy(&target), have.display());
                 push(&mut out, &rel, DiffKind::SymlinkTarget, d);
             }
         } else if ft.is_file() {

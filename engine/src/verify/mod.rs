@@ -241,7 +241,9 @@ pub fn compare_trees_excluding(
             push(&mut out, rel, DiffKind::Mtime, format!("{sa}.{na:09} vs {sb}.{nb:09}"));
         }
         if fa.is_symlink() && ia.link != ib.link {
-            push(&mut out, rel, DiffKind::SymlinkTarget, format!("{:?} vs {:?}", ia.link, ib.link));
+            let show =
+                |l: &Option<PathBuf>| l.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+            push(&mut out, rel, DiffKind::SymlinkTarget, format!("{} vs {}", show(&ia.link), show(&ib.link)));
         }
         if fa.is_file() {
             if ia.md.size() != ib.md.size() {
@@ -327,8 +329,9 @@ fn is_acl(name: &[u8]) -> bool {
     name.starts_with(b"system.posix_acl_")
 }
 
-/// The archive-style name of `rel`: `./usr/bin/ls`, `.` for the root.
-pub(crate) fn dot_name(rel: &Path) -> Vec<u8> {
+/// The archive-style name of `rel`: `./usr/bin/ls`, `.` for the root (how exclude lists and `altdisk
+/// verify` name it).
+pub fn dot_name(rel: &Path) -> Vec<u8> {
     let mut n = b".".to_vec();
     if !rel.as_os_str().is_empty() {
         n.push(b'/');
