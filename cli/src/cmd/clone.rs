@@ -171,7 +171,15 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                 ignore.push(class);
             }
         }
-        let (opts, drop) = crate::cmd::verify::options(&ignore, threads);
+        let (mut opts, drop) = crate::cmd::verify::options(&ignore, threads);
+        // What the walk copied: the source's `/` filesystem and each --fs, not other mounts under it.
+        let mut devs = Vec::new();
+        for p in std::iter::once(a.src.clone()).chain(a.walk.fs.iter().map(|f| fs_under(&a.src, f))) {
+            if let Ok(m) = std::fs::metadata(&p) {
+                devs.push(m.dev());
+            }
+        }
+        opts.source_devices = Some(devs);
         let diffs = crate::cmd::verify::verify_trees(&a.src, &a.dst, &opts, &drop, exclude.as_ref())?;
         if !a.json {
             r.line(&format!("verify: {} differences", diffs.len()));
@@ -179,6 +187,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         code = code.max(crate::cmd::verify::report(&r, &diffs, a.json));
     }
     Ok(code)
+}
+
+/// Where `--fs MOUNTPOINT` is under the source root (`/usr` under `/mnt/src` is `/mnt/src/usr`).
+fn fs_under(src: &Path, mountpoint: &Path) -> PathBuf {
+    src.join(mountpoint.strip_prefix("/").unwrap_or(mountpoint))
 }
 
 /// Refuses, before anything is read or written, a target the copy would land in itself (the source, or a

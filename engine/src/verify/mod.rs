@@ -66,6 +66,10 @@ pub struct CompareOptions {
     pub max_differences: usize,
     /// Threads comparing contents (0: one per CPU).
     pub threads: usize,
+    /// In the source, descend only into directories on these filesystems (`st_dev`), as `clone`'s walk
+    /// of `/` and each `--fs` does; `None` descends everywhere.
+    #[serde(skip)]
+    pub source_devices: Option<Vec<u64>>,
 }
 
 impl Default for CompareOptions {
@@ -82,6 +86,7 @@ impl Default for CompareOptions {
             sparse_slack: Some(1 << 20),
             max_differences: 1_000_000,
             threads: 0,
+            source_devices: None,
         }
     }
 }
@@ -195,7 +200,7 @@ pub fn compare_trees_excluding(
     exclude: Option<&ExcludeList>,
 ) -> Result<Vec<Difference>> {
     let (ta, tb) = std::thread::scope(|s| {
-        let other = s.spawn(|| scan(b, opts, exclude));
+        let other = s.spawn(|| scan(b, &CompareOptions { source_devices: None, ..opts.clone() }, exclude));
         let ta = scan(a, opts, exclude);
         let tb = other.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (ta, tb)
@@ -376,7 +381,9 @@ fn scan(
         let p = root.join(&rel);
         let md = fs::symlink_metadata(&p).map_err(|e| crate::Error::io("stat", &p, e))?;
         let name = dot_name(&rel);
-        if md.is_dir() && !exclude.is_some_and(|l| !rel.as_os_str().is_empty() && l.prunes_subtree(&name)) {
+        let pruned = exclude.is_some_and(|l| !rel.as_os_str().is_empty() && l.prunes_subtree(&name));
+        let other_fs = opts.source_devices.as_ref().is_some_and(|d| !d.contains(&md.dev()));
+        if md.is_dir() && !pruned && !other_fs {
             for ent in fs::read_dir(&p).map_err(|e| crate::Error::io("read directory", &p, e))? {
                 let ent = ent.map_err(|e| crate::Error::io("read directory", &p, e))?;
                 stack.push(rel.join(ent.file_name()));
