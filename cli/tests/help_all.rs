@@ -39,6 +39,7 @@ const COMMANDS: &[(&str, bool)] = &[
     ("oslevel", false),
     ("restore", true),
     ("space", false),
+    ("verify", false),
 ];
 
 /// Runs `prog args` without a host in the environment.

@@ -32,6 +32,7 @@ pub mod select;
 pub mod space;
 pub mod threads;
 pub mod tree;
+pub mod verify;
 pub mod walk;
 
 pub use entry::{DevId, Entry, EntryData, Kind, Meta, Timestamp};

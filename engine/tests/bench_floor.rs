@@ -16,6 +16,7 @@ fn shape_only() -> CompareOptions {
         hardlinks: false,
         sparse_slack: None,
         max_differences: 100_000,
+        ..CompareOptions::default()
     }
 }
 

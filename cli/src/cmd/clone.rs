@@ -57,6 +57,10 @@ pub struct Args {
     /// With --update: remove from the target what the source no longer has (excluded names stay).
     #[arg(long, requires = "update")]
     delete: bool,
+    /// Afterwards compare the copy with the source (`altdisk verify SRC DST` with the same excludes; what
+    /// --no-owner, --no-xattrs and --no-acls leave out is not compared); exit 1 on a difference.
+    #[arg(long, conflicts_with = "dry_run")]
+    verify: bool,
 }
 
 /// Runs `altdisk clone`.
@@ -156,7 +160,38 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         r.json_line(&summary);
     }
     let soft = r.soft_errors.load(Ordering::Relaxed);
-    Ok(if soft > 0 { crate::exit::FAILED } else { crate::exit::OK })
+    let mut code = if soft > 0 { crate::exit::FAILED } else { crate::exit::OK };
+    if a.verify {
+        let mut ignore = Vec::new();
+        use crate::cmd::verify::Class;
+        for (off, class) in
+            [(a.no_owner, Class::Owner), (a.no_xattrs, Class::Xattrs), (a.no_acls, Class::Acls)]
+        {
+            if off {
+                ignore.push(class);
+            }
+        }
+        let (mut opts, drop) = crate::cmd::verify::options(&ignore, threads);
+        // What the walk copied: the source's `/` filesystem and each --fs, not other mounts under it.
+        let mut devs = Vec::new();
+        for p in std::iter::once(a.src.clone()).chain(a.walk.fs.iter().map(|f| fs_under(&a.src, f))) {
+            if let Ok(m) = std::fs::metadata(&p) {
+                devs.push(m.dev());
+            }
+        }
+        opts.source_devices = Some(devs);
+        let diffs = crate::cmd::verify::verify_trees(&a.src, &a.dst, &opts, &drop, exclude.as_ref())?;
+        if !a.json {
+            r.line(&format!("verify: {} differences", diffs.len()));
+        }
+        code = code.max(crate::cmd::verify::report(&r, &diffs, a.json));
+    }
+    Ok(code)
+}
+
+/// Where `--fs MOUNTPOINT` is under the source root (`/usr` under `/mnt/src` is `/mnt/src/usr`).
+fn fs_under(src: &Path, mountpoint: &Path) -> PathBuf {
+    src.join(mountpoint.strip_prefix("/").unwrap_or(mountpoint))
 }
 
 /// Refuses, before anything is read or written, a target the copy would land in itself (the source, or a

@@ -49,6 +49,7 @@ pub mod oslevel;
 pub mod restore;
 pub mod space;
 pub mod swroot;
+pub mod verify;
 
 /// Commands whose AIX original has a `-h` flag of its own: there `-h` is not help (`-?` and `--help` are).
 pub const OWN_H: &[&str] = &["restore", "lslpp"];
@@ -125,6 +126,7 @@ commands! {
     Oslevel "oslevel" oslevel,
     Restore "restore" restore,
     Space "space" space,
+    Verify "verify" verify,
 }
 
 /// The whole command tree, as parsed, documented and completed. Every command gets `--help` and `-?` (and

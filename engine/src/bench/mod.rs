@@ -5,11 +5,12 @@
 //! * [`gen::generate_tree`] builds a deterministic rootvg-like tree (small and large files, hard links,
 //!   symlinks, a sparse file, xattrs, setuid files, a fifo, odd owners and nanosecond times),
 //! * [`floor::floor_copy`] is the "floor" contestant: a tree copy issuing only the unavoidable syscalls,
-//! * [`compare::compare_trees`] checks a contestant's result for fidelity against the source,
+//! * [`compare::compare_trees`] (the [`crate::verify`] module) checks a contestant's result for fidelity
+//!   against the source,
 //! * [`run::run_bench`] runs the contestants interleaved and gathers [`run::BenchResults`],
 //! * [`report`] renders the results as CSV, JSON, an SVG bar chart and a text table.
 
-pub mod compare;
+pub use crate::verify as compare;
 pub mod floor;
 pub mod gen;
 pub mod report;

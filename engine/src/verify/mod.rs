@@ -1,9 +1,17 @@
-//! Metadata-aware tree comparison: did a contestant reproduce the source tree faithfully?
+//! `altdisk verify`: metadata-aware comparison of a copy with its source (a tree, or a by-name archive).
 //!
 //! Both trees are walked (without following symlinks) and every name is compared for type, permission
 //! bits (suid/sgid/sticky included), owner, modification time, size, content, symlink target, device
-//! numbers, xattrs (ACLs are xattrs too), allocation of sparse files and the hard-link structure (the names
-//! that share an inode in the source must share one inode in the copy, and no others).
+//! numbers, xattrs, POSIX ACLs, allocation of sparse files and the hard-link structure (the names that
+//! share an inode in the source must share one inode in the copy, and no others). Contents are compared
+//! byte by byte on several threads at once (no hash crate is in the lock file, and reading both files is
+//! what a hash would cost anyway). `altdisk bench` checks its contestants with the same code.
+//!
+//! [`compare_archive`] compares an archive with a tree, as it streams.
+
+mod archive;
+
+pub use archive::compare_archive;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
@@ -11,9 +19,11 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::exclude::ExcludeList;
 use crate::Result;
 
 /// Precision used to compare modification times.
@@ -29,7 +39,10 @@ pub enum TimePrecision {
 
 /// What [`compare_trees`] checks. The default checks everything a `cp -a` as root keeps.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CompareOptions {
+    /// Compare permission bits.
+    pub mode: bool,
     /// Compare uid/gid.
     pub owners: bool,
     /// How to compare modification times of files and symlinks.
@@ -40,6 +53,8 @@ pub struct CompareOptions {
     pub content: bool,
     /// Compare xattrs (names and values; `security.selinux` is skipped as it is host policy).
     pub xattrs: bool,
+    /// Compare POSIX ACLs (the `system.posix_acl_*` xattrs).
+    pub acls: bool,
     /// Compare the hard-link structure.
     pub hardlinks: bool,
     /// Check sparse files stay sparse: the copy may allocate at most this many bytes more than the source.
@@ -49,19 +64,29 @@ pub struct CompareOptions {
     /// number of names times the number of kinds when exact counts matter (the default does, for trees of
     /// up to 100,000 names losing nearly everything).
     pub max_differences: usize,
+    /// Threads comparing contents (0: one per CPU).
+    pub threads: usize,
+    /// In the source, descend only into directories on these filesystems (`st_dev`), as `clone`'s walk
+    /// of `/` and each `--fs` does; `None` descends everywhere.
+    #[serde(skip)]
+    pub source_devices: Option<Vec<u64>>,
 }
 
 impl Default for CompareOptions {
     fn default() -> Self {
         CompareOptions {
+            mode: true,
             owners: true,
             mtime: TimePrecision::Nanos,
             dir_mtime: true,
             content: true,
             xattrs: true,
+            acls: true,
             hardlinks: true,
             sparse_slack: Some(1 << 20),
             max_differences: 1_000_000,
+            threads: 0,
+            source_devices: None,
         }
     }
 }
@@ -89,8 +114,10 @@ pub enum DiffKind {
     SymlinkTarget,
     /// Hard-link groups split or joined.
     HardLinks,
-    /// Different xattrs (or ACLs).
+    /// Different xattrs.
     Xattrs,
+    /// Different POSIX ACLs.
+    Acls,
     /// A sparse file lost its holes.
     Sparse,
     /// Different device numbers.
@@ -114,6 +141,16 @@ impl DiffKind {
             DiffKind::Xattrs => "xattrs",
             DiffKind::Sparse => "sparse",
             DiffKind::Rdev => "rdev",
+            DiffKind::Acls => "acls",
+        }
+    }
+
+    /// One word for `altdisk verify`'s `CLASS PATH: detail` lines and `--ignore` ("links", "symlink", ...).
+    pub fn class(self) -> &'static str {
+        match self {
+            DiffKind::SymlinkTarget => "symlink",
+            DiffKind::HardLinks => "links",
+            k => k.label(),
         }
     }
 }
@@ -151,9 +188,26 @@ struct Info {
 /// Compares tree `a` (the source) with tree `b` (the copy). The roots' own metadata is compared too,
 /// except the root directory's mtime.
 pub fn compare_trees(a: &Path, b: &Path, opts: &CompareOptions) -> Result<Vec<Difference>> {
-    let ta = scan(a, opts)?;
-    let tb = scan(b, opts)?;
+    compare_trees_excluding(a, b, opts, None)
+}
+
+/// [`compare_trees`] leaving out, on both sides, the names `exclude` drops (`./usr/tmp/x`, as `clone`
+/// matches them). The differences come sorted by path, then class.
+pub fn compare_trees_excluding(
+    a: &Path,
+    b: &Path,
+    opts: &CompareOptions,
+    exclude: Option<&ExcludeList>,
+) -> Result<Vec<Difference>> {
+    let (ta, tb) = std::thread::scope(|s| {
+        let other = s.spawn(|| scan(b, &CompareOptions { source_devices: None, ..opts.clone() }, exclude));
+        let ta = scan(a, opts, exclude);
+        let tb = other.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (ta, tb)
+    });
+    let (ta, tb) = (ta?, tb?);
     let mut out = Vec::new();
+    let mut contents: Vec<&PathBuf> = Vec::new();
     let push = |out: &mut Vec<Difference>, path: &Path, kind, detail: String| {
         if out.len() < opts.max_differences {
             out.push(Difference { path: path.to_path_buf(), kind, detail });
@@ -161,7 +215,7 @@ pub fn compare_trees(a: &Path, b: &Path, opts: &CompareOptions) -> Result<Vec<Di
     };
     for (rel, ia) in &ta {
         let Some(ib) = tb.get(rel) else {
-            push(&mut out, rel, DiffKind::Missing, String::new());
+            push(&mut out, rel, DiffKind::Missing, "not in the copy".to_string());
             continue;
         };
         let (fa, fb) = (ia.md.file_type(), ib.md.file_type());
@@ -169,7 +223,7 @@ pub fn compare_trees(a: &Path, b: &Path, opts: &CompareOptions) -> Result<Vec<Di
             push(&mut out, rel, DiffKind::Type, format!("{fa:?} vs {fb:?}"));
             continue;
         }
-        if !fa.is_symlink() && ia.md.mode() & 0o7777 != ib.md.mode() & 0o7777 {
+        if opts.mode && !fa.is_symlink() && ia.md.mode() & 0o7777 != ib.md.mode() & 0o7777 {
             push(
                 &mut out,
                 rel,
@@ -192,13 +246,15 @@ pub fn compare_trees(a: &Path, b: &Path, opts: &CompareOptions) -> Result<Vec<Di
             push(&mut out, rel, DiffKind::Mtime, format!("{sa}.{na:09} vs {sb}.{nb:09}"));
         }
         if fa.is_symlink() && ia.link != ib.link {
-            push(&mut out, rel, DiffKind::SymlinkTarget, format!("{:?} vs {:?}", ia.link, ib.link));
+            let show =
+                |l: &Option<PathBuf>| l.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+            push(&mut out, rel, DiffKind::SymlinkTarget, format!("{} vs {}", show(&ia.link), show(&ib.link)));
         }
         if fa.is_file() {
             if ia.md.size() != ib.md.size() {
                 push(&mut out, rel, DiffKind::Size, format!("{} vs {}", ia.md.size(), ib.md.size()));
-            } else if opts.content && !same_content(&a.join(rel), &b.join(rel))? {
-                push(&mut out, rel, DiffKind::Content, String::new());
+            } else if opts.content {
+                contents.push(rel);
             }
             let (alloc_a, alloc_b) = (ia.md.blocks() * 512, ib.md.blocks() * 512);
             if let Some(slack) = opts.sparse_slack {
@@ -210,26 +266,34 @@ pub fn compare_trees(a: &Path, b: &Path, opts: &CompareOptions) -> Result<Vec<Di
         if (fa.is_char_device() || fa.is_block_device()) && ia.md.rdev() != ib.md.rdev() {
             push(&mut out, rel, DiffKind::Rdev, format!("{:x} vs {:x}", ia.md.rdev(), ib.md.rdev()));
         }
-        if opts.xattrs && ia.xattrs != ib.xattrs {
-            let names = |x: &[(Vec<u8>, Vec<u8>)]| {
-                x.iter().map(|(n, _)| String::from_utf8_lossy(n).into_owned()).collect::<Vec<_>>().join(",")
+        for (kind, on, acl) in [(DiffKind::Xattrs, opts.xattrs, false), (DiffKind::Acls, opts.acls, true)] {
+            let pick = |x: &[(Vec<u8>, Vec<u8>)]| -> Vec<(Vec<u8>, Vec<u8>)> {
+                x.iter().filter(|(n, _)| is_acl(n) == acl).cloned().collect()
             };
-            push(
-                &mut out,
-                rel,
-                DiffKind::Xattrs,
-                format!("[{}] vs [{}]", names(&ia.xattrs), names(&ib.xattrs)),
-            );
+            let (xa, xb) = (pick(&ia.xattrs), pick(&ib.xattrs));
+            if on && xa != xb {
+                let names = |x: &[(Vec<u8>, Vec<u8>)]| {
+                    x.iter()
+                        .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                push(&mut out, rel, kind, format!("[{}] vs [{}]", names(&xa), names(&xb)));
+            }
         }
     }
     for rel in tb.keys() {
         if !ta.contains_key(rel) {
-            push(&mut out, rel, DiffKind::Extra, String::new());
+            push(&mut out, rel, DiffKind::Extra, "not in the source".to_string());
         }
+    }
+    for rel in differing_contents(a, b, &contents, crate::threads::or_default(opts.threads))? {
+        push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
     }
     if opts.hardlinks {
         hardlink_diffs(&ta, &tb, &mut |rel, d| push(&mut out, rel, DiffKind::HardLinks, d));
     }
+    out.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
     Ok(out)
 }
 
@@ -265,24 +329,75 @@ fn hardlink_diffs(
     }
 }
 
-fn scan(root: &Path, opts: &CompareOptions) -> Result<BTreeMap<PathBuf, Info>> {
+/// True for the xattrs that hold POSIX ACLs.
+fn is_acl(name: &[u8]) -> bool {
+    name.starts_with(b"system.posix_acl_")
+}
+
+/// The archive-style name of `rel`: `./usr/bin/ls`, `.` for the root (how exclude lists and `altdisk
+/// verify` name it).
+pub fn dot_name(rel: &Path) -> Vec<u8> {
+    let mut n = b".".to_vec();
+    if !rel.as_os_str().is_empty() {
+        n.push(b'/');
+        n.extend_from_slice(rel.as_os_str().as_bytes());
+    }
+    n
+}
+
+/// Of the files in `rels` (same size on both sides), those whose bytes differ, read on `threads` threads.
+fn differing_contents(a: &Path, b: &Path, rels: &[&PathBuf], threads: usize) -> Result<Vec<PathBuf>> {
+    let next = AtomicUsize::new(0);
+    let worker = || -> Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        let mut bufs = (vec![0u8; 128 << 10], vec![0u8; 128 << 10]);
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rel) = rels.get(i) else { return Ok(out) };
+            if !same_content(&a.join(rel), &b.join(rel), &mut bufs)? {
+                out.push(rel.to_path_buf());
+            }
+        }
+    };
+    let n = threads.clamp(1, rels.len().max(1));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..n).map(|_| s.spawn(worker)).collect();
+        let mut all = worker()?;
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
+        }
+        Ok(all)
+    })
+}
+
+fn scan(
+    root: &Path,
+    opts: &CompareOptions,
+    exclude: Option<&ExcludeList>,
+) -> Result<BTreeMap<PathBuf, Info>> {
     let mut map = BTreeMap::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let p = root.join(&rel);
         let md = fs::symlink_metadata(&p).map_err(|e| crate::Error::io("stat", &p, e))?;
-        if md.is_dir() {
+        let name = dot_name(&rel);
+        let pruned = exclude.is_some_and(|l| !rel.as_os_str().is_empty() && l.prunes_subtree(&name));
+        let other_fs = opts.source_devices.as_ref().is_some_and(|d| !d.contains(&md.dev()));
+        if md.is_dir() && !pruned && !other_fs {
             for ent in fs::read_dir(&p).map_err(|e| crate::Error::io("read directory", &p, e))? {
                 let ent = ent.map_err(|e| crate::Error::io("read directory", &p, e))?;
                 stack.push(rel.join(ent.file_name()));
             }
+        }
+        if !rel.as_os_str().is_empty() && exclude.is_some_and(|l| l.is_excluded(&name)) {
+            continue;
         }
         let link = if md.file_type().is_symlink() {
             Some(fs::read_link(&p).map_err(|e| crate::Error::io("readlink", &p, e))?)
         } else {
             None
         };
-        let xattrs = if opts.xattrs { read_xattrs(&p)? } else { Vec::new() };
+        let xattrs = if opts.xattrs || opts.acls { read_xattrs(&p)? } else { Vec::new() };
         map.insert(rel, Info { md, link, xattrs });
     }
     Ok(map)
@@ -293,7 +408,7 @@ fn read_xattrs(p: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let n = match rustix::fs::llistxattr(p, &mut list[..]) {
         Ok(n) => n,
         Err(rustix::io::Errno::NOTSUP) => return Ok(Vec::new()),
-        Err(e) => return Err(super::os_err("list xattrs", p, e)),
+        Err(e) => return Err(crate::bench::os_err("list xattrs", p, e)),
     };
     let mut out = Vec::new();
     let mut val = vec![0u8; 64 << 10];
@@ -305,7 +420,7 @@ fn read_xattrs(p: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let k = match rustix::fs::lgetxattr(p, cname, &mut val[..]) {
             Ok(k) => k,
             Err(rustix::io::Errno::NODATA) => continue,
-            Err(e) => return Err(super::os_err("read xattr", p, e)),
+            Err(e) => return Err(crate::bench::os_err("read xattr", p, e)),
         };
         out.push((name.to_vec(), val[..k].to_vec()));
     }
@@ -313,13 +428,13 @@ fn read_xattrs(p: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     Ok(out)
 }
 
-fn same_content(a: &Path, b: &Path) -> Result<bool> {
+fn same_content(a: &Path, b: &Path, bufs: &mut (Vec<u8>, Vec<u8>)) -> Result<bool> {
     let mut fa = File::open(a).map_err(|e| crate::Error::io("open", a, e))?;
     let mut fb = File::open(b).map_err(|e| crate::Error::io("open", b, e))?;
-    let (mut ba, mut bb) = (vec![0u8; 128 << 10], vec![0u8; 128 << 10]);
+    let (ba, bb) = (&mut bufs.0, &mut bufs.1);
     loop {
-        let n = read_full(&mut fa, &mut ba).map_err(|e| crate::Error::io("read", a, e))?;
-        let m = read_full(&mut fb, &mut bb).map_err(|e| crate::Error::io("read", b, e))?;
+        let n = read_full(&mut fa, ba).map_err(|e| crate::Error::io("read", a, e))?;
+        let m = read_full(&mut fb, bb).map_err(|e| crate::Error::io("read", b, e))?;
         if n != m || ba[..n] != bb[..m] {
             return Ok(false);
         }
@@ -329,7 +444,7 @@ fn same_content(a: &Path, b: &Path) -> Result<bool> {
     }
 }
 
-fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..])? {

@@ -1,0 +1,171 @@
+//! `altdisk verify --archive`: a by-name archive (plain or zstd) against the tree it was restored to, or
+//! taken from. The archive is read once, as it streams; each member's data is compared with the tree's
+//! file while it is read.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use super::{dot_name, read_full, scan, CompareOptions, DiffKind, Difference, TimePrecision};
+use crate::archive::{open_stream, ArchiveReader, ReaderOptions, Record};
+use crate::entry::DevId;
+use crate::exclude::ExcludeList;
+use crate::{Error, Result};
+
+/// Compares the archive at `archive` with the tree `dst`: each member's type, permission bits, owner,
+/// mtime (to the second, all the format keeps), size, content, symlink target, device numbers and hard
+/// links; names of `dst` the archive lacks are [`DiffKind::Extra`]. Xattrs, ACLs and sparse layout are not
+/// compared (the format does not keep them in a form a tree can be checked against). A damaged or
+/// truncated archive is an [`Error::Archive`]. Differences come sorted by path, then class.
+pub fn compare_archive(
+    archive: &Path,
+    dst: &Path,
+    opts: &CompareOptions,
+    exclude: Option<&ExcludeList>,
+) -> Result<Vec<Difference>> {
+    let file = File::open(archive).map_err(|e| Error::io("open", archive, e))?;
+    let stream = open_stream(io::BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| Error::io("read", archive, e))?;
+    let mut reader = ArchiveReader::new(stream, ReaderOptions { resync: false });
+    let mut out = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let push = |out: &mut Vec<Difference>, path: &Path, kind, detail: String| {
+        if out.len() < opts.max_differences {
+            out.push(Difference { path: path.to_path_buf(), kind, detail });
+        }
+    };
+    while let Some(rec) = reader.next_record()? {
+        let e = match rec {
+            Record::Entry(e) => e,
+            Record::End => break,
+            _ => continue,
+        };
+        let rel = relative(&e.name);
+        if !rel.as_os_str().is_empty() && exclude.is_some_and(|l| l.is_excluded(&dot_name(&rel))) {
+            continue;
+        }
+        seen.insert(rel.clone());
+        let p = dst.join(&rel);
+        let md = match fs::symlink_metadata(&p) {
+            Ok(md) => md,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                push(&mut out, &rel, DiffKind::Missing, "not in the tree".to_string());
+                continue;
+            }
+            Err(err) => return Err(Error::io("stat", &p, err)),
+        };
+        let h = &e.header;
+        let (ta, tb) = (h.mode & 0o170000, md.mode() & 0o170000);
+        if ta != tb {
+            push(&mut out, &rel, DiffKind::Type, format!("{ta:o} vs {tb:o}"));
+            continue;
+        }
+        let ft = md.file_type();
+        if opts.mode && !ft.is_symlink() && h.mode & 0o7777 != md.mode() & 0o7777 {
+            push(
+                &mut out,
+                &rel,
+                DiffKind::Mode,
+                format!("{:o} vs {:o}", h.mode & 0o7777, md.mode() & 0o7777),
+            );
+        }
+        if opts.owners && (h.uid, h.gid) != (md.uid(), md.gid()) {
+            push(
+                &mut out,
+                &rel,
+                DiffKind::Owner,
+                format!("{}:{} vs {}:{}", h.uid, h.gid, md.uid(), md.gid()),
+            );
+        }
+        let check_time = !rel.as_os_str().is_empty()
+            && (!ft.is_dir() || opts.dir_mtime)
+            && opts.mtime != TimePrecision::Ignore;
+        if check_time && i64::from(h.mtime) != md.mtime() {
+            push(&mut out, &rel, DiffKind::Mtime, format!("{} vs {}", h.mtime, md.mtime()));
+        }
+        let rdev = DevId { major: h.rdevmaj, minor: h.rdevmin }.to_dev();
+        if (ft.is_char_device() || ft.is_block_device()) && rdev != md.rdev() {
+            push(&mut out, &rel, DiffKind::Rdev, format!("{}:{} vs {:x}", h.rdevmaj, h.rdevmin, md.rdev()));
+        }
+        if let Some(first) = &e.hardlink_to {
+            let q = dst.join(relative(first));
+            let same = fs::symlink_metadata(&q).is_ok_and(|m| (m.dev(), m.ino()) == (md.dev(), md.ino()));
+            if opts.hardlinks && !same {
+                let d = format!("not a link of {}", String::from_utf8_lossy(first));
+                push(&mut out, &rel, DiffKind::HardLinks, d);
+            }
+            continue;
+        }
+        if ft.is_symlink() {
+            let mut target = Vec::new();
+            reader.read_data(&mut target)?;
+            let have = fs::read_link(&p).map_err(|err| Error::io("readlink", &p, err))?;
+            if target != have.as_os_str().as_bytes() {
+                let d = format!("{} vs {}", String::from_utf8_lossy(&target), have.display());
+                push(&mut out, &rel, DiffKind::SymlinkTarget, d);
+            }
+        } else if ft.is_file() {
+            if h.size != md.size() {
+                push(&mut out, &rel, DiffKind::Size, format!("{} vs {}", h.size, md.size()));
+            } else if opts.content {
+                let f = File::open(&p).map_err(|err| Error::io("open", &p, err))?;
+                let mut against = Against { file: f, buf: Vec::new(), same: true, err: None };
+                reader.read_data(&mut against)?;
+                if let Some(err) = against.err {
+                    return Err(Error::io("read", &p, err));
+                }
+                if !against.same {
+                    push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
+                }
+            }
+        }
+    }
+    let tree = scan(dst, &CompareOptions { xattrs: false, acls: false, ..opts.clone() }, exclude)?;
+    for rel in tree.keys() {
+        if !seen.contains(rel) {
+            push(&mut out, rel, DiffKind::Extra, "not in the archive".to_string());
+        }
+    }
+    out.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
+    Ok(out)
+}
+
+/// `./usr/bin/ls`, `/usr/bin/ls` and `usr/bin/ls` all name `usr/bin/ls`; `.` and `./` the root.
+fn relative(name: &[u8]) -> PathBuf {
+    let mut n = name;
+    while let Some(rest) = n.strip_prefix(b"./").or_else(|| n.strip_prefix(b"/")) {
+        n = rest;
+    }
+    if n == b"." {
+        n = b"";
+    }
+    PathBuf::from(std::ffi::OsStr::from_bytes(n))
+}
+
+/// A writer that compares what is written with the next bytes of `file`.
+struct Against {
+    file: File,
+    buf: Vec<u8>,
+    same: bool,
+    err: Option<io::Error>,
+}
+
+impl Write for Against {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.same && self.err.is_none() {
+            self.buf.resize(data.len(), 0);
+            match read_full(&mut self.file, &mut self.buf) {
+                Ok(n) => self.same = n == data.len() && self.buf[..n] == *data,
+                Err(e) => self.err = Some(e),
+            }
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
