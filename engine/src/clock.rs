@@ -1,6 +1,14 @@
 //! Civil dates in UTC from seconds since the epoch, for the AIX texts that print them (`date` in
 //! alt_disk_inst.log, `lslpp -h`, the `.toc` header): one conversion instead of one per printer.
 
+/// Seconds since the epoch now (0 if the clock is before 1970).
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// A UTC date and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {

@@ -154,10 +154,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
              standard output)\n{USAGE}"
         ));
     };
-    let date = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs().min(i32::MAX as u64) as i32)
-        .unwrap_or(0);
+    let date = altdisk_engine::clock::now_secs().clamp(0, i64::from(i32::MAX)) as i32;
     let wopts =
         WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
     if let Some(src) = walk_src {

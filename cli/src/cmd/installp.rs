@@ -79,10 +79,7 @@ pub struct Args {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    altdisk_engine::clock::now_secs()
 }
 
 /// `NAME [LEVEL] NAME ...`: a word that parses as a level belongs to the name before it.

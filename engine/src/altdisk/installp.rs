@@ -28,10 +28,7 @@ pub struct AltInstaller {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::clock::now_secs()
 }
 
 /// Reads a list file (`-f fixbundle`): one keyword per line, `#` comments, blank lines ignored.

@@ -95,10 +95,7 @@ pub struct MksysbSummary {
 pub const NO_IMAGE_DATA: &str = "0512-004 The /image.data file does not exist. Backup canceled.";
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::clock::now_secs()
 }
 
 fn file_entry(name: &str, text: String, mtime: i64) -> Entry {

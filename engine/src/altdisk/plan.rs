@@ -147,11 +147,7 @@ pub(crate) fn vg_desc(host: &Host) -> Result<VgDesc> {
 
 /// `date` output in UTC, e.g. `Sat Nov 21 11:14:20 UTC 2026` (`DATE_TIME`).
 pub(crate) fn date_time_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    date_time(secs)
+    date_time(crate::clock::now_secs())
 }
 
 /// Formats Unix seconds as `date` does in UTC.

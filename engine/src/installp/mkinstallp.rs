@@ -369,10 +369,7 @@ pub fn mkinstallp(root: &Path, template_path: &Path) -> Result<Built> {
             root.display()
         )));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::clock::now_secs();
     let pkg = &t.package;
     let kind = if t.update { PackageType::Single } else { PackageType::Install };
     let mut lines =
