@@ -140,11 +140,23 @@ fn help_everywhere_on_stdout_without_a_host() {
 }
 
 #[test]
-fn wrong_flags_are_one_aix_like_line() {
+fn wrong_flags_name_the_flag_then_aix_usage() {
+    // As AIX's getopt-driven commands do: the flag, then the command's synopsis.
     let o = bare(Path::new(BIN), &["alt_disk_copy", "-d", "hdisk1", "-z"]);
-    assert_eq!(err(&o), "alt_disk_copy: unknown option -z\n");
+    assert!(
+        err(&o).starts_with(
+            "alt_disk_copy: unknown option -z\nUsage: alt_disk_copy -d targetdisks... [-i image.data]"
+        ),
+        "{}",
+        err(&o)
+    );
     let o = bare(Path::new(BIN), &["backup", "-iz", "-f", "x"]);
-    assert_eq!(err(&o), "backup: unknown option -z\n");
+    assert!(err(&o).starts_with("backup: unknown option -z\nUsage: backup -i [-f FILE|-]"), "{}", err(&o));
+    let o = bare(Path::new(BIN), &["lspv", "-z"]);
+    assert_eq!(err(&o), "lspv: unknown option -z\nUsage: lspv\n");
+    // altdisk's own commands keep one line (their usage is one --help away).
+    let o = bare(Path::new(BIN), &["verify", "-z", "a", "b"]);
+    assert_eq!(err(&o), "verify: unknown option -z\n");
     // A missing option argument names the flag and shows the command's usage.
     let o = bare(Path::new(BIN), &["restore", "-Tf"]);
     assert_eq!(o.status.code(), Some(2));

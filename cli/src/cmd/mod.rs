@@ -202,7 +202,8 @@ pub fn run_argv(argv: Vec<OsString>) -> i32 {
 }
 
 /// Help and version to standard output (exit 0); a bad command line as `NAME: reason` on standard error
-/// (exit 2): `NAME: unknown option -z` for a wrong flag, with clap's "did you mean" tip when there is one.
+/// (exit 2): `NAME: unknown option -z` for a wrong flag, followed by the AIX synopsis for an AIX command (as
+/// AIX's getopt-driven commands print their usage), with clap's "did you mean" tip when there is one.
 fn clap_error(name: &str, e: &clap::Error) -> i32 {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -232,7 +233,10 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
         }
         ErrorKind::UnknownArgument => {
             let bad = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            let mut m = if bad.starts_with('-') {
+            // AIX commands answer a wrong flag as AIX's getopt does: the flag, then the command's usage.
+            let mut m = if bad.starts_with('-') && install_links::AIX_NAMES.contains(&name) {
+                format!("unknown option {bad}\n{}", usage_of(name).trim_end())
+            } else if bad.starts_with('-') {
                 format!("unknown option {bad}")
             } else {
                 format!("unexpected operand '{bad}'\n{}", usage_of(name))
