@@ -4,8 +4,9 @@
 //! bits (suid/sgid/sticky included), owner, modification time, size, content, symlink target, device
 //! numbers, xattrs, POSIX ACLs, allocation of sparse files and the hard-link structure (the names that
 //! share an inode in the source must share one inode in the copy, and no others). Contents are compared
-//! byte by byte on several threads at once (no hash crate is in the lock file, and reading both files is
-//! what a hash would cost anyway). `altdisk bench` checks its contestants with the same code.
+//! byte by byte (no hash crate is in the lock file, and reading both files is what a hash would cost
+//! anyway). Both walks and the content comparison run on one rayon pool of `threads` workers: the work is
+//! independent and unordered, which is what rayon's work stealing is for (`docs/parallelism.md`). `altdisk bench` checks its contestants with the same code.
 //!
 //! [`compare_archive`] compares an archive with a tree, as it streams.
 
@@ -19,7 +20,6 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -199,12 +199,25 @@ pub fn compare_trees_excluding(
     opts: &CompareOptions,
     exclude: Option<&ExcludeList>,
 ) -> Result<Vec<Difference>> {
-    let (ta, tb) = std::thread::scope(|s| {
-        let other = s.spawn(|| scan(b, &CompareOptions { source_devices: None, ..opts.clone() }, exclude));
-        let ta = scan(a, opts, exclude);
-        let tb = other.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (ta, tb)
-    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(crate::threads::or_default(opts.threads))
+        .thread_name(|i| format!("verify-{i}"))
+        .build()
+        .map_err(|e| crate::Error::io("start verify threads for", a, std::io::Error::other(e)))?;
+    pool.install(|| compare_in_pool(a, b, opts, exclude))
+}
+
+/// [`compare_trees_excluding`] on the current rayon pool.
+fn compare_in_pool(
+    a: &Path,
+    b: &Path,
+    opts: &CompareOptions,
+    exclude: Option<&ExcludeList>,
+) -> Result<Vec<Difference>> {
+    let (ta, tb) = rayon::join(
+        || scan(a, opts, exclude),
+        || scan(b, &CompareOptions { source_devices: None, ..opts.clone() }, exclude),
+    );
     let (ta, tb) = (ta?, tb?);
     let mut out = Vec::new();
     let mut contents: Vec<&PathBuf> = Vec::new();
@@ -287,7 +300,7 @@ pub fn compare_trees_excluding(
             push(&mut out, rel, DiffKind::Extra, "not in the source".to_string());
         }
     }
-    for rel in differing_contents(a, b, &contents, crate::threads::or_default(opts.threads))? {
+    for rel in differing_contents(a, b, &contents)? {
         push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
     }
     if opts.hardlinks {
@@ -345,62 +358,107 @@ pub fn dot_name(rel: &Path) -> Vec<u8> {
     n
 }
 
-/// Of the files in `rels` (same size on both sides), those whose bytes differ, read on `threads` threads.
-fn differing_contents(a: &Path, b: &Path, rels: &[&PathBuf], threads: usize) -> Result<Vec<PathBuf>> {
-    let next = AtomicUsize::new(0);
-    let worker = || -> Result<Vec<PathBuf>> {
-        let mut out = Vec::new();
-        let mut bufs = (vec![0u8; 128 << 10], vec![0u8; 128 << 10]);
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(rel) = rels.get(i) else { return Ok(out) };
-            if !same_content(&a.join(rel), &b.join(rel), &mut bufs)? {
-                out.push(rel.to_path_buf());
-            }
-        }
-    };
-    let n = threads.clamp(1, rels.len().max(1));
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (1..n).map(|_| s.spawn(worker)).collect();
-        let mut all = worker()?;
-        for h in handles {
-            all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
-        }
-        Ok(all)
-    })
+/// Of the files in `rels` (same size on both sides), those whose bytes differ. Each file pair is
+/// independent and their order does not matter, so rayon's work stealing spreads them over the pool (one
+/// pair of 128 KiB buffers per worker).
+fn differing_contents(a: &Path, b: &Path, rels: &[&PathBuf]) -> Result<Vec<PathBuf>> {
+    use rayon::prelude::*;
+    let found: Result<Vec<Option<PathBuf>>> = rels
+        .par_iter()
+        .map_init(
+            || (vec![0u8; 128 << 10], vec![0u8; 128 << 10]),
+            |bufs, rel| Ok((!same_content(&a.join(rel), &b.join(rel), bufs)?).then(|| rel.to_path_buf())),
+        )
+        .collect();
+    Ok(found?.into_iter().flatten().collect())
 }
 
+/// Every name under `root` (the root itself as the empty path) with what is compared of it. Directories
+/// are read in parallel: each subdirectory is a rayon task, so a wide tree keeps every worker busy.
 fn scan(
     root: &Path,
     opts: &CompareOptions,
     exclude: Option<&ExcludeList>,
 ) -> Result<BTreeMap<PathBuf, Info>> {
-    let mut map = BTreeMap::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let p = root.join(&rel);
-        let md = fs::symlink_metadata(&p).map_err(|e| crate::Error::io("stat", &p, e))?;
-        let name = dot_name(&rel);
-        let pruned = exclude.is_some_and(|l| !rel.as_os_str().is_empty() && l.prunes_subtree(&name));
-        let other_fs = opts.source_devices.as_ref().is_some_and(|d| !d.contains(&md.dev()));
-        if md.is_dir() && !pruned && !other_fs {
-            for ent in fs::read_dir(&p).map_err(|e| crate::Error::io("read directory", &p, e))? {
-                let ent = ent.map_err(|e| crate::Error::io("read directory", &p, e))?;
-                stack.push(rel.join(ent.file_name()));
+    let mut out = Vec::new();
+    scan_one(root, PathBuf::new(), 0, opts, exclude, &mut out)?;
+    Ok(out.into_iter().collect())
+}
+
+/// Directories this deep or deeper are scanned on the worker that reached them, not split into tasks:
+/// enough tasks exist by then, and the recursion stays far from the end of a worker's stack however deep
+/// a (hostile) tree goes.
+const PARALLEL_DEPTH: usize = 12;
+
+/// Scans `rel`, `depth` levels below the root (and, when it is a directory the walk enters, everything
+/// below it) into `out`.
+fn scan_one(
+    root: &Path,
+    rel: PathBuf,
+    depth: usize,
+    opts: &CompareOptions,
+    exclude: Option<&ExcludeList>,
+    out: &mut Vec<(PathBuf, Info)>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let (info, children) = scan_entry(root, &rel, opts, exclude)?;
+    if depth < PARALLEL_DEPTH {
+        let below: Result<Vec<Vec<(PathBuf, Info)>>> = children
+            .into_par_iter()
+            .map(|c| {
+                let mut v = Vec::new();
+                scan_one(root, c, depth + 1, opts, exclude, &mut v)?;
+                Ok(v)
+            })
+            .collect();
+        out.extend(below?.into_iter().flatten());
+    } else {
+        // Deeper: an explicit stack on this worker, no recursion.
+        let mut stack = children;
+        while let Some(c) = stack.pop() {
+            let (info, below) = scan_entry(root, &c, opts, exclude)?;
+            stack.extend(below);
+            if let Some(info) = info {
+                out.push((c, info));
             }
         }
-        if !rel.as_os_str().is_empty() && exclude.is_some_and(|l| l.is_excluded(&name)) {
-            continue;
-        }
-        let link = if md.file_type().is_symlink() {
-            Some(fs::read_link(&p).map_err(|e| crate::Error::io("readlink", &p, e))?)
-        } else {
-            None
-        };
-        let xattrs = if opts.xattrs || opts.acls { read_xattrs(&p)? } else { Vec::new() };
-        map.insert(rel, Info { md, link, xattrs });
     }
-    Ok(map)
+    if let Some(info) = info {
+        out.push((rel, info));
+    }
+    Ok(())
+}
+
+/// One name, without descending: what is compared of it (`None` when excluded) and, for a directory the
+/// walk enters, its children.
+fn scan_entry(
+    root: &Path,
+    rel: &Path,
+    opts: &CompareOptions,
+    exclude: Option<&ExcludeList>,
+) -> Result<(Option<Info>, Vec<PathBuf>)> {
+    let p = root.join(rel);
+    let md = fs::symlink_metadata(&p).map_err(|e| crate::Error::io("stat", &p, e))?;
+    let name = dot_name(rel);
+    let pruned = exclude.is_some_and(|l| !rel.as_os_str().is_empty() && l.prunes_subtree(&name));
+    let other_fs = opts.source_devices.as_ref().is_some_and(|d| !d.contains(&md.dev()));
+    let mut children = Vec::new();
+    if md.is_dir() && !pruned && !other_fs {
+        for ent in fs::read_dir(&p).map_err(|e| crate::Error::io("read directory", &p, e))? {
+            let ent = ent.map_err(|e| crate::Error::io("read directory", &p, e))?;
+            children.push(rel.join(ent.file_name()));
+        }
+    }
+    if !rel.as_os_str().is_empty() && exclude.is_some_and(|l| l.is_excluded(&name)) {
+        return Ok((None, children));
+    }
+    let link = if md.file_type().is_symlink() {
+        Some(fs::read_link(&p).map_err(|e| crate::Error::io("readlink", &p, e))?)
+    } else {
+        None
+    };
+    let xattrs = if opts.xattrs || opts.acls { read_xattrs(&p)? } else { Vec::new() };
+    Ok((Some(Info { md, link, xattrs }), children))
 }
 
 fn read_xattrs(p: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
