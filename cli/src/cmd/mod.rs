@@ -32,6 +32,7 @@ pub mod bootlist;
 pub mod clone;
 pub mod common;
 pub mod completions;
+pub mod convert;
 pub mod demo;
 pub mod host;
 pub mod install_links;
@@ -110,6 +111,7 @@ commands! {
     Bootlist "bootlist" bootlist,
     Clone "clone" clone,
     Completions "completions" completions,
+    Convert "convert" convert,
     Demo "demo" demo,
     Host "host" host,
     InstallLinks "install-links" install_links,
