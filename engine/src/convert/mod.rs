@@ -20,7 +20,8 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::archive::{
-    open_stream, ArchiveError, ArchiveReader, ArchiveWriter, Compression, OutStream, ReaderOptions, WriterOptions,
+    open_stream, ArchiveError, ArchiveReader, ArchiveWriter, Compression, OutStream, ReaderOptions,
+    WriterOptions,
 };
 use crate::entry::Entry;
 use crate::error::Result;
@@ -145,9 +146,12 @@ pub struct ConvertSummary {
     pub output_bytes: u64,
 }
 
+/// A stream whose first bytes were read and are given back first.
+type Peeked<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
 /// Reads the first bytes of `input` (at most `n`) without losing them: returns them and a reader that yields
 /// them again followed by the rest.
-fn peek<R: Read>(mut input: R, n: usize) -> io::Result<(Vec<u8>, io::Chain<io::Cursor<Vec<u8>>, R>)> {
+fn peek<R: Read>(mut input: R, n: usize) -> io::Result<(Vec<u8>, Peeked<R>)> {
     let mut head = vec![0u8; n];
     let mut got = 0;
     while got < n {
@@ -225,7 +229,8 @@ where
                     count_byname_losses(&e, &mut lost);
                     w.write_entry(&e).map_err(|e| crate::Error::from(e).archive_output(out_name.as_ref()))?;
                 }
-                let (out, s) = w.finish().map_err(|e| crate::Error::from(e).archive_output(out_name.as_ref()))?;
+                let (out, s) =
+                    w.finish().map_err(|e| crate::Error::from(e).archive_output(out_name.as_ref()))?;
                 lost.xattrs += s.xattrs_dropped;
                 lost.default_acls += s.default_acls_dropped;
                 lost.times_clamped += s.times_clamped;
@@ -289,6 +294,116 @@ mod tests {
         assert_eq!(detect(&tar), Some(Format::Tar));
         assert_eq!(detect(b"hello"), None);
         assert_eq!(detect(&[0u8; 512]), None);
+    }
+
+    /// A by-name file whose PCL carries privileges: tar cannot hold them, so they are counted, and the rest
+    /// of the file (name, data, owner, mode) arrives in the tar.
+    #[test]
+    fn aix_pcls_are_counted_going_to_tar() {
+        use crate::entry::{EntryData, Kind, Meta};
+        let meta = Meta { mode: 0o640, uid: 7, gid: 8, nlink: 1, size: 5, ..Meta::default() };
+        let mut e = Entry::new(b"./p".to_vec(), Kind::File, meta);
+        e.data = EntryData::Bytes(bytes::Bytes::from_static(b"hello"));
+        let mut w = ArchiveWriter::new(Vec::new(), WriterOptions::default()).unwrap();
+        w.write_entry(&e).unwrap();
+        let (mut bff, _) = w.finish().unwrap();
+        // Volume label (9 dwords), the file's header (len dwords), sac_rec, base ACL (16), then the PCL:
+        // pcl_len, pcl_mode, default privileges.
+        let pcl = 72 + usize::from(bff[72]) * 8 + 8 + 16;
+        assert_eq!(u32::from_le_bytes(bff[pcl..pcl + 4].try_into().unwrap()), 16);
+        bff[pcl + 8] = 1;
+        let opts = ConvertOptions { to: Format::Tar, ..ConvertOptions::default() };
+        let (tar, s) = convert(&bff[..], Vec::new(), "-", &opts, Arc::new(crate::events::NoEvents)).unwrap();
+        assert_eq!(s.from, Some(Format::ByName));
+        assert_eq!(s.lost.classes(), vec![("AIX PCLs", 1)]);
+        assert_eq!((s.entries, s.bytes), (1, 5));
+        let mut ar = tar::Archive::new(&tar[..]);
+        let mut ents = ar.entries().unwrap();
+        let mut t = ents.next().unwrap().unwrap();
+        assert_eq!(&*t.path_bytes(), b"p");
+        assert_eq!(
+            (t.header().mode().unwrap(), t.header().uid().unwrap(), t.header().gid().unwrap()),
+            (0o640, 7, 8)
+        );
+        let mut data = Vec::new();
+        t.read_to_end(&mut data).unwrap();
+        assert_eq!(data, b"hello");
+    }
+
+    /// Returns reads of 1 to 13 bytes, as a pipe may.
+    struct Dribble<'a>(&'a [u8], usize);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, b: &mut [u8]) -> io::Result<usize> {
+            self.1 = (self.1 * 7 + 3) % 13 + 1;
+            let k = self.1.min(b.len()).min(self.0.len());
+            b[..k].copy_from_slice(&self.0[..k]);
+            self.0 = &self.0[k..];
+            Ok(k)
+        }
+    }
+
+    /// Our own tar (long name, ACLs, an xattr, a ns time) read back through short reads: ACL text with
+    /// newlines parses, the access ACL and the file reach the by-name archive, and what by-name cannot hold is
+    /// counted.
+    #[test]
+    fn tar_with_acls_and_long_names_reads_back_through_short_reads() {
+        use crate::acl::{AclEntry, AclTag, PosixAcl};
+        use crate::entry::{EntryData, Kind, Meta, Timestamp, Xattr};
+        let acl = PosixAcl {
+            entries: vec![
+                AclEntry { tag: AclTag::UserObj, perm: 6 },
+                AclEntry { tag: AclTag::User(12345), perm: 4 },
+                AclEntry { tag: AclTag::GroupObj, perm: 4 },
+                AclEntry { tag: AclTag::Mask, perm: 4 },
+                AclEntry { tag: AclTag::Other, perm: 0 },
+            ],
+        };
+        let long = format!("./{}/{}", "d".repeat(90), "f".repeat(90));
+        let dir = Entry::new(
+            format!("./{}", "d".repeat(90)).into_bytes(),
+            Kind::Dir,
+            Meta { mode: 0o755, nlink: 2, default_acl: Some(acl.clone()), ..Meta::default() },
+        );
+        let meta = Meta {
+            mode: 0o640,
+            nlink: 1,
+            size: 3,
+            mtime: Timestamp { sec: 1_600_000_000, nsec: 5 },
+            acl: Some(acl.clone()),
+            xattrs: vec![Xattr { name: b"user.bin".to_vec(), value: b"a\nb\0c".to_vec() }],
+            ..Meta::default()
+        };
+        let mut file = Entry::new(long.clone().into_bytes(), Kind::File, meta);
+        file.data = EntryData::Bytes(bytes::Bytes::from_static(b"abc"));
+        let mut w = tar_write::TarWriter::new(Vec::new(), "-", Arc::new(crate::events::NoEvents));
+        w.write_entry(&dir).unwrap();
+        w.write_entry(&file).unwrap();
+        let (tar, ts) = w.finish().unwrap();
+        assert_eq!((ts.entries, ts.lost.clone()), (2, Losses::default()));
+
+        let opts = ConvertOptions { to: Format::ByName, ..ConvertOptions::default() };
+        let ev = || Arc::new(crate::events::NoEvents);
+        let (whole, s1) = convert(&tar[..], Vec::new(), "-", &opts, ev()).unwrap();
+        let (dribbled, s2) = convert(Dribble(&tar, 0), Vec::new(), "-", &opts, ev()).unwrap();
+        assert_eq!(whole, dribbled);
+        assert_eq!(s1, s2);
+        assert_eq!(s1.from, Some(Format::Tar));
+        assert_eq!(
+            s1.lost.classes(),
+            vec![("xattrs", 1), ("default ACLs", 1), ("nanosecond times (truncated to seconds)", 1)]
+        );
+        let mut r = ArchiveReader::new(&whole[..], ReaderOptions::default());
+        let d = r.next_entry().unwrap().unwrap();
+        assert_eq!((d.kind, d.name.len()), (Kind::Dir, 92));
+        let f = r.next_entry().unwrap().unwrap();
+        assert_eq!(f.name, long.as_bytes());
+        assert_eq!(f.meta.acl, Some(acl));
+        assert_eq!(f.meta.mtime, Timestamp::from_secs(1_600_000_000));
+        match f.data {
+            EntryData::Bytes(b) => assert_eq!(&b[..], b"abc"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

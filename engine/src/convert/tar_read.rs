@@ -10,7 +10,7 @@
 //! Where the crate does not do the job: its pax record parser (0.4) splits the extended header at every
 //! newline before reading the length prefix, so any value holding a newline fails to parse, and that is
 //! every ACL GNU tar writes (one entry per line) and many binary xattr values. The raw extended header is
-//! not reachable through its API, so a tap under the crate ([`Tap`]) keeps the bytes between one member's
+//! not reachable through its API, so a tap under the crate (`Tap`) keeps the bytes between one member's
 //! data and the next member's header (only extension headers live there), and [`parse_pax`] reads the
 //! records from them by their length prefixes, as POSIX defines them.
 //!
@@ -88,7 +88,10 @@ impl<R: Read> Read for Tap<R> {
         if st.at > st.keep_from {
             let skip = st.keep_from.saturating_sub(start) as usize;
             if st.kept.len() + n - skip > MAX_EXT {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "more than 16 MiB of extension headers"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "more than 16 MiB of extension headers",
+                ));
             }
             st.kept.extend_from_slice(&b[skip..n]);
         }
@@ -244,8 +247,9 @@ fn pax_sparse(pax: &Pax) -> Option<PaxSparse> {
     }
     // 0.1: the map is a pax record `off,len,off,len,...`.
     let text = std::str::from_utf8(pax_get(pax, "GNU.sparse.map")?).ok()?;
-    let nums: Vec<u64> = text.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect::<Option<_>>()?;
-    if nums.len() % 2 != 0 {
+    let nums: Vec<u64> =
+        text.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect::<Option<_>>()?;
+    if !nums.len().is_multiple_of(2) {
         return None;
     }
     Some(PaxSparse { name, size, map: Some(nums.chunks(2).map(|c| (c[0], c[1])).collect()) })
@@ -284,7 +288,6 @@ fn read_map_1_0(r: &mut dyn Read) -> io::Result<(Vec<(u64, u64)>, u64)> {
         let len = line()?;
         map.push((off, len));
     }
-    drop(line);
     let pad = (512 - used % 512) % 512;
     io::copy(&mut r.take(pad), &mut io::sink())?;
     Ok((map, used + pad))
@@ -329,7 +332,10 @@ fn read_exact_len(r: &mut dyn Read, size: u64, out: &mut Vec<u8>) -> io::Result<
     out.clear();
     let n = r.take(size).read_to_end(out)?;
     if (n as u64) < size {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the data ends after {n} of {size} bytes")));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the data ends after {n} of {size} bytes"),
+        ));
     }
     Ok(())
 }
@@ -341,7 +347,8 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
     let st = Rc::new(RefCell::new(TapState::default()));
     let at = || st.borrow().at;
     let mut ar = tar::Archive::new(Tap { inner: input, st: st.clone() });
-    let damaged = |offset: u64, e: &dyn std::fmt::Display| ArchiveError::Tar { offset, message: e.to_string() };
+    let damaged =
+        |offset: u64, e: &dyn std::fmt::Display| ArchiveError::Tar { offset, message: e.to_string() };
     let mut out = Batcher::new(tx);
     let mut stats = TarReadStats::default();
     let mut ids: HashMap<Vec<u8>, u64> = HashMap::new();
@@ -409,7 +416,8 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
             nlink: 1,
             ..Meta::default()
         };
-        let dev = |v: io::Result<Option<u32>>| v.map_err(|e| damaged(hdr_at, &e)).map(Option::unwrap_or_default);
+        let dev =
+            |v: io::Result<Option<u32>>| v.map_err(|e| damaged(hdr_at, &e)).map(Option::unwrap_or_default);
         if matches!(kind, Kind::CharDev | Kind::BlockDev) {
             meta.rdev = DevId { major: dev(h.device_major())?, minor: dev(h.device_minor())? };
         }
@@ -428,7 +436,9 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
                 None => Ok(None),
                 Some(v) => {
                     let t = String::from_utf8_lossy(v);
-                    PosixAcl::from_text(&t, &lookup_id).map(Some).map_err(|e| Error::from(damaged(hdr_at, &e)))
+                    PosixAcl::from_text(&t, &lookup_id)
+                        .map(Some)
+                        .map_err(|e| Error::from(damaged(hdr_at, &e)))
                 }
             }
         };

@@ -62,6 +62,21 @@ impl<W: Write> Write for Watched<W> {
     }
 }
 
+/// The member name for a by-name name: `./etc/hosts` becomes `etc/hosts` and `.` becomes `./`. The `tar`
+/// crate drops a leading `./` from the names it puts in the header but not from GNU long names, and GNU tar
+/// takes `deep` and `./deep/long...` for different directories (it then sets `deep`'s time too early), so
+/// every name loses it here.
+fn tar_name(name: &[u8]) -> Vec<u8> {
+    let mut n = name;
+    while n.len() > 2 && n.starts_with(b"./") {
+        n = &n[2..];
+    }
+    if n == b"." || n == b"./" {
+        return b"./".to_vec();
+    }
+    n.to_vec()
+}
+
 /// A pax time: `SEC` or `SEC.NNNNNNNNN`.
 fn pax_time(t: Timestamp) -> String {
     if t.nsec == 0 {
@@ -150,7 +165,11 @@ impl<W: Write> TarWriter<W> {
 
     fn soft(&mut self, e: &Entry, message: String) {
         self.summary.soft_errors += 1;
-        self.events.event(&Event::SoftError { class: "convert", path: e.display_name().into_owned(), message });
+        self.events.event(&Event::SoftError {
+            class: "convert",
+            path: e.display_name().into_owned(),
+            message,
+        });
     }
 
     /// The output failed.
@@ -166,7 +185,7 @@ impl<W: Write> TarWriter<W> {
             self.soft(e, "a tar member name cannot be empty or contain `..` or NUL - skipped".into());
             return Ok(());
         }
-        let mut path = if name.as_slice() == b"." { b"./".to_vec() } else { name.clone() };
+        let mut path = tar_name(name);
         if e.kind == Kind::Dir && !path.ends_with(b"/") {
             path.push(b'/');
         }
@@ -208,9 +227,13 @@ impl<W: Write> TarWriter<W> {
         h.set_size(0);
         let r = match e.kind {
             Kind::Symlink | Kind::HardLink => {
-                h.set_entry_type(if e.kind == Kind::Symlink { tar::EntryType::Symlink } else { tar::EntryType::Link });
+                h.set_entry_type(if e.kind == Kind::Symlink {
+                    tar::EntryType::Symlink
+                } else {
+                    tar::EntryType::Link
+                });
                 let target = e.link_target.clone().unwrap_or_default();
-                let target = if e.kind == Kind::HardLink && target == b"." { b"./".to_vec() } else { target };
+                let target = if e.kind == Kind::HardLink { tar_name(&target) } else { target };
                 self.b.append_link(&mut h, path, Path::new(OsStr::from_bytes(&target)))
             }
             Kind::Dir | Kind::Fifo | Kind::CharDev | Kind::BlockDev => {
@@ -291,6 +314,9 @@ mod tests {
     #[test]
     fn pax_time_forms() {
         assert_eq!(pax_time(Timestamp { sec: 5, nsec: 0 }), "5");
+        assert_eq!(tar_name(b"."), b"./");
+        assert_eq!(tar_name(b"./deep/x"), b"deep/x");
+        assert_eq!(tar_name(b"/abs"), b"/abs");
         assert_eq!(pax_time(Timestamp { sec: 1577934245, nsec: 123456789 }), "1577934245.123456789");
         assert_eq!(pax_time(Timestamp { sec: -2, nsec: 750_000_000 }), "-1.250000000");
     }
