@@ -53,6 +53,7 @@ fn make_tree(src: &Path) {
          printf 'deep\\n' > deep/{long}/file
          : > empty
          head -c 600000 /dev/urandom > big
+         yes 'a line the packer squeezes' | head -c 200000 > text
          truncate -s 3M sparse
          printf 'data' | dd of=sparse bs=1 seek=1048576 conv=notrunc 2>/dev/null
          mkfifo fifo
@@ -130,11 +131,23 @@ fn tree_to_byname_to_tar_to_tree_equals_the_source_but_what_byname_cannot_hold()
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(rsync_diff(&src, &dst2), byname_losses());
 
+    // A packed archive of the same tree gives a tar of the same tree.
+    let o = altdisk(&["backup", "--walk", src.to_str().unwrap(), "-p", "-f", "p.bff"], t.path());
+    assert!(o.status.success(), "{}", err(&o));
+    let packed = fs::metadata(t.path().join("p.bff")).unwrap().len();
+    assert!(packed < fs::metadata(t.path().join("a.bff")).unwrap().len(), "nothing was packed");
+    let o = altdisk(&["convert", "p.bff", "p.tar"], t.path());
+    assert_eq!((o.status.code(), err(&o)), (Some(0), String::new()));
+    let dstp = t.path().join("dstp");
+    fs::create_dir_all(&dstp).unwrap();
+    sh("tar --xattrs --xattrs-include='*' --acls --numeric-owner -xpf ../p.tar", &dstp);
+    assert_eq!(rsync_diff(&src, &dstp), byname_losses());
+
     // Standard input to standard output gives the same bytes as file to file.
     let o =
         convert_io(&["-", "-", "--to", "tar"], &t.path().join("a.bff"), &t.path().join("s.tar"), t.path());
     assert_eq!((o.status.code(), err(&o)), (Some(0), String::new()));
-    assert_eq!(fs::read(t.path().join("s.tar")).unwrap(), raw);
+    assert!(fs::read(t.path().join("s.tar")).unwrap() == raw, "standard output differs from the file");
 }
 
 #[test]
@@ -221,7 +234,7 @@ fn damaged_input_exits_3_naming_the_offset_and_leaves_no_output() {
     let o = altdisk(&["convert", "cut.tar", "out.bff"], d);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
     assert!(
-        err(&o).contains("convert: tar archive damaged at byte offset 512: ./a: the data ends after 49488 of 100000 bytes\n"),
+        err(&o).contains("convert: cut.tar: tar archive damaged at byte offset 512: ./a: the data ends after 49488 of 100000 bytes\n"),
         "{}",
         err(&o)
     );
@@ -235,7 +248,11 @@ fn damaged_input_exits_3_naming_the_offset_and_leaves_no_output() {
     fs::write(d.join("bad.tar"), &bad).unwrap();
     let o = altdisk(&["convert", "bad.tar", "out.bff"], d);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
-    assert!(err(&o).contains(&format!("tar archive damaged at byte offset {}", second + 512)), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("convert: bad.tar: tar archive damaged at byte offset {}", second + 512)),
+        "{}",
+        err(&o)
+    );
     assert!(err(&o).contains("checksum"), "{}", err(&o));
 
     // A by-name archive cut short.
@@ -245,7 +262,7 @@ fn damaged_input_exits_3_naming_the_offset_and_leaves_no_output() {
     fs::write(d.join("cut.bff"), &bff[..60_000]).unwrap();
     let o = altdisk(&["convert", "cut.bff", "out.tar"], d);
     assert_eq!(o.status.code(), Some(3), "{}", err(&o));
-    assert!(err(&o).contains("archive truncated at byte offset 60000"), "{}", err(&o));
+    assert!(err(&o).contains("convert: cut.bff: archive truncated at byte offset 60000"), "{}", err(&o));
     assert!(!d.join("out.tar").exists());
 
     // Not an archive at all.
@@ -254,8 +271,8 @@ fn damaged_input_exits_3_naming_the_offset_and_leaves_no_output() {
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(
         err(&o),
-        "convert: out.tar was not finished and has been removed\nconvert: not a by-name or tar archive (byte \
-         offset 0): no by-name volume label and no ustar magic in the first 15 bytes\n"
+        "convert: out.tar was not finished and has been removed\nconvert: junk: not a by-name or tar archive \
+         (byte offset 0): no by-name volume label and no ustar magic in the first 15 bytes\n"
     );
 }
 

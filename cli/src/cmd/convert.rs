@@ -118,7 +118,16 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             if !to_stdout && remove_incomplete(Path::new(&a.output)) {
                 eprintln!("convert: {} was not finished and has been removed", out_name);
             }
-            return Err(e.into());
+            // A damaged input: name it in front of the offset.
+            let in_name = if from_stdin {
+                "standard input".to_string()
+            } else {
+                a.input.to_string_lossy().into_owned()
+            };
+            return Err(match e {
+                Error::Archive(_) => anyhow::Error::from(e).context(in_name),
+                e => e.into(),
+            });
         }
     };
     let mut out = out;

@@ -219,7 +219,8 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
     }
     let ctx = |k: ContextKind| match e.get(k) {
         Some(ContextValue::String(s)) => Some(s.clone()),
-        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        // clap lists suggestions from the least to the most likely (`clon`: convert, clone).
+        Some(ContextValue::Strings(v)) => v.last().cloned(),
         _ => None,
     };
     let msg = match e.kind() {
