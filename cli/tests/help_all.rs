@@ -23,6 +23,7 @@ const COMMANDS: &[(&str, bool)] = &[
     ("bootlist", false),
     ("clone", false),
     ("completions", false),
+    ("convert", false),
     ("demo", false),
     ("host", false),
     ("install-links", false),

@@ -71,6 +71,11 @@ pub enum AclError {
     Tag(u16),
 }
 
+/// An ACL text entry that could not be parsed (or names a user or group this host does not know).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("bad ACL text entry {0:?}")]
+pub struct AclTextError(pub String);
+
 impl PosixAcl {
     /// Decodes an xattr value.
     pub fn from_xattr(v: &[u8]) -> Result<Self, AclError> {
@@ -126,8 +131,81 @@ impl PosixAcl {
         }
     }
 
+    /// The long text form `getfacl` prints and GNU tar stores in `SCHILY.acl.access` / `SCHILY.acl.default`
+    /// (one `tag:qualifier:rwx` entry per line), with numeric ids: names would mean a lookup on this host,
+    /// and the ids are what the archive holds.
+    pub fn to_text(&self) -> String {
+        let mut entries = self.entries.clone();
+        entries.sort_by_key(|e| e.tag);
+        let mut t = String::new();
+        for e in &entries {
+            let (tag, q) = match e.tag {
+                AclTag::UserObj => ("user", String::new()),
+                AclTag::User(u) => ("user", u.to_string()),
+                AclTag::GroupObj => ("group", String::new()),
+                AclTag::Group(g) => ("group", g.to_string()),
+                AclTag::Mask => ("mask", String::new()),
+                AclTag::Other => ("other", String::new()),
+            };
+            let bit = |b: u8, c: char| if e.perm & b != 0 { c } else { '-' };
+            t.push_str(&format!("{tag}:{q}:{}{}{}\n", bit(4, 'r'), bit(2, 'w'), bit(1, 'x')));
+        }
+        t
+    }
+
+    /// Parses the text form (entries separated by newlines or commas, `#` comments, short tags `u g m o`, and
+    /// star's trailing `:ID` field). A qualifier that is a name rather than a number is looked up with
+    /// `lookup` (user names with `false`, group names with `true`); a name it does not know is an error.
+    pub fn from_text(text: &str, lookup: &dyn Fn(&str, bool) -> Option<u32>) -> Result<Self, AclTextError> {
+        let mut entries = Vec::new();
+        for raw in text.split(['\n', ',']) {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let bad = || AclTextError(line.to_string());
+            let f: Vec<&str> = line.split(':').collect();
+            if f.len() < 3 {
+                return Err(bad());
+            }
+            let id = |group: bool| -> Result<Option<u32>, AclTextError> {
+                if f[1].is_empty() {
+                    return Ok(None);
+                }
+                if let Ok(n) = f[1].parse::<u32>() {
+                    return Ok(Some(n));
+                }
+                // star writes `user:name:rwx:ID`: the id travels with the name.
+                if let Some(n) = f.get(3).and_then(|s| s.parse::<u32>().ok()) {
+                    return Ok(Some(n));
+                }
+                lookup(f[1], group).map(Some).ok_or_else(bad)
+            };
+            let tag = match f[0] {
+                "user" | "u" => id(false)?.map_or(AclTag::UserObj, AclTag::User),
+                "group" | "g" => id(true)?.map_or(AclTag::GroupObj, AclTag::Group),
+                "mask" | "m" => AclTag::Mask,
+                "other" | "o" => AclTag::Other,
+                _ => return Err(bad()),
+            };
+            let mut perm = 0u8;
+            for c in f[2].chars() {
+                perm |= match c {
+                    'r' => 4,
+                    'w' => 2,
+                    'x' => 1,
+                    '-' => 0,
+                    _ => return Err(bad()),
+                };
+            }
+            entries.push(AclEntry { tag, perm });
+        }
+        entries.sort_by_key(|e| e.tag);
+        Ok(PosixAcl { entries })
+    }
+
     /// True when the ACL has named users or groups (more than the mode can say).
-    pub(crate) fn is_extended(&self) -> bool {
+    pub fn is_extended(&self) -> bool {
         self.entries.iter().any(|e| matches!(e.tag, AclTag::User(_) | AclTag::Group(_) | AclTag::Mask))
     }
 
@@ -166,5 +244,27 @@ mod tests {
         assert!(back.is_extended());
         assert_eq!(back.mode_bits(), 0o764);
         assert_eq!(PosixAcl::from_xattr(&x[..7]), Err(AclError::Length(7)));
+    }
+
+    #[test]
+    fn text_form_round_trips_as_gnu_tar_writes_it() {
+        let none = |_: &str, _: bool| None;
+        let gnu = "user::rw-\nuser:12345:r--\ngroup::r--\ngroup:54321:rw-\nmask::rw-\nother::r--\n";
+        let acl = PosixAcl::from_text(gnu, &none).unwrap();
+        assert_eq!(acl.entries.len(), 6);
+        assert!(acl.entries.contains(&AclEntry { tag: AclTag::Group(54321), perm: 6 }));
+        assert_eq!(acl.to_text(), gnu);
+        // star's form with the id after a name, short tags, commas and a comment.
+        let star = "u::rwx,user:lisa:r-x:1001,g::r--,m::r-x,o::---#x";
+        let acl = PosixAcl::from_text(star, &none).unwrap();
+        assert!(acl.entries.contains(&AclEntry { tag: AclTag::User(1001), perm: 5 }));
+        assert_eq!(acl.mode_bits(), 0o750);
+        let bin = |n: &str, g: bool| (n == "bin" && !g).then_some(2);
+        assert!(PosixAcl::from_text("user:bin:r--", &bin).unwrap().is_extended());
+        assert_eq!(
+            PosixAcl::from_text("user:nobody-here:r--", &none),
+            Err(AclTextError("user:nobody-here:r--".into()))
+        );
+        assert!(PosixAcl::from_text("user::rwz", &none).is_err());
     }
 }

@@ -19,6 +19,7 @@ pub mod archive;
 pub mod batch;
 pub mod bench;
 pub mod clock;
+pub mod convert;
 pub mod entry;
 pub mod error;
 pub mod events;

@@ -32,6 +32,7 @@ pub mod bootlist;
 pub mod clone;
 pub mod common;
 pub mod completions;
+pub mod convert;
 pub mod demo;
 pub mod host;
 pub mod install_links;
@@ -110,6 +111,7 @@ commands! {
     Bootlist "bootlist" bootlist,
     Clone "clone" clone,
     Completions "completions" completions,
+    Convert "convert" convert,
     Demo "demo" demo,
     Host "host" host,
     InstallLinks "install-links" install_links,
@@ -218,7 +220,8 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
     }
     let ctx = |k: ContextKind| match e.get(k) {
         Some(ContextValue::String(s)) => Some(s.clone()),
-        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        // clap lists suggestions from the least to the most likely (`clon`: convert, clone).
+        Some(ContextValue::Strings(v)) => v.last().cloned(),
         _ => None,
     };
     let msg = match e.kind() {

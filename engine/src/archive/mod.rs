@@ -131,6 +131,21 @@ pub enum ArchiveError {
         /// What the decoder reported.
         message: String,
     },
+    /// A tar archive is damaged: bad header checksum, a header or data cut short, a malformed extended
+    /// header.
+    #[error("tar archive damaged at byte offset {offset}: {message}")]
+    Tar {
+        /// Byte offset in the (uncompressed) stream where reading stopped.
+        offset: u64,
+        /// What was wrong.
+        message: String,
+    },
+    /// The input is neither a by-name nor a tar archive (nor either of them compressed with zstd).
+    #[error("not a by-name or tar archive (byte offset 0): {message}")]
+    UnknownFormat {
+        /// What was found.
+        message: String,
+    },
     /// The block size is not a positive multiple of 512.
     #[error("block size {0} is not a positive multiple of 512 bytes")]
     BlockSize(usize),
@@ -162,7 +177,9 @@ impl ArchiveError {
             | ArchiveError::NotByName { offset, .. }
             | ArchiveError::TooLarge { offset, .. }
             | ArchiveError::Security { offset, .. }
-            | ArchiveError::Unpack { offset, .. } => Some(*offset),
+            | ArchiveError::Unpack { offset, .. }
+            | ArchiveError::Tar { offset, .. } => Some(*offset),
+            ArchiveError::UnknownFormat { .. } => Some(0),
             ArchiveError::Zstd { uncompressed, .. } => Some(*uncompressed),
             ArchiveError::Encode { .. } | ArchiveError::BlockSize(_) => None,
         }

@@ -51,6 +51,9 @@ pub struct ReadStats {
     pub unknown_records: u64,
     /// ACL entries with no POSIX equivalent dropped by [`ArchiveReader::next_entry`].
     pub acl_entries_dropped: u64,
+    /// PCLs carrying privileges (more than the base PCL), which an [`Entry`] cannot carry and
+    /// [`ArchiveReader::next_entry`] therefore leaves out.
+    pub pcls_dropped: u64,
     /// Packed members whose data could not be unpacked and were passed over (see
     /// [`ArchiveReader::skip_damaged_members`]).
     pub damaged_members: u64,
@@ -637,6 +640,9 @@ impl<R: Read> ArchiveReader<R> {
                 "{}: {dropped} AIX ACL entries (deny/specify/multi-id) have no POSIX equivalent - dropped",
                 String::from_utf8_lossy(&e.name)
             ));
+        }
+        if e.security.as_ref().is_some_and(|s| s.pcl.default != [0, 0] || !s.pcl.ext.is_empty()) {
+            self.stats.pcls_dropped += 1;
         }
         let size = match kind {
             Kind::File | Kind::HardLink | Kind::Symlink => h.size,

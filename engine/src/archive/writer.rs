@@ -352,6 +352,9 @@ impl<W: Write> ArchiveWriter<W> {
                     },
                     EntryData::Bytes(b) => Source::Bytes(b),
                     EntryData::Stream(rx) => Source::Stream(rx),
+                    // A later name of a file: restore never reads its data (AIX restore skips it too), so
+                    // zeros stand for it, as a source without the data (a tar hard link) gives none.
+                    EntryData::None if entry.kind == Kind::HardLink => Source::Zeros,
                     EntryData::None => {
                         if m.size > 0 {
                             self.soft("read", &entry.name, "no data available; zero-filled".into());
@@ -595,7 +598,7 @@ impl<W: Write> ArchiveWriter<W> {
 }
 
 /// Opens a walker's source file without following a symlink swapped in since the walk.
-fn open_source(sf: &crate::entry::SourceFile) -> io::Result<std::fs::File> {
+pub(crate) fn open_source(sf: &crate::entry::SourceFile) -> io::Result<std::fs::File> {
     use rustix::fs::{openat, Mode, OFlags};
     let fd = openat(
         &*sf.dir,
