@@ -98,6 +98,9 @@ pub struct Losses {
     /// Files with a sparse map whose holes were written as zeros (the target keeps no map; AIX restore makes
     /// all-zero 4 KiB blocks holes again).
     pub sparse_layout: u64,
+    /// Pax records of a tar input that this reader does not understand (`SCHILY.fflags`, vendor keys):
+    /// each key was named in a warning.
+    pub pax_records: u64,
     /// Entries the output could not hold at all (name too long, `..` in a tar name, unsupported tar entry
     /// types); each was also reported as a soft error or warning.
     pub entries: u64,
@@ -114,6 +117,7 @@ impl Losses {
             ("nanosecond times (truncated to seconds)", self.ns_times),
             ("times after 2038 (clamped)", self.times_clamped),
             ("sparse layouts (written dense)", self.sparse_layout),
+            ("pax records not understood", self.pax_records),
             ("entries", self.entries),
         ]
         .into_iter()
@@ -212,6 +216,7 @@ where
             Format::Tar => {
                 let stats = tar_read::send_tar(stream, &tx, ev)?;
                 lost.entries = stats.unsupported;
+                lost.pax_records = stats.unknown_records;
             }
         }
         Ok(lost)
@@ -260,6 +265,7 @@ where
         ns_times: read_lost.ns_times + write_lost.ns_times,
         times_clamped: read_lost.times_clamped + write_lost.times_clamped,
         sparse_layout: read_lost.sparse_layout + write_lost.sparse_layout,
+        pax_records: read_lost.pax_records + write_lost.pax_records,
         entries: read_lost.entries + write_lost.entries,
     };
     let summary =
@@ -404,6 +410,52 @@ mod tests {
             EntryData::Bytes(b) => assert_eq!(&b[..], b"abc"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// bsdtar writes xattrs as `LIBARCHIVE.xattr.NAME` (percent-encoded name, base64 value): they are read
+    /// as xattrs. A key nobody here understands (`SCHILY.fflags`) is counted and named in one warning.
+    #[test]
+    fn libarchive_xattrs_are_read_and_unknown_pax_keys_are_counted() {
+        let tar_bytes = {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(2);
+            h.set_mode(0o644);
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mtime(1_600_000_000);
+            h.set_cksum();
+            let mut b2 = tar::Builder::new(Vec::new());
+            b2.append_pax_extensions([
+                ("LIBARCHIVE.xattr.user.a%20b", &b"aGk="[..]),
+                ("SCHILY.fflags", &b"nodump"[..]),
+            ])
+            .unwrap();
+            b2.append_data(&mut h.clone(), "f", &b"ok"[..]).unwrap();
+            b2.append_pax_extensions([("SCHILY.fflags", &b"nodump"[..])]).unwrap();
+            b2.append_data(&mut h, "g", &b"ok"[..]).unwrap();
+            b2.into_inner().unwrap()
+        };
+        let rec = Arc::new(crate::events::RecordEvents::default());
+        let opts = ConvertOptions { to: Format::Tar, ..ConvertOptions::default() };
+        let (out, s) = convert(&tar_bytes[..], Vec::new(), "-", &opts, rec.clone()).unwrap();
+        assert_eq!(s.lost.classes(), vec![("pax records not understood", 2)]);
+        let warnings: Vec<String> =
+            rec.0.lock().unwrap().iter().filter(|l| l.starts_with("warning")).cloned().collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("SCHILY.fflags"), "{warnings:?}");
+        // The xattr went on as SCHILY.xattr.user.a b (its name decoded).
+        let mut ar = tar::Archive::new(&out[..]);
+        let mut first = ar.entries().unwrap().next().unwrap().unwrap();
+        let pax: Vec<(String, Vec<u8>)> = first
+            .pax_extensions()
+            .unwrap()
+            .unwrap()
+            .map(|x| {
+                let x = x.unwrap();
+                (x.key().unwrap().to_string(), x.value_bytes().to_vec())
+            })
+            .collect();
+        assert!(pax.contains(&("SCHILY.xattr.user.a b".to_string(), b"hi".to_vec())), "{pax:?}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `linkpath`, `size`, `uid` and `gid`, and old-GNU sparse members (`S`, whose holes it fills with zeros).
 //! This stage adds what the crate leaves to its caller: pax times with nanoseconds, `SCHILY.xattr.*` (with
 //! `system.posix_acl_*` taken as the ACLs they are), `SCHILY.acl.access` / `SCHILY.acl.default` (the text
-//! form GNU tar and star write), and GNU's pax sparse formats 0.1 and 1.0, which the crate does not know
+//! form GNU tar and star write), bsdtar's `LIBARCHIVE.xattr.*` (percent-encoded name, base64 value), and
+//! GNU's pax sparse formats 0.1 and 1.0, which the crate does not know
 //! (it would hand out the raw map and data under the `GNUSparseFile.0/` name).
 //!
 //! Where the crate does not do the job: its pax record parser (0.4) splits the extended header at every
@@ -23,7 +24,7 @@
 //! only to an earlier one with the same id and `nlink > 1`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -46,6 +47,64 @@ pub struct TarReadStats {
     /// Members of a type an [`Entry`] cannot be (GNU volume labels, multi-volume continuations, sockets
     /// ...): skipped with a warning each.
     pub unsupported: u64,
+    /// Pax records this reader does not understand (`SCHILY.fflags`, a vendor's key ...): what they held
+    /// is not carried over. Each key is named in one warning.
+    pub unknown_records: u64,
+}
+
+/// Pax keys whose meaning is carried over, or which only describe the writer's side (star's `SCHILY.dev`,
+/// `SCHILY.ino`, `SCHILY.nlink`; `comment`, `charset`): nothing is lost when they are not kept.
+fn known_pax_key(k: &str) -> bool {
+    matches!(
+        k,
+        "path"
+            | "linkpath"
+            | "size"
+            | "uid"
+            | "gid"
+            | "uname"
+            | "gname"
+            | "mtime"
+            | "atime"
+            | "ctime"
+            | "comment"
+            | "charset"
+            | "hdrcharset"
+            | "SCHILY.dev"
+            | "SCHILY.ino"
+            | "SCHILY.nlink"
+            | "SCHILY.devmajor"
+            | "SCHILY.devminor"
+            | "SCHILY.acl.access"
+            | "SCHILY.acl.default"
+    ) || k.starts_with("SCHILY.xattr.")
+        || k.starts_with("LIBARCHIVE.xattr.")
+        || k.starts_with("GNU.sparse.")
+}
+
+/// bsdtar's `LIBARCHIVE.xattr.NAME=VALUE`: NAME percent-encoded, VALUE base64. `None` when either does not
+/// decode.
+fn libarchive_xattr(key: &str, value: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    use base64::Engine as _;
+    let enc = key.strip_prefix("LIBARCHIVE.xattr.")?.as_bytes();
+    let mut name = Vec::with_capacity(enc.len());
+    let mut i = 0;
+    while i < enc.len() {
+        if enc[i] == b'%' {
+            let hex = std::str::from_utf8(enc.get(i + 1..i + 3)?).ok()?;
+            name.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            name.push(enc[i]);
+            i += 1;
+        }
+    }
+    let trimmed: Vec<u8> = value.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    let v = base64::engine::general_purpose::STANDARD
+        .decode(&trimmed)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&trimmed))
+        .ok()?;
+    Some((name, v))
 }
 
 /// Largest run of extension headers kept between two members (GNU tar's own are a few KiB).
@@ -352,6 +411,7 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
     let mut out = Batcher::new(tx);
     let mut stats = TarReadStats::default();
     let mut ids: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut unknown_keys: HashSet<String> = HashSet::new();
     let mut next_id = 1u64;
     let mut buf = Vec::new();
     let entries = ar.entries().map_err(|e| damaged(at(), &e))?;
@@ -424,11 +484,35 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
         // Attributes and ACLs.
         let (mut acl_x, mut dacl_x) = (None, None);
         for (k, v) in &pax {
-            let Some(x) = k.strip_prefix("SCHILY.xattr.") else { continue };
-            match x.as_bytes() {
-                XATTR_ACCESS => acl_x = PosixAcl::from_xattr(v).ok(),
-                XATTR_DEFAULT => dacl_x = PosixAcl::from_xattr(v).ok(),
-                n => meta.xattrs.push(Xattr { name: n.to_vec(), value: v.clone() }),
+            let (n, v) = if let Some(x) = k.strip_prefix("SCHILY.xattr.") {
+                (x.as_bytes().to_vec(), v.clone())
+            } else if k.starts_with("LIBARCHIVE.xattr.") {
+                match libarchive_xattr(k, v) {
+                    Some(nv) => nv,
+                    None => {
+                        stats.unknown_records += 1;
+                        events.event(&Event::Warning(format!(
+                            "{}: pax record {k} at byte offset {hdr_at} does not decode - not carried over",
+                            String::from_utf8_lossy(&ent.path_bytes())
+                        )));
+                        continue;
+                    }
+                }
+            } else {
+                if !known_pax_key(k) {
+                    stats.unknown_records += 1;
+                    if unknown_keys.insert(k.clone()) {
+                        events.event(&Event::Warning(format!(
+                            "pax record {k} (first at byte offset {hdr_at}) is not understood - not carried over"
+                        )));
+                    }
+                }
+                continue;
+            };
+            match n.as_slice() {
+                XATTR_ACCESS => acl_x = PosixAcl::from_xattr(&v).ok(),
+                XATTR_DEFAULT => dacl_x = PosixAcl::from_xattr(&v).ok(),
+                _ => meta.xattrs.push(Xattr { name: n, value: v }),
             }
         }
         let acl_text = |key: &str| -> Result<Option<PosixAcl>> {
