@@ -75,6 +75,18 @@ impl Events for NoEvents {
     fn event(&self, _ev: &Event<'_>) {}
 }
 
+/// Passes every event on except [`Event::Progress`]: for a stage whose counts are not the job's measure (the
+/// walk before exclusion), so the consumer sees one monotonic progress.
+pub struct WithoutProgress<'a>(pub &'a dyn Events);
+
+impl Events for WithoutProgress<'_> {
+    fn event(&self, ev: &Event<'_>) {
+        if !matches!(ev, Event::Progress { .. }) {
+            self.0.event(ev);
+        }
+    }
+}
+
 /// Records every event as a line of text (for tests).
 #[derive(Debug, Default)]
 pub struct RecordEvents(pub std::sync::Mutex<Vec<String>>);

@@ -206,7 +206,11 @@ where
     let prune: Option<Prune<'_>> = prune_fn.as_ref().map(|f| f as Prune<'_>);
     let filter = Filter { exclude, explain, select: None };
     let counters = Counters::default();
-    let (walk, out) = run(|tx| walk::walk(wopts, prune, events, &tx), &filter, writer, &counters, events)?;
+    // The walk's own progress counts entries before exclusion: only the writer's (what is written) is passed
+    // on, so progress counters match the plan and never go backwards.
+    let walk_events = crate::events::WithoutProgress(events);
+    let (walk, out) =
+        run(|tx| walk::walk(wopts, prune, &walk_events, &tx), &filter, writer, &counters, events)?;
     Ok((walk, out, counters.excluded.load(Ordering::Relaxed)))
 }
 
@@ -242,6 +246,14 @@ pub fn clone_dry_run(
     };
     let (walk, (entries, bytes), excluded) = walk_filtered(wopts, exclude, explain, writer, events)?;
     Ok(DryRunSummary { walk, entries, bytes, excluded })
+}
+
+/// The plan of a clone: the entries and file-data bytes a copy of `wopts` filtered by `exclude` will write,
+/// from a walk of metadata only (no data, no xattrs, no ACLs). It is the total of `clone`'s progress, so the
+/// bar and `planned` count what is copied after exclusion, not what the filesystems hold.
+pub fn clone_plan(wopts: &WalkOptions, exclude: Option<&ExcludeList>) -> Result<DryRunSummary> {
+    let scan = wopts.clone().metadata(false, false).with_data_source(false);
+    clone_dry_run(&scan, exclude, false, &crate::events::NoEvents)
 }
 
 /// What [`clone_tree`] did.

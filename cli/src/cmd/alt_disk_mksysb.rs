@@ -134,5 +134,6 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.build.skip_space_check = a.skip_space_check;
     o.chrp_boot_image = a.chrp_boot_image;
     o.common.bak_err = bak_err_from_env();
+    super::host::alt_result(&dir, &o.common.disks);
     outcome("alt_disk_mksysb", alt_disk_mksysb(&dir, &o, &Printer::aix()))
 }

@@ -45,12 +45,31 @@ pub fn bak_err_from_env() -> altdisk_engine::altdisk::BakErrPolicy {
     }
 }
 
+/// The `--json` result of an alternate-disk run, known before it starts (so a failed run carries it too):
+/// the target disks, the volume group it builds and the host's log file.
+pub fn alt_result(dir: &std::path::Path, disks: &[String]) {
+    use crate::render::json::result;
+    result("targets", serde_json::json!(disks));
+    result("vg", serde_json::json!("altinst_rootvg"));
+    result("log", serde_json::json!(dir.join("alt_disk_inst.log")));
+}
+
 /// The exit code of an alternate-disk run: 1 when `ALT_BAK_ERR_REPORT` turned backup errors into a failure,
 /// the error's code (after reporting it) when it failed.
 pub fn outcome(
     name: &str,
     r: altdisk_engine::Result<altdisk_engine::altdisk::copy::CopyOutcome>,
 ) -> anyhow::Result<i32> {
+    use crate::render::json::result;
+    if let Ok(out) = &r {
+        if let Some(s) = &out.stats {
+            result("entries", serde_json::json!(s.entries));
+            result("bytes", serde_json::json!(s.bytes));
+            result("copy_errors", serde_json::json!(s.soft_errors.len()));
+        }
+        result("failed", serde_json::json!(out.failed));
+        result("rebooted", serde_json::json!(out.boot.is_some()));
+    }
     match r {
         Ok(out) if out.failed => Ok(crate::exit::FAILED),
         Ok(_) => Ok(crate::exit::OK),
@@ -66,7 +85,9 @@ pub fn fail(name: &str, e: altdisk_engine::Error) -> i32 {
     let aix =
         msg.len() > 9 && msg.as_bytes()[..4].iter().all(u8::is_ascii_digit) && msg.as_bytes()[4] == b'-';
     if aix || msg.starts_with(&format!("{name}:")) {
+        crate::render::json::flush();
         eprintln!("{msg}");
+        crate::render::json::error(&msg);
         crate::exit::code_for(&e)
     } else {
         crate::exit::report(name, &e)

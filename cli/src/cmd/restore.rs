@@ -138,7 +138,7 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
         }
         Some(line)
     });
-    let r = Arc::new(Renderer::new("restore", false, Some(list), false));
+    let r = Arc::new(Renderer::new("restore", Some(list), false));
     let reader =
         ArchiveReader::new(input, ReaderOptions { resync }).with_events(r.clone()).skip_damaged_members();
     let select = Selection::new(x.names, x.subtree);

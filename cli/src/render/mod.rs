@@ -1,11 +1,13 @@
 //! Rendering engine events: the one place where an [`Event`] becomes text. Three renderers, each a set of
 //! modes of one rule table:
 //!
-//! * [`Renderer`] (clone): per-file listings, a progress bar on a terminal, or one JSON object per line with
-//!   `--json`;
+//! * [`Renderer`] (clone, verify, restore's listing): per-file listings and a progress bar on a terminal;
 //! * [`Transcript`] (the AIX host commands and the demo): AIX message lines, `+ ` trace lines, `WARNING:`;
 //! * [`Lines`] (backup, restore, space, bench): `PROG: ...` warning and error lines, `a NAME` listings.
+//!
+//! With `--json` all three hand every event to [`json`], the one JSON-lines schema of every command.
 
+pub mod json;
 mod lines;
 mod transcript;
 
@@ -26,13 +28,16 @@ pub type EntryFormat = Box<dyn Fn(&[u8], u64, Option<&[u8]>) -> Option<Vec<u8>> 
 /// How a command wants its events shown.
 pub struct Renderer {
     prog: String,
-    json: bool,
     list: Option<EntryFormat>,
     bar: Option<ProgressBar>,
     /// Standard output: line-buffered on a terminal, block-buffered otherwise (a listing of 80,000 names is
     /// then a few dozen writes, not 80,000). Flushed before anything goes to standard error, so the two keep
     /// their order when they share a file, and when the renderer finishes or is dropped.
     out: Mutex<Box<dyn Write + Send>>,
+    /// The plan's entry total, once known.
+    planned_entries: Mutex<Option<u64>>,
+    /// The highest entry count seen.
+    done_entries: AtomicU64,
     /// Soft errors seen.
     pub soft_errors: AtomicU64,
     /// Warnings seen.
@@ -41,22 +46,17 @@ pub struct Renderer {
 
 impl Renderer {
     /// A renderer for command `prog`. `list` formats per-entry lines (verbose listings); `progress` asks for a
-    /// bar when standard error is a terminal and nothing else is being listed.
-    pub fn new(prog: &str, json: bool, list: Option<EntryFormat>, progress: bool) -> Self {
-        let bar = (progress && !json && list.is_none() && std::io::stderr().is_terminal()).then(|| {
+    /// bar when standard error is a terminal, nothing else is being listed and `--json` is off. The bar says
+    /// "total unknown" and only counts until an [`Event::Planned`] gives it a total.
+    pub fn new(prog: &str, list: Option<EntryFormat>, progress: bool) -> Self {
+        let bar = (progress && !json::on() && list.is_none() && std::io::stderr().is_terminal()).then(|| {
             let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
+            b.set_style(unknown_style());
             b.enable_steady_tick(Duration::from_millis(200));
             b
         });
         Renderer {
             prog: prog.to_string(),
-            json,
             list,
             bar,
             out: Mutex::new(if std::io::stdout().is_terminal() {
@@ -64,9 +64,16 @@ impl Renderer {
             } else {
                 Box::new(std::io::BufWriter::with_capacity(64 << 10, std::io::stdout()))
             }),
+            planned_entries: Mutex::new(None),
+            done_entries: AtomicU64::new(0),
             soft_errors: AtomicU64::new(0),
             warnings: AtomicU64::new(0),
         }
+    }
+
+    /// True when a progress bar is drawn (worth a plan for its total).
+    pub fn has_bar(&self) -> bool {
+        self.bar.is_some()
     }
 
     /// Clears the progress bar (call before printing a summary).
@@ -82,21 +89,15 @@ impl Renderer {
         if let Ok(mut o) = self.out.lock() {
             let _ = o.flush();
         }
+        json::flush();
     }
 
-    /// Writes a line to standard output (or, with `--json`, a `{"event":"message"}` object).
+    /// Writes a line to standard output (or, with `--json`, a `message` line).
     pub fn line(&self, s: &str) {
-        if self.json {
-            self.json_line(&serde_json::json!({"event": "message", "text": s}));
+        if json::on() {
+            json::print(s);
         } else {
             self.raw(s.as_bytes(), true);
-        }
-    }
-
-    /// Writes one JSON object as a line.
-    pub fn json_line(&self, v: &serde_json::Value) {
-        if let Ok(mut o) = self.out.lock() {
-            let _ = writeln!(o, "{v}");
         }
     }
 
@@ -136,37 +137,33 @@ impl Drop for Renderer {
     }
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// The bar before the total is known: a spinner and the counts, growing.
+fn unknown_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {elapsed_precise} {bytes} {bytes_per_sec} {msg} (total unknown)")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+/// The bar once the plan gave a total: bytes of the total, rate, entries and ETA.
+fn planned_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 impl Events for Renderer {
     fn event(&self, ev: &Event<'_>) {
-        if self.json {
-            let v = match ev {
-                Event::Message(m) => serde_json::json!({"event": "message", "text": m}),
-                Event::Entry { name, kind, size, link } => serde_json::json!({
-                    "event": "entry", "name": lossy(name), "kind": kind, "size": size,
-                    "link": link.map(lossy)}),
-                Event::Excluded { name, file, line, pattern } => serde_json::json!({
-                    "event": "excluded", "name": lossy(name), "file": file, "line": line, "pattern": pattern}),
-                Event::Warning(w) => {
-                    self.warnings.fetch_add(1, Ordering::Relaxed);
-                    serde_json::json!({"event": "warning", "text": w})
-                }
-                Event::SoftError { class, path, message } => {
-                    self.soft_errors.fetch_add(1, Ordering::Relaxed);
-                    serde_json::json!({"event": "error", "class": class, "path": path, "text": message})
-                }
-                Event::Planned { entries, bytes } => {
-                    serde_json::json!({"event": "planned", "entries": entries, "bytes": bytes})
-                }
-                Event::Progress { entries, bytes } => {
-                    serde_json::json!({"event": "progress", "entries": entries, "bytes": bytes})
-                }
-                Event::Phase(p) => serde_json::json!({"event": "phase", "phase": p}),
-            };
-            self.json_line(&v);
+        match ev {
+            Event::Warning(_) => {
+                self.warnings.fetch_add(1, Ordering::Relaxed);
+            }
+            Event::SoftError { .. } => {
+                self.soft_errors.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        if json::on() {
+            json::event(ev, self.list.is_some());
             return;
         }
         match ev {
@@ -184,29 +181,35 @@ impl Events for Renderer {
                 l.extend_from_slice(format!("  ({file}:{line}: {pattern})").as_bytes());
                 self.raw(&l, true);
             }
-            Event::Warning(w) => {
-                self.warnings.fetch_add(1, Ordering::Relaxed);
-                self.err_line(&format!("{}: warning: {w}", self.prog));
-            }
+            Event::Warning(w) => self.err_line(&format!("{}: warning: {w}", self.prog)),
             Event::SoftError { class, path, message } => {
-                self.soft_errors.fetch_add(1, Ordering::Relaxed);
-                self.err_line(&format!("{}: {path}: {message} ({class})", self.prog));
+                self.err_line(&format!("{}: {path}: {message} ({class})", self.prog))
             }
-            Event::Planned { bytes, .. } => {
+            Event::Planned { entries, bytes } => {
                 if let Some(b) = &self.bar {
-                    b.set_length(*bytes);
+                    // The plan's total (entries and bytes after exclusion); never below what is already done.
+                    b.set_style(planned_style());
+                    b.set_length((*bytes).max(b.position()));
+                    if let Ok(mut t) = self.planned_entries.lock() {
+                        *t = Some(*entries);
+                    }
                 }
             }
             Event::Progress { entries, bytes } => {
                 if let Some(b) = &self.bar {
-                    // Never go backwards, and never past a (pre-scan) total that turned out too small.
+                    // Events come from several threads: counters only ever move forward, and a total that
+                    // turned out short grows instead of the bar running past its end.
+                    let done = self.done_entries.fetch_max(*entries, Ordering::Relaxed).max(*entries);
                     if *bytes > b.position() {
                         if b.length().is_some_and(|l| *bytes > l) {
                             b.set_length(*bytes);
                         }
                         b.set_position(*bytes);
                     }
-                    b.set_message(format!("{entries} files"));
+                    match self.planned_entries.lock().ok().and_then(|t| *t) {
+                        Some(t) => b.set_message(format!("{done}/{} entries", t.max(done))),
+                        None => b.set_message(format!("{done} entries")),
+                    }
                 }
             }
             Event::Phase(_) => {}

@@ -57,22 +57,36 @@ impl Transcript {
     }
 }
 
+impl Transcript {
+    /// The test hook: SIGKILL right after the first message containing the hook's text.
+    fn abort_hook(&self, ev: &Event<'_>) {
+        if let (Some(a), Event::Message(m)) = (&self.abort_after, ev) {
+            if m.contains(a.as_str()) {
+                super::json::flush();
+                // SAFETY: kill(2) on our own pid has no memory-safety preconditions.
+                unsafe {
+                    libc::kill(libc::getpid(), libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
 impl Events for Transcript {
     fn event(&self, ev: &Event<'_>) {
+        if self.mode == Mode::Aix && super::json::on() {
+            // `-V` listings come as entries: the AIX transcript prints every one it gets.
+            super::json::event(ev, true);
+            self.abort_hook(ev);
+            return;
+        }
         match (self.mode, ev) {
             (Mode::Aix, Event::Message(m)) if m.starts_with("+ ") => eprintln!("{m}"),
             (Mode::Aix, Event::Message(m)) => {
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "{m}");
                 let _ = out.flush();
-                if let Some(a) = &self.abort_after {
-                    if m.contains(a.as_str()) {
-                        // SAFETY: kill(2) on our own pid has no memory-safety preconditions.
-                        unsafe {
-                            libc::kill(libc::getpid(), libc::SIGKILL);
-                        }
-                    }
-                }
+                self.abort_hook(ev);
             }
             (Mode::Aix, Event::Entry { name, .. }) => println!("{}", String::from_utf8_lossy(name)),
             (Mode::Aix, Event::Warning(w)) => eprintln!("WARNING: {w}"),
