@@ -125,7 +125,11 @@ impl Drop for Incomplete {
     fn drop(&mut self) {
         if let Some(p) = self.path.take() {
             if altdisk_engine::archive::writer::remove_incomplete(&p) {
-                eprintln!("{}: removed the incomplete archive {}", self.cmd, p.display());
+                crate::render::json::warning(&format!(
+                    "{}: removed the incomplete archive {}",
+                    self.cmd,
+                    p.display()
+                ));
             }
         }
     }

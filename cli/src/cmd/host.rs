@@ -183,14 +183,16 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                         .filter(|d| d.vg.is_none())
                         .map(|d| format!("{} ({} MB)", d.name, d.size_mb))
                         .collect();
-                    println!(
+                    crate::render::json::result("host", serde_json::json!(host));
+                    crate::render::json::result("disks", super::lspv::disks_json(&h.state));
+                    crate::render::json::print(&format!(
                         "host init: made a sample AIX 7.2 host in {}: rootvg on hdisk0 ({files} generated files, \
                          oslevel 7200-04-02-2016), free disks {}.\nnext:      export ALTDISK_HOST={}; lspv; \
                          alt_disk_copy -d hdisk1   (the AIX names: altdisk install-links DIR)",
                         host.display(),
                         free.join(", "),
                         host.display()
-                    );
+                    ));
                 }),
                 (false, None) => return crate::exit::usage("host init: give --sample or --root DIR"),
             }
@@ -200,25 +202,35 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             .and_then(|(_lock, mut h)| h.reboot(&printer))
             .map(|r| {
                 if let Some((p, code)) = r.firstboot {
-                    println!("first-boot script {} exited {code}", p.display());
+                    crate::render::json::print(&format!("first-boot script {} exited {code}\n", p.display()));
+                    crate::render::json::result("firstboot", serde_json::json!({"script": p, "exit": code}));
                 }
             }),
         HostCmd::SampleUpdate { dir } => altdisk_engine::installp::sample::build_tl5(&dir).map(|u| {
             for l in &u.lines {
-                println!("{l}");
+                crate::render::json::print(&format!("{l}\n"));
             }
-            println!(
-                "images: {}\nbundle: {}\nnext:   alt_disk_copy -d hdisk1 -l {} -b {}",
+            crate::render::json::result("images", serde_json::json!(u.location));
+            crate::render::json::result("bundle", serde_json::json!(u.bundle));
+            crate::render::json::print(&format!(
+                "images: {}\nbundle: {}\nnext:   alt_disk_copy -d hdisk1 -l {} -b {}\n",
                 u.location.display(),
                 u.bundle.display(),
                 u.location.display(),
                 u.bundle.display()
-            );
+            ));
         }),
         HostCmd::Show { host } => Host::open(&host).map(|h| {
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ =
-                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&h.state).unwrap_or_default());
+            if crate::render::json::on() {
+                crate::render::json::result("state", serde_json::to_value(&h.state).unwrap_or_default());
+            } else {
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{}",
+                    serde_json::to_string_pretty(&h.state).unwrap_or_default()
+                );
+            }
         }),
     };
     match res {

@@ -105,7 +105,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let walked = mounts.iter().filter(|m| {
         let there = a.src.join(m.trim_start_matches('/')).is_dir();
         if !there {
-            eprintln!("space: {m} is not a directory under {}: counted as empty", a.src.display());
+            crate::render::json::warning(&format!(
+                "space: {m} is not a directory under {}: counted as empty",
+                a.src.display()
+            ));
         }
         there
     });

@@ -90,9 +90,24 @@ pub fn error(text: &str) {
     }
 }
 
-/// A warning that is not an engine event (`installp: ...; the image is skipped`).
+/// A warning that is not an engine event (`installp: ...; the image is skipped`): a `warning` line with
+/// `--json`, else the text on standard error.
 pub fn warning(text: &str) {
-    emit("warning", json!({"text": text}));
+    if on() {
+        emit("warning", json!({"text": text}));
+    } else {
+        eprintln!("{text}");
+    }
+}
+
+/// The line that says why a command fails (`backup: 3 files could not be backed up completely`): a fatal
+/// `error` line with `--json`, else the text on standard error.
+pub fn failure(text: &str) {
+    if on() {
+        error(text);
+    } else {
+        eprintln!("{text}");
+    }
 }
 
 /// Text a command prints on standard output: as is without `--json`, one `message` line per line with it.
