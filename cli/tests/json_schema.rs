@@ -293,6 +293,8 @@ fn every_command_speaks_the_schema() {
     let a = arch.to_str().unwrap();
     let l = run(&["backup", "--walk", s, "-f", a], 0);
     assert_eq!(result(&l)["entries"], 4);
+    let planned = event(&l, "planned");
+    assert_eq!((&planned["entries"], &planned["bytes"]), (&result(&l)["entries"], &result(&l)["bytes"]));
     run(&["backup", "--walk", s, "-f", "-"], 2);
     run(&["restore", "-T", "-f", a], 0);
     std::fs::create_dir(d.join("x")).unwrap();
