@@ -282,7 +282,7 @@ fn every_command_speaks_the_schema() {
     assert!(last["bytes"].as_u64().unwrap() <= size && last["bytes"].as_u64().unwrap() > size / 2, "{last}");
     run(&["alt_disk_install", "-X", "altinst_rootvg"], 0);
     run(&["bootlist", "-m", "normal", "hdisk0"], 0);
-    run(&["host", "reboot", h], 0);
+    assert_eq!(result(&run(&["host", "reboot", h], 0))["booted_from"], "hdisk0");
     // The archive and tree commands.
     let src = d.join("src");
     std::fs::create_dir_all(src.join("skip")).unwrap();

@@ -199,7 +199,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         }
         HostCmd::Reboot { host } => HostLock::acquire(&host)
             .and_then(|lock| Ok((lock, Host::open(&host)?)))
-            .and_then(|(_lock, mut h)| h.reboot(&printer))
+            .and_then(|(_lock, mut h)| {
+                let r = h.reboot(&printer)?;
+                crate::render::json::result("booted_from", serde_json::json!(h.state.booted_from));
+                Ok(r)
+            })
             .map(|r| {
                 if let Some((p, code)) = r.firstboot {
                     crate::render::json::print(&format!("first-boot script {} exited {code}\n", p.display()));
