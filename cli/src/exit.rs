@@ -30,7 +30,8 @@ pub const TABLE: &[(i32, &str)] = &[
     (REFUSED, "refused before anything was changed (unsafe plan, disk in use, ...)"),
 ];
 
-/// Prints `NAME: reason` (with the chain of causes) on standard error and returns the exit code.
+/// Prints `NAME: reason` (with the chain of causes) on standard error (and, with `--json`, as a fatal `error`
+/// line) and returns the exit code.
 pub fn report(name: &str, e: &anyhow::Error) -> i32 {
     let mut msg = format!("{name}: {e}");
     for cause in e.chain().skip(1) {
@@ -40,7 +41,9 @@ pub fn report(name: &str, e: &anyhow::Error) -> i32 {
             msg.push_str(&c);
         }
     }
+    crate::render::json::flush();
     eprintln!("{msg}");
+    crate::render::json::error(&msg);
     code_for(e)
 }
 

@@ -430,13 +430,18 @@ fn verbose_json_and_explain_outputs() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let lines: Vec<serde_json::Value> =
         text(&o.stdout).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
-    assert_eq!(lines[0]["event"], "planned", "{lines:?}");
-    assert!(lines[0]["entries"].as_u64().is_some_and(|n| n > 0));
+    assert_eq!(lines[0]["event"], "start", "{lines:?}");
+    // The plan is the copy: 4 entries, 6 bytes.
+    assert_eq!(lines[1]["event"], "planned", "{lines:?}");
+    assert_eq!(lines[1]["entries"], 4);
+    assert_eq!(lines[1]["bytes"], 6);
     let last = lines.last().unwrap();
-    assert_eq!(last["event"], "summary");
-    assert_eq!(last["entries"], 4);
-    assert_eq!(last["files"], 2);
-    assert_eq!(last["bytes"], 6);
+    assert_eq!(last["event"], "done");
+    assert_eq!(last["exit"], 0);
+    let r = &last["result"];
+    assert_eq!(r["entries"], 4);
+    assert_eq!(r["files"], 2);
+    assert_eq!(r["bytes"], 6);
     assert_eq!(fs::read(d2.join("d/keep")).unwrap(), b"12345");
 }
 

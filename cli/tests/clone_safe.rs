@@ -23,10 +23,11 @@ fn rsync_diff(src: &Path, dst: &Path, delete: bool) -> String {
     out(&o)
 }
 
-/// The JSON summary line of a `clone --json` run.
+/// The result of the `done` line of a `clone --json` run.
 fn summary(o: &Output) -> serde_json::Value {
-    let line = out(o).lines().rfind(|l| l.contains("\"summary\"")).map(str::to_owned).unwrap_or_default();
-    serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
+    let line = out(o).lines().rfind(|l| l.contains("\"done\"")).map(str::to_owned).unwrap_or_default();
+    let done: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {}", out(o)));
+    done["result"].clone()
 }
 
 /// A small source tree: files, a hard link, a symlink, a fifo, an xattr, nested directories.

@@ -86,7 +86,9 @@ fn image_data_plan_and_dash_t() {
     // JSON.
     let (code, out, _) = altdisk(&[s(t.path()), "--image-data", img, "--json"]);
     assert_eq!(code, 0);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let done: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(done["event"], "done");
+    let v = &done["result"];
     assert_eq!(v["fits"], true);
     assert_eq!(v["plan"]["disks"][0]["usable_pps"], 639);
 }

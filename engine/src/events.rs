@@ -65,6 +65,12 @@ pub enum Event<'a> {
 pub trait Events: Send + Sync {
     /// Receives one event.
     fn event(&self, ev: &Event<'_>);
+
+    /// True when progress is shown (a bar, JSON lines): a job then pays for a pre-scan whose
+    /// [`Event::Planned`] gives the progress its total. Wrappers pass their inner receiver's answer on.
+    fn wants_plan(&self) -> bool {
+        false
+    }
 }
 
 /// Ignores every event.
@@ -73,6 +79,22 @@ pub struct NoEvents;
 
 impl Events for NoEvents {
     fn event(&self, _ev: &Event<'_>) {}
+}
+
+/// Passes every event on except [`Event::Progress`]: for a stage whose counts are not the job's measure (the
+/// walk before exclusion), so the consumer sees one monotonic progress.
+pub struct WithoutProgress<'a>(pub &'a dyn Events);
+
+impl Events for WithoutProgress<'_> {
+    fn event(&self, ev: &Event<'_>) {
+        if !matches!(ev, Event::Progress { .. }) {
+            self.0.event(ev);
+        }
+    }
+
+    fn wants_plan(&self) -> bool {
+        self.0.wants_plan()
+    }
 }
 
 /// Records every event as a line of text (for tests).

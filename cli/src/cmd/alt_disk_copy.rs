@@ -141,6 +141,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.exclude = a.exclude;
     o.console = a.console;
     o.wpars = a.wpars;
+    super::host::alt_result(&dir, &o.common.disks);
     let printer = Printer::aix();
     let installer = AltInstaller {
         running_root: altdisk_engine::host::Host::open(&dir).ok().map(|h| h.root()),
@@ -154,5 +155,6 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         &installer,
         &printer,
     );
+    drop(printer);
     outcome("alt_disk_copy", r)
 }

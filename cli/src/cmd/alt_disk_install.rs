@@ -157,6 +157,7 @@ impl Args {
 
 fn refuse(msg: String) -> anyhow::Result<i32> {
     eprintln!("alt_disk_install: {msg}");
+    crate::render::json::error(&format!("alt_disk_install: {msg}"));
     Ok(crate::exit::USAGE)
 }
 
@@ -237,6 +238,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let f = a.flags();
     if f.is_empty() {
         eprintln!("{}", super::usage_of("alt_disk_install"));
+        crate::render::json::error("alt_disk_install: no flags");
         return Ok(crate::exit::USAGE);
     }
     match translate(&f, &a.operands) {
@@ -258,7 +260,7 @@ mod tests {
 
     fn t(args: &[&str]) -> Result<(&'static str, Vec<String>), String> {
         let argv = ["altdisk", "alt_disk_install"].iter().chain(args).map(OsString::from).collect();
-        match super::super::parse(argv).map_err(|e| e.to_string())?.command {
+        match super::super::parse(argv).map_err(|e| e.to_string())?.0.command {
             super::super::Cmd::AltDiskInstall(a) => translate(&a.flags(), &a.operands),
             other => Err(format!("parsed as {other:?}")),
         }

@@ -119,7 +119,18 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let vg = a.operands.first().cloned().unwrap_or_else(|| "altinst_rootvg".into());
         remove(&dir, &vg, trace, &printer)
     } else if a.query {
-        query(&dir, &need_disk()?).map(|d| println!("{d}"))
+        let disk = need_disk()?;
+        query(&dir, &disk).map(|d| {
+            crate::render::json::print(&format!("{d}\n"));
+            crate::render::json::result("disk", serde_json::json!(disk));
+            crate::render::json::result("boot_disk", serde_json::json!(d));
+            if let Ok(h) = altdisk_engine::host::Host::open(&dir) {
+                let vg = h.state.disks.iter().find(|x| x.name == disk).and_then(|x| x.vg.clone());
+                let disks = vg.as_deref().and_then(|n| h.state.vg(n)).map(|v| v.disks.clone());
+                crate::render::json::result("vg", serde_json::json!(vg));
+                crate::render::json::result("disks", serde_json::json!(disks.unwrap_or_default()));
+            }
+        })
     } else if a.wake {
         let force = std::env::var("FORCE").as_deref() == Ok("yes");
         wake(&dir, &need_disk()?, force, trace, &printer)
@@ -152,6 +163,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             r => r.map(|_| ()),
         }
     };
+    // Every operation's result: the volume groups as they are now.
+    if let Ok(h) = altdisk_engine::host::Host::open(&dir) {
+        crate::render::json::result("vgs", super::lsvg::vgs_json(&h.state));
+    }
     match res {
         Ok(()) => Ok(crate::exit::OK),
         Err(e) => Ok(fail("alt_rootvg_op", e)),

@@ -29,6 +29,7 @@ use altdisk_engine::{DevId, Error};
 
 use super::common::{compression, load_excludes, walk_options, Incomplete, ThreadsArg};
 use crate::exit;
+use crate::render::json;
 use crate::render::{Lines, Listing};
 
 /// The forms supported (AIX backup by name, plus `--walk`).
@@ -154,6 +155,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
              standard output)\n{USAGE}"
         ));
     };
+    if file == "-" && json::on() {
+        return exit::usage("--json writes JSON lines to standard output: give -f FILE, not -f -");
+    }
+    json::result("archive", serde_json::json!(PathBuf::from(&file)));
     let date = altdisk_engine::clock::now_secs().clamp(0, i64::from(i32::MAX)) as i32;
     let wopts =
         WriterOptions { block_size: block * 512, pack, pack_exclude: exclude, date, user: user_name() };
@@ -191,16 +196,18 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         Ok(s) => s,
         Err(ret) => return ret,
     };
+    json::result("entries", serde_json::json!(summary.entries));
+    json::result("bytes", serde_json::json!(summary.bytes));
     if summary.xattrs_dropped > 0 || summary.default_acls_dropped > 0 {
-        eprintln!(
+        json::warning(&format!(
             "backup: the by-name format cannot hold {} extended attributes and {} default ACLs; they were not \
              archived",
             summary.xattrs_dropped, summary.default_acls_dropped
-        );
+        ));
     }
     report_clamped(summary.times_clamped);
     if summary.soft_errors > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
-        eprintln!("backup: {} files could not be backed up completely", summary.soft_errors);
+        json::failure(&format!("backup: {} files could not be backed up completely", summary.soft_errors));
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
@@ -253,6 +260,13 @@ fn backup_walk(
             None => None,
         };
         let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
+        if json::on() {
+            // The plan (a metadata walk with the same exclusion): what the archive will hold, the total of its
+            // progress (entries and file data archived).
+            let scan = wo.clone().metadata(false, false).with_data_source(false);
+            let p = pipeline::clone_dry_run(&scan, list.as_ref(), false, &altdisk_engine::NoEvents)?;
+            json::planned(Some(p.entries), p.bytes);
+        }
         let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
             .map_err(|e| e.archive_output(Path::new(file)))?;
         let stored = finish_stream(out, s.write.archive_bytes, file)?;
@@ -262,7 +276,13 @@ fn backup_walk(
         Ok(v) => v,
         Err(ret) => return ret,
     };
-    eprintln!(
+    json::result("entries", serde_json::json!(s.write.entries));
+    json::result("files", serde_json::json!(s.write.files));
+    json::result("bytes", serde_json::json!(s.write.bytes));
+    json::result("archive_bytes", serde_json::json!(s.write.archive_bytes));
+    json::result("stored_bytes", serde_json::json!(stored));
+    json::result("excluded", serde_json::json!(s.excluded));
+    let line = format!(
         "backup: {} entries ({} files, {} bytes of data) archived in {} bytes{}; {} excluded{}",
         s.write.entries,
         s.write.files,
@@ -275,17 +295,22 @@ fn backup_walk(
         s.excluded,
         if s.skipped_output { "; the archive file itself was left out" } else { "" }
     );
+    if json::on() {
+        json::print(&line);
+    } else {
+        eprintln!("{line}");
+    }
     if s.write.xattrs_dropped > 0 || s.write.default_acls_dropped > 0 {
-        eprintln!(
+        json::warning(&format!(
             "backup: the by-name format cannot hold {} extended attributes and {} default ACLs; they were not \
              archived",
             s.write.xattrs_dropped, s.write.default_acls_dropped
-        );
+        ));
     }
     report_clamped(s.write.times_clamped);
     let soft = s.write.soft_errors + s.walk.soft_errors;
     if soft > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
-        eprintln!("backup: {soft} entries could not be backed up completely");
+        json::failure(&format!("backup: {soft} entries could not be backed up completely"));
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)
@@ -294,10 +319,10 @@ fn backup_walk(
 /// Reports the entries whose times the format could not hold (after 2038-01-19 03:14:07 UTC).
 fn report_clamped(n: u64) {
     if n > 0 {
-        eprintln!(
+        json::warning(&format!(
             "backup: {n} files have times after 2038-01-19 03:14:07 UTC, the format's limit; they were stored as \
              that time"
-        );
+        ));
     }
 }
 

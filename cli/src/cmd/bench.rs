@@ -85,14 +85,16 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     opts.threads = a.threads.get();
     let results = run_bench(&opts, &crate::render::Lines::tool("bench").with_messages(a.verbose))?;
     let files = write_reports(&results, &a.out)?;
-    print!("{}", text_table(&results));
-    println!();
-    for f in files {
-        println!("wrote {}", f.display());
+    use crate::render::json::{print, result};
+    print(&format!("{}\n", text_table(&results)));
+    for f in &files {
+        print(&format!("wrote {}\n", f.display()));
     }
+    result("reports", serde_json::json!(files));
     if a.keep {
         let kept = work.keep();
-        println!("kept the work directory {}", kept.display());
+        print(&format!("kept the work directory {}\n", kept.display()));
+        result("work_dir", serde_json::json!(kept));
     }
     Ok(crate::exit::OK)
 }

@@ -3,6 +3,7 @@
 use altdisk_engine::host::{bootinfo_b, bootinfo_big_b, bootinfo_s, Host};
 
 use super::host::{fail, HostArg};
+use crate::render::json::{print, result};
 
 /// The forms the model answers.
 pub const USAGE: &str = "bootinfo -b | -B hdiskN | -s hdiskN";
@@ -42,7 +43,19 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     };
     match res {
         Ok(s) => {
-            print!("{s}");
+            print(&s);
+            let v = s.trim();
+            match (&a.bootable, &a.size) {
+                (Some(d), _) => {
+                    result("disk", serde_json::json!(d));
+                    result("bootable", serde_json::json!(v == "1"));
+                }
+                (_, Some(d)) => {
+                    result("disk", serde_json::json!(d));
+                    result("size_mb", serde_json::json!(v.parse::<u64>().ok()));
+                }
+                _ => result("boot_disk", serde_json::json!(v)),
+            }
             Ok(crate::exit::OK)
         }
         Err(e) => Ok(fail("bootinfo", e)),

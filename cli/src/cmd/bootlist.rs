@@ -3,6 +3,7 @@
 use altdisk_engine::host::{bootlist_o, BootEntry, Host, HostLock};
 
 use super::host::{fail, HostArg};
+use crate::render::json::{print, result};
 
 /// The forms the model answers (AIX: `bootlist [{-m Mode} [-r] [-o] [[-i] [-V] [-F] | [[-f File] [Device
 /// [Attr=Value...] ...]]]] [-v]`).
@@ -35,20 +36,21 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         match s.strip_prefix("blv=") {
             Some(blv) => match entries.last_mut() {
                 Some(e) => e.blv = blv.to_string(),
-                None => return crate::exit::usage("bootlist: blv= must follow a device"),
+                None => return crate::exit::usage("blv= must follow a device"),
             },
             None => entries.push(BootEntry { disk: s.to_string(), blv: "hd5".into() }),
         }
     }
     match mode.as_deref() {
         Some("normal") => {}
-        Some(m) => return crate::exit::usage(format!("bootlist: mode {m} is not modelled (only normal)")),
-        None => return crate::exit::usage("bootlist: -m normal is required"),
+        Some(m) => return crate::exit::usage(format!("mode {m} is not modelled (only normal)")),
+        None => return crate::exit::usage("-m normal is required"),
     }
     if entries.is_empty() {
         return match Host::open(&dir) {
             Ok(h) => {
-                print!("{}", bootlist_o(&h.state));
+                print(&bootlist_o(&h.state));
+                result("bootlist", serde_json::to_value(&h.state.bootlist)?);
                 Ok(crate::exit::OK)
             }
             Err(e) => Ok(fail("bootlist", e)),
@@ -62,8 +64,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     match res {
         Ok((_lock, h)) => {
             if show {
-                print!("{}", bootlist_o(&h.state));
+                print(&bootlist_o(&h.state));
             }
+            result("bootlist", serde_json::to_value(&h.state.bootlist)?);
             Ok(crate::exit::OK)
         }
         Err(e) => Ok(fail("bootlist", e)),

@@ -9,7 +9,6 @@ use std::time::Instant;
 use altdisk_engine::exclude::ExcludeList;
 use altdisk_engine::pipeline::{self, Refresh};
 use altdisk_engine::tree::{Policy, TreeOptions};
-use altdisk_engine::walk;
 use altdisk_engine::{Event, Events};
 
 use crate::cmd::common::WalkArgs;
@@ -33,9 +32,9 @@ pub struct Args {
     /// Walk and filter but write nothing: print what would be copied and the totals.
     #[arg(long)]
     dry_run: bool,
-    /// Print events as JSON lines and a final summary object.
-    #[arg(long)]
-    json: bool,
+    /// No progress bar.
+    #[arg(short = 'q')]
+    quiet: bool,
     /// Do not restore owners and groups.
     #[arg(long)]
     no_owner: bool,
@@ -70,7 +69,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         Box::new(|name: &[u8], _size: u64, _link: Option<&[u8]>| Some(name.to_vec()))
             as crate::render::EntryFormat
     });
-    let r = Renderer::new("clone", a.json, list, true);
+    let json = crate::render::json::on();
+    let r = Renderer::new("clone", list, !a.quiet);
     // Refuse a missing or non-directory source before anything is created or estimated.
     match std::fs::metadata(&a.src) {
         Ok(m) if m.is_dir() => {}
@@ -80,12 +80,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let exclude = a.walk.excludes.load(&r)?;
     check_target(&a, exclude.as_ref())?;
     let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
-    if !a.dry_run {
-        // A cheap pre-scan (statvfs of each filesystem) gives the progress bar its total and an ETA; the bar
-        // never goes backwards and grows its total if the estimate was short.
-        match walk::prescan(&wopts) {
-            Ok((entries, bytes)) => r.event(&Event::Planned { entries, bytes }),
-            Err(e) => r.event(&Event::Warning(format!("no progress estimate: {e}"))),
+    if !a.dry_run && r.wants_plan() {
+        // The plan: a metadata-only walk with the same exclusion gives the bar (and `planned`) the entries and
+        // bytes the copy will write, so the total is what is copied, not what the filesystem holds.
+        match pipeline::clone_plan(&wopts, exclude.as_ref()) {
+            Ok(p) => r.event(&Event::Planned { entries: p.entries, bytes: p.bytes }),
+            Err(e) => r.event(&Event::Warning(format!("no progress total: {e}"))),
         }
     }
     let start = Instant::now();
@@ -95,11 +95,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let (n, bytes) = (s.entries, s.bytes);
         r.finish();
         summary = serde_json::json!({
-            "event": "summary", "dry_run": true, "entries": n, "bytes": bytes,
+            "dry_run": true, "entries": n, "bytes": bytes,
             "excluded": s.excluded, "soft_errors": s.walk.soft_errors,
             "seconds": start.elapsed().as_secs_f64(),
         });
-        if !a.json {
+        if !json {
             r.line(&format!("would copy {n} entries, {bytes} bytes of file data; {} excluded", s.excluded));
         }
     } else {
@@ -128,12 +128,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let secs = start.elapsed().as_secs_f64();
         let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
         summary = serde_json::json!({
-            "event": "summary", "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
+            "dry_run": false, "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
             "bytes": ts.bytes, "excluded": s.excluded, "unchanged": s.unchanged, "deleted": s.deleted,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
             "seconds": secs,
         });
-        if !a.json {
+        if !json {
             r.line(&format!(
                 "copied {} entries ({} files, {:.1} MB) in {:.2}s: {:.0} files/s, {:.1} MB/s; {} excluded",
                 ts.entries,
@@ -156,8 +156,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             }
         }
     }
-    if a.json {
-        r.json_line(&summary);
+    if let serde_json::Value::Object(m) = summary {
+        for (k, v) in m {
+            crate::render::json::result(&k, v);
+        }
     }
     let soft = r.soft_errors.load(Ordering::Relaxed);
     let mut code = if soft > 0 { crate::exit::FAILED } else { crate::exit::OK };
@@ -181,10 +183,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         }
         opts.source_devices = Some(devs);
         let diffs = crate::cmd::verify::verify_trees(&a.src, &a.dst, &opts, &drop, exclude.as_ref())?;
-        if !a.json {
+        if !json {
             r.line(&format!("verify: {} differences", diffs.len()));
         }
-        code = code.max(crate::cmd::verify::report(&r, &diffs, a.json));
+        code = code.max(crate::cmd::verify::report(&r, &diffs));
     }
     Ok(code)
 }

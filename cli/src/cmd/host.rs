@@ -45,12 +45,31 @@ pub fn bak_err_from_env() -> altdisk_engine::altdisk::BakErrPolicy {
     }
 }
 
+/// The `--json` result of an alternate-disk run, known before it starts (so a failed run carries it too):
+/// the target disks, the volume group it builds and the host's log file.
+pub fn alt_result(dir: &std::path::Path, disks: &[String]) {
+    use crate::render::json::result;
+    result("targets", serde_json::json!(disks));
+    result("vg", serde_json::json!("altinst_rootvg"));
+    result("log", serde_json::json!(dir.join("alt_disk_inst.log")));
+}
+
 /// The exit code of an alternate-disk run: 1 when `ALT_BAK_ERR_REPORT` turned backup errors into a failure,
 /// the error's code (after reporting it) when it failed.
 pub fn outcome(
     name: &str,
     r: altdisk_engine::Result<altdisk_engine::altdisk::copy::CopyOutcome>,
 ) -> anyhow::Result<i32> {
+    use crate::render::json::result;
+    if let Ok(out) = &r {
+        if let Some(s) = &out.stats {
+            result("entries", serde_json::json!(s.entries));
+            result("bytes", serde_json::json!(s.bytes));
+            result("copy_errors", serde_json::json!(s.soft_errors.len()));
+        }
+        result("failed", serde_json::json!(out.failed));
+        result("rebooted", serde_json::json!(out.boot.is_some()));
+    }
     match r {
         Ok(out) if out.failed => Ok(crate::exit::FAILED),
         Ok(_) => Ok(crate::exit::OK),
@@ -66,7 +85,9 @@ pub fn fail(name: &str, e: altdisk_engine::Error) -> i32 {
     let aix =
         msg.len() > 9 && msg.as_bytes()[..4].iter().all(u8::is_ascii_digit) && msg.as_bytes()[4] == b'-';
     if aix || msg.starts_with(&format!("{name}:")) {
+        crate::render::json::flush();
         eprintln!("{msg}");
+        crate::render::json::error(&msg);
         crate::exit::code_for(&e)
     } else {
         crate::exit::report(name, &e)
@@ -162,42 +183,58 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                         .filter(|d| d.vg.is_none())
                         .map(|d| format!("{} ({} MB)", d.name, d.size_mb))
                         .collect();
-                    println!(
+                    crate::render::json::result("host", serde_json::json!(host));
+                    crate::render::json::result("disks", super::lspv::disks_json(&h.state));
+                    crate::render::json::print(&format!(
                         "host init: made a sample AIX 7.2 host in {}: rootvg on hdisk0 ({files} generated files, \
                          oslevel 7200-04-02-2016), free disks {}.\nnext:      export ALTDISK_HOST={}; lspv; \
                          alt_disk_copy -d hdisk1   (the AIX names: altdisk install-links DIR)",
                         host.display(),
                         free.join(", "),
                         host.display()
-                    );
+                    ));
                 }),
                 (false, None) => return crate::exit::usage("host init: give --sample or --root DIR"),
             }
         }
         HostCmd::Reboot { host } => HostLock::acquire(&host)
             .and_then(|lock| Ok((lock, Host::open(&host)?)))
-            .and_then(|(_lock, mut h)| h.reboot(&printer))
+            .and_then(|(_lock, mut h)| {
+                let r = h.reboot(&printer)?;
+                crate::render::json::result("booted_from", serde_json::json!(h.state.booted_from));
+                Ok(r)
+            })
             .map(|r| {
                 if let Some((p, code)) = r.firstboot {
-                    println!("first-boot script {} exited {code}", p.display());
+                    crate::render::json::print(&format!("first-boot script {} exited {code}\n", p.display()));
+                    crate::render::json::result("firstboot", serde_json::json!({"script": p, "exit": code}));
                 }
             }),
         HostCmd::SampleUpdate { dir } => altdisk_engine::installp::sample::build_tl5(&dir).map(|u| {
             for l in &u.lines {
-                println!("{l}");
+                crate::render::json::print(&format!("{l}\n"));
             }
-            println!(
-                "images: {}\nbundle: {}\nnext:   alt_disk_copy -d hdisk1 -l {} -b {}",
+            crate::render::json::result("images", serde_json::json!(u.location));
+            crate::render::json::result("bundle", serde_json::json!(u.bundle));
+            crate::render::json::print(&format!(
+                "images: {}\nbundle: {}\nnext:   alt_disk_copy -d hdisk1 -l {} -b {}\n",
                 u.location.display(),
                 u.bundle.display(),
                 u.location.display(),
                 u.bundle.display()
-            );
+            ));
         }),
         HostCmd::Show { host } => Host::open(&host).map(|h| {
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ =
-                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&h.state).unwrap_or_default());
+            if crate::render::json::on() {
+                crate::render::json::result("state", serde_json::to_value(&h.state).unwrap_or_default());
+            } else {
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{}",
+                    serde_json::to_string_pretty(&h.state).unwrap_or_default()
+                );
+            }
         }),
     };
     match res {

@@ -63,6 +63,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             .map_err(|e| altdisk_engine::Error::io("create link", &link, e))?;
         made += 1;
     }
-    println!("{made} links created in {} ({} already there)", dir.display(), AIX_NAMES.len() - made);
+    crate::render::json::result("created", serde_json::json!(made));
+    crate::render::json::print(&format!(
+        "{made} links created in {} ({} already there)",
+        dir.display(),
+        AIX_NAMES.len() - made
+    ));
     Ok(crate::exit::OK)
 }

@@ -124,7 +124,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             Err(e) => return Ok(fail("installp", e)),
         };
         for p in &loc.problems {
-            eprintln!("installp: {p}; the image is skipped");
+            crate::render::json::warning(&format!("installp: {p}; the image is skipped"));
         }
         let text = if a.l {
             transcript::list_media(&loc.images)
@@ -133,7 +133,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         } else {
             transcript::list_fixes(&loc.images)
         };
-        print!("{text}");
+        crate::render::json::print(&text);
         return Ok(if loc.problems.is_empty() { crate::exit::OK } else { crate::exit::FAILED });
     }
     let tree = a.root.tree()?;
@@ -141,12 +141,17 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let sw = Swvpd::load(&tree)?;
         let applied: Vec<_> = sw.all_installed().into_iter().filter(|i| i.state == State::Applied).collect();
         if applied.is_empty() {
-            println!("installp:  No filesets were found in the Software Vital Product Database in the APPLIED state.");
+            crate::render::json::print(
+                "installp:  No filesets were found in the Software Vital Product Database in the APPLIED state.\n",
+            );
         } else {
-            println!("  Fileset                      Level\n  ------------------------------------------");
+            let mut t = String::from(
+                "  Fileset                      Level\n  ------------------------------------------\n",
+            );
             for i in applied {
-                println!("  {:<28} {}", i.fileset, i.level);
+                t.push_str(&format!("  {:<28} {}\n", i.fileset, i.level));
             }
+            crate::render::json::print(&t);
         }
         return Ok(crate::exit::OK);
     }

@@ -31,6 +31,8 @@ pub struct Args {
     root: RootArg,
 }
 
+use crate::render::json::print;
+
 /// Runs `instfix`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
     if !a.i {
@@ -46,17 +48,17 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         if a.q {
             s = s.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect();
         }
-        print!("{s}");
+        print(&s);
         return Ok(crate::exit::OK);
     }
     match keys {
-        None => print!("{}", views::instfix_i(&sw)),
+        None => print(&views::instfix_i(&sw)),
         Some(ks) => {
             let mut all_found = true;
             for k in ks {
                 let s = views::instfix_ik(&sw, &k, a.v);
                 all_found &= s.contains("All filesets for");
-                print!("{s}");
+                print(&s);
             }
             // [I] instfix -ik exits 1 when a fix is not (completely) installed, so scripts can test it.
             if !all_found {

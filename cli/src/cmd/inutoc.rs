@@ -30,7 +30,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     match altdisk_engine::installp::location::inutoc(&dir) {
         Ok((_, problems)) => {
             for p in &problems {
-                eprintln!("inutoc: {p}; left out of the .toc");
+                crate::render::json::warning(&format!("inutoc: {p}; left out of the .toc"));
             }
             Ok(if problems.is_empty() { crate::exit::OK } else { crate::exit::FAILED })
         }

@@ -3,6 +3,20 @@
 use altdisk_engine::host::{lsvg, lsvg_l, lsvg_o, lsvg_vg, Host};
 
 use super::host::{fail, HostArg};
+use crate::render::json::{print, result};
+
+/// The volume groups as `--json` results list them: name, disks, varied on, boot disk, level.
+pub fn vgs_json(st: &altdisk_engine::host::HostState) -> serde_json::Value {
+    st.vgs
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "name": v.name, "disks": v.disks, "varied_on": v.varied_on, "boot_disk": v.boot_disk(),
+                "oslevel": v.oslevel,
+            })
+        })
+        .collect()
+}
 
 /// AIX's forms that the model answers.
 pub const USAGE: &str = "lsvg [-o]
@@ -43,11 +57,30 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     };
     match res {
         Ok(s) => {
-            print!("{s}");
+            print(&s);
+            match &a.vg {
+                None => {
+                    let vgs: Vec<&str> = h
+                        .state
+                        .vgs
+                        .iter()
+                        .filter(|v| v.varied_on || !a.online)
+                        .map(|v| v.name.as_str())
+                        .collect();
+                    result("vgs", serde_json::json!(vgs));
+                }
+                Some(name) => {
+                    if let Some(v) = h.state.vg(name) {
+                        result("vg", serde_json::to_value(v)?);
+                    }
+                }
+            }
             Ok(crate::exit::OK)
         }
         Err(e) => {
+            crate::render::json::flush();
             eprintln!("{e}");
+            crate::render::json::error(&e.to_string());
             Ok(crate::exit::FAILED)
         }
     }

@@ -31,7 +31,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     match altdisk_engine::installp::mkinstallp::mkinstallp(&root, &t) {
         Ok(b) => {
             for l in &b.lines {
-                println!("{l}");
+                crate::render::json::print(&format!("{l}\n"));
             }
             Ok(crate::exit::OK)
         }

@@ -93,7 +93,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         ('X', a.expand_tmp, "expanding /tmp (the host model has no /tmp space to grow)"),
     ];
     if let Some((c, _, what)) = refused.iter().find(|r| r.1) {
-        eprintln!("mksysb: -{c}: {what} is not supported");
+        crate::render::json::failure(&format!("mksysb: -{c}: {what} is not supported"));
         return Ok(crate::exit::REFUSED);
     }
     let mut o = MksysbOptions {
@@ -123,7 +123,14 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         return super::usage_error("mksysb", "");
     };
     o.output = PathBuf::from(file);
-    match mksysb(&dir, &o, &Printer::aix()) {
+    crate::render::json::result("archive", serde_json::json!(o.output));
+    let printer = Printer::aix();
+    let r = mksysb(&dir, &o, &printer);
+    drop(printer);
+    if let Ok(s) = &r {
+        crate::render::json::result("soft_errors", serde_json::json!(s.soft_errors));
+    }
+    match r {
         Ok(s) if s.soft_errors > 0 => Ok(crate::exit::FAILED),
         Ok(_) => Ok(crate::exit::OK),
         Err(e) => Ok(fail("mksysb", e)),

@@ -33,7 +33,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<i32> {
     let dir = a.host.dir()?;
     if let Some((c, _)) = [('f', a.bosinst), ('m', a.map), ('X', a.expand_tmp)].iter().find(|f| f.1) {
-        eprintln!("mkszfile: -{c} is not supported by this host model");
+        crate::render::json::failure(&format!("mkszfile: -{c} is not supported by this host model"));
         return Ok(crate::exit::REFUSED);
     }
     if !a.operands.is_empty() {

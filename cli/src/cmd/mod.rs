@@ -52,6 +52,10 @@ pub mod space;
 pub mod swroot;
 pub mod verify;
 
+/// Commands without `--json`: they neither change nor report the state of a system (the shell completions,
+/// the man pages) or are a narrated show of the others (`demo`, whose every step has `--json` of its own).
+pub const NO_JSON: &[&str] = &["completions", "man", "demo"];
+
 /// Commands whose AIX original has a `-h` flag of its own: there `-h` is not help (`-?` and `--help` are).
 pub const OWN_H: &[&str] = &["restore", "lslpp"];
 
@@ -138,7 +142,20 @@ pub fn command() -> clap::Command {
     let names: Vec<String> = root.get_subcommands().map(|s| s.get_name().to_string()).collect();
     for n in names {
         let own_h = OWN_H.contains(&n.as_str());
-        root = root.mut_subcommand(n, |c| with_help(c, own_h).args_override_self(true));
+        let json = !NO_JSON.contains(&n.as_str());
+        root =
+            root.mut_subcommand(n, |c| {
+                let c = with_help(c, own_h).args_override_self(true);
+                if json {
+                    c.arg(
+                        Arg::new("json").long("json").action(ArgAction::SetTrue).global(true).help(
+                            "Print JSON lines (one event per line, then a `done` summary; docs/json.md)",
+                        ),
+                    )
+                } else {
+                    c
+                }
+            });
     }
     root
 }
@@ -162,10 +179,12 @@ pub fn names() -> Vec<String> {
     Cli::command().get_subcommands().map(|s| s.get_name().to_string()).collect()
 }
 
-/// Parses a full command line (`altdisk NAME ARGS...`) with the tree.
-pub fn parse(argv: Vec<OsString>) -> Result<Cli, clap::Error> {
+/// Parses a full command line (`altdisk NAME ARGS...`) with the tree; true when it has `--json`.
+pub fn parse(argv: Vec<OsString>) -> Result<(Cli, bool), clap::Error> {
     let m = command().try_get_matches_from(argv)?;
-    Cli::from_arg_matches(&m)
+    let json =
+        m.subcommand().is_some_and(|(_, sub)| matches!(sub.try_get_one::<bool>("json"), Ok(Some(true))));
+    Ok((Cli::from_arg_matches(&m)?, json))
 }
 
 /// Runs the binary: the command is the program name (a symlink named after it) or the first argument.
@@ -191,15 +210,32 @@ pub fn run_argv(argv: Vec<OsString>) -> i32 {
         .map(|a| a.to_string_lossy().into_owned())
         .filter(|n| names().contains(n))
         .unwrap_or_else(|| "altdisk".into());
+    // `--json` before a `--` (after it, it is an operand).
+    let json_asked = argv.iter().skip(2).take_while(|a| *a != "--").any(|a| a == "--json");
     match parse(argv) {
-        Ok(cli) => {
+        Ok((cli, json)) => {
             let name = cli.command.name();
-            match cli.command.run() {
+            if json {
+                crate::render::json::begin(name);
+            }
+            let code = match cli.command.run() {
                 Ok(code) => code,
                 Err(e) => crate::exit::report(name, &e),
-            }
+            };
+            crate::render::json::done(code);
+            code
         }
-        Err(e) => clap_error(&name, &e),
+        Err(e) => {
+            let help = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            // A bad command line that asked for JSON still gets its start, error and done lines.
+            let json = json_asked && !help && !NO_JSON.contains(&name.as_str()) && name != "altdisk";
+            if json {
+                crate::render::json::begin(&name);
+            }
+            let code = clap_error(&name, &e);
+            crate::render::json::done(code);
+            code
+        }
     }
 }
 
@@ -214,6 +250,7 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprint!("{}", e.render());
+            crate::render::json::error(&format!("{name}: a subcommand is required"));
             return crate::exit::USAGE;
         }
         _ => {}
@@ -262,6 +299,7 @@ fn clap_error(name: &str, e: &clap::Error) -> i32 {
         }
     };
     eprintln!("{name}: {msg}");
+    crate::render::json::error(&format!("{name}: {msg}"));
     crate::exit::USAGE
 }
 

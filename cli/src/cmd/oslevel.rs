@@ -41,6 +41,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     } else {
         views::oslevel(&sw)
     };
-    println!("{s}");
+    crate::render::json::print(&format!("{s}\n"));
+    crate::render::json::result("oslevel", serde_json::json!(s));
     Ok(crate::exit::OK)
 }

@@ -20,7 +20,7 @@
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStringExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use altdisk_engine::archive::{open_stream, ArchiveReader, ReaderOptions, Record};
@@ -30,6 +30,7 @@ use altdisk_engine::tree::TreeOptions;
 use altdisk_engine::Error;
 
 use crate::exit;
+use crate::render::json;
 use crate::render::Renderer;
 
 /// The forms supported (AIX restore of by-name archives).
@@ -108,7 +109,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     // A zstd-compressed archive is recognised by its magic and decompressed on the fly.
     let input: Box<dyn Read + Send> = Box::new(open_stream(input).map_err(|e| Error::io("read", &file, e))?);
     if extract {
-        let x = Extract { verbose, subtree, absolute_names, names, target };
+        // The reader's progress counts bytes of the archive: a file's size is the total.
+        let total = if from_stdin { None } else { super::common::archive_total(Path::new(&file)) };
+        let x = Extract { verbose, subtree, absolute_names, names, target, total };
         return extract_archive(input, resync, x);
     }
     let reader = ArchiveReader::new(input, ReaderOptions { resync })
@@ -123,6 +126,8 @@ struct Extract {
     absolute_names: bool,
     names: Vec<Vec<u8>>,
     target: Option<PathBuf>,
+    /// The archive's size, when it is known.
+    total: Option<u64>,
 }
 
 /// `restore -x`: the archive reader, name selection and the tree writer (see the module documentation for
@@ -138,7 +143,10 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
         }
         Some(line)
     });
-    let r = Arc::new(Renderer::new("restore", false, Some(list), false));
+    let r = Arc::new(Renderer::new("restore", Some(list), false));
+    if let Some(t) = x.total {
+        r.planned(None, t);
+    }
     let reader =
         ArchiveReader::new(input, ReaderOptions { resync }).with_events(r.clone()).skip_damaged_members();
     let select = Selection::new(x.names, x.subtree);
@@ -150,43 +158,47 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
     };
     let s = pipeline::restore_archive(reader, &select, &opts, r.as_ref())?;
     r.finish();
+    json::result("entries", serde_json::json!(s.tree.entries));
+    json::result("bytes", serde_json::json!(s.tree.bytes));
     let mut code = exit::OK;
     for u in &s.unmatched {
         let name = String::from_utf8_lossy(&u.pattern);
         if u.dotslash_hint {
-            eprintln!("restore: {name} is not in the archive (names are stored as ./{name}; give that form)");
+            json::failure(&format!(
+                "restore: {name} is not in the archive (names are stored as ./{name}; give that form)"
+            ));
         } else {
-            eprintln!("restore: {name} is not in the archive");
+            json::failure(&format!("restore: {name} is not in the archive"));
         }
         code = exit::FAILED;
     }
     if !s.tree.not_preserved.is_empty() {
         let lost: Vec<String> = s.tree.not_preserved.iter().map(|(k, v)| format!("{k} of {v}")).collect();
-        eprintln!("restore: could not keep: {}", lost.join(", "));
+        json::failure(&format!("restore: could not keep: {}", lost.join(", ")));
         code = exit::FAILED;
     }
     if s.tree.soft_errors > 0 || s.orphan_links > 0 {
         code = exit::FAILED;
     }
     if s.tree.refused > 0 {
-        eprintln!(
+        json::failure(&format!(
             "restore: {} entries refused (unsafe names, see the warnings above); everything else was restored",
             s.tree.refused
-        );
+        ));
         code = exit::FAILED;
     }
     if s.read.skipped_bytes > 0 {
-        eprintln!(
+        json::failure(&format!(
             "restore: {} bytes of damaged archive were skipped ({} places)",
             s.read.skipped_bytes, s.read.resyncs
-        );
+        ));
         code = exit::ARCHIVE;
     }
     if s.read.damaged_members > 0 {
-        eprintln!(
+        json::failure(&format!(
             "restore: {} packed files could not be unpacked (see above); everything else readable was restored",
             s.read.damaged_members
-        );
+        ));
         code = exit::ARCHIVE;
     }
     Ok(code)
@@ -204,7 +216,11 @@ fn list_archive<R: Read>(
     while let Some(rec) = r.next_record().map_err(Error::from)? {
         match rec {
             Record::Volume(v) => {
-                if let Some(blocks) = volume_info {
+                if json::on() {
+                    json::result("volume", serde_json::json!(v.volnum));
+                    json::result("backup_date", serde_json::json!(v.date));
+                    json::result("user", serde_json::json!(String::from_utf8_lossy(v.user_name())));
+                } else if let Some(blocks) = volume_info {
                     eprintln!("Cluster size is {} bytes ({blocks} blocks).", blocks * 512);
                     eprintln!("The volume number is {}.", v.volnum);
                     eprintln!("The backup date is: {}", format_date(i64::from(v.date)));
@@ -215,6 +231,12 @@ fn list_archive<R: Read>(
             Record::Entry(e) => {
                 files += 1;
                 total += e.size();
+                if json::on() {
+                    let mut line = if verbose { format!("{:12} ", e.size()) } else { String::new() };
+                    line.push_str(&String::from_utf8_lossy(&e.name));
+                    json::print(&line);
+                    continue;
+                }
                 if verbose {
                     write!(out, "{:12} ", e.size())?;
                 }
@@ -224,17 +246,19 @@ fn list_archive<R: Read>(
             Record::VolumeEnd | Record::End => {}
         }
     }
-    if verbose {
+    json::result("entries", serde_json::json!(files));
+    json::result("bytes", serde_json::json!(total));
+    if verbose && !json::on() {
         writeln!(out, "The total size is {total} bytes.")?;
         writeln!(out, "The number of archived files is {files}.")?;
     }
     out.flush()?;
     let s = r.stats();
     if s.skipped_bytes > 0 {
-        eprintln!(
+        json::failure(&format!(
             "restore: {} bytes of damaged archive were skipped ({} places)",
             s.skipped_bytes, s.resyncs
-        );
+        ));
         return Ok(exit::ARCHIVE);
     }
     Ok(exit::OK)

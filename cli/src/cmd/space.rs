@@ -59,9 +59,6 @@ pub struct Args {
     /// A target disk of SIZE_MB (repeat for several disks); default: the source disks of image.data.
     #[arg(long = "disk", value_name = "SIZE_MB")]
     disk: Vec<u64>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 /// Runs `altdisk space`.
@@ -108,7 +105,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let walked = mounts.iter().filter(|m| {
         let there = a.src.join(m.trim_start_matches('/')).is_dir();
         if !there {
-            eprintln!("space: {m} is not a directory under {}: counted as empty", a.src.display());
+            crate::render::json::warning(&format!(
+                "space: {m} is not a directory under {}: counted as empty",
+                a.src.display()
+            ));
         }
         there
     });
@@ -125,14 +125,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     };
     let opts = PlanOptions { grow_converted: a.to_jfs2, skip_check: a.skip_check };
     let p = plan(&mut img, needs, &disks, &converted, opts).map_err(Error::from)?;
-    if a.json {
-        let v = serde_json::json!({
-            "fits": p.fits(),
-            "converted": converted,
-            "unassigned_entries": unassigned,
-            "plan": p,
-        });
-        out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+    if crate::render::json::on() {
+        use crate::render::json::result;
+        result("fits", serde_json::json!(p.fits()));
+        result("converted", serde_json::json!(converted));
+        result("unassigned_entries", serde_json::json!(unassigned));
+        result("plan", serde_json::to_value(&p)?);
     } else {
         out(&render(&p, &converted, unassigned))?;
     }

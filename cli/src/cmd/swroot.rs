@@ -44,12 +44,14 @@ impl RootArg {
 pub fn print_view(r: Result<String, altdisk_engine::installp::views::ViewError>) -> i32 {
     match r {
         Ok(s) => {
-            print!("{s}");
+            crate::render::json::print(&s);
             crate::exit::OK
         }
         Err(e) => {
-            print!("{}", e.stdout);
+            crate::render::json::print(&e.stdout);
+            crate::render::json::flush();
             eprintln!("{}", e.message);
+            crate::render::json::error(&e.message);
             e.exit_code
         }
     }

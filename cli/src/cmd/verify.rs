@@ -31,9 +31,6 @@ pub struct Args {
     excludes: ExcludeArgs,
     #[command(flatten)]
     threads: ThreadsArg,
-    /// One JSON object per difference, then a summary object.
-    #[arg(long)]
-    json: bool,
 }
 
 /// A class of difference `--ignore` can hide.
@@ -109,21 +106,23 @@ pub fn options(ignore: &[Class], threads: usize) -> (CompareOptions, BTreeSet<Di
     (o, drop)
 }
 
-/// Prints the differences (`CLASS PATH: detail` lines, or JSON objects and a summary); the exit code.
-pub fn report(r: &Renderer, diffs: &[Difference], json: bool) -> i32 {
+/// Prints the differences (`CLASS PATH: detail` lines, or `difference` JSON lines and the result fields
+/// `equal` and `differences`); the exit code.
+pub fn report(r: &Renderer, diffs: &[Difference]) -> i32 {
+    use crate::render::json;
     for d in diffs {
         let path = String::from_utf8_lossy(&altdisk_engine::verify::dot_name(&d.path)).into_owned();
-        if json {
-            r.json_line(&serde_json::json!({ "class": d.kind.class(), "path": path, "detail": d.detail }));
+        if json::on() {
+            json::emit(
+                "difference",
+                serde_json::json!({ "class": d.kind.class(), "path": path, "detail": d.detail }),
+            );
         } else {
             r.line(&format!("{} {path}: {}", d.kind.class(), d.detail));
         }
     }
-    if json {
-        r.json_line(&serde_json::json!({
-            "event": "summary", "equal": diffs.is_empty(), "differences": diffs.len(),
-        }));
-    }
+    json::result("equal", serde_json::json!(diffs.is_empty()));
+    json::result("differences", serde_json::json!(diffs.len()));
     if diffs.is_empty() {
         crate::exit::OK
     } else {
@@ -146,7 +145,7 @@ pub fn verify_trees(
 
 /// Runs `altdisk verify`.
 pub fn run(a: Args) -> anyhow::Result<i32> {
-    let r = Renderer::new("verify", a.json, None, false);
+    let r = Renderer::new("verify", None, false);
     let exclude = a.excludes.load(&r)?;
     let (opts, drop) = options(&a.ignore, a.threads.get());
     let diffs = match (&a.archive, &a.dst) {
@@ -160,5 +159,5 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         (None, None) => return crate::exit::usage("give SRC and DST, or --archive ARCHIVE and a tree"),
     };
     r.finish();
-    Ok(report(&r, &diffs, a.json))
+    Ok(report(&r, &diffs))
 }

@@ -77,6 +77,16 @@ impl Lines {
 
 impl Events for Lines {
     fn event(&self, ev: &Event<'_>) {
+        if super::json::on() {
+            if matches!(ev, Event::SoftError { .. }) {
+                self.soft.fetch_add(1, Ordering::Relaxed);
+            }
+            // Messages only when asked (bench -v), as in text mode.
+            if !matches!(ev, Event::Message(_)) || self.messages {
+                super::json::event(ev, self.listing != Listing::Off);
+            }
+            return;
+        }
         match ev {
             Event::Entry { name, .. } if self.listing != Listing::Off => {
                 let mut line = Vec::with_capacity(name.len() + 3);

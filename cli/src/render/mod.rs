@@ -1,24 +1,26 @@
 //! Rendering engine events: the one place where an [`Event`] becomes text. Three renderers, each a set of
 //! modes of one rule table:
 //!
-//! * [`Renderer`] (clone): per-file listings, a progress bar on a terminal, or one JSON object per line with
-//!   `--json`;
+//! * [`Renderer`] (clone, verify, restore's listing): per-file listings and a progress bar on a terminal;
 //! * [`Transcript`] (the AIX host commands and the demo): AIX message lines, `+ ` trace lines, `WARNING:`;
 //! * [`Lines`] (backup, restore, space, bench): `PROG: ...` warning and error lines, `a NAME` listings.
+//!
+//! With `--json` all three hand every event to [`json`], the one JSON-lines schema of every command.
 
+mod bar;
+pub mod json;
 mod lines;
 mod transcript;
 
+pub use bar::Bar;
 pub use lines::{Lines, Listing};
 pub use transcript::Transcript;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use altdisk_engine::{Event, Events};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Formats one processed entry for a verbose listing (`x ./etc/hosts`); `None` prints nothing.
 pub type EntryFormat = Box<dyn Fn(&[u8], u64, Option<&[u8]>) -> Option<Vec<u8>> + Send + Sync>;
@@ -26,9 +28,8 @@ pub type EntryFormat = Box<dyn Fn(&[u8], u64, Option<&[u8]>) -> Option<Vec<u8>> 
 /// How a command wants its events shown.
 pub struct Renderer {
     prog: String,
-    json: bool,
     list: Option<EntryFormat>,
-    bar: Option<ProgressBar>,
+    bar: Bar,
     /// Standard output: line-buffered on a terminal, block-buffered otherwise (a listing of 80,000 names is
     /// then a few dozen writes, not 80,000). Flushed before anything goes to standard error, so the two keep
     /// their order when they share a file, and when the renderer finishes or is dropped.
@@ -41,22 +42,11 @@ pub struct Renderer {
 
 impl Renderer {
     /// A renderer for command `prog`. `list` formats per-entry lines (verbose listings); `progress` asks for a
-    /// bar when standard error is a terminal and nothing else is being listed.
-    pub fn new(prog: &str, json: bool, list: Option<EntryFormat>, progress: bool) -> Self {
-        let bar = (progress && !json && list.is_none() && std::io::stderr().is_terminal()).then(|| {
-            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        });
+    /// bar ([`Bar`]: on a terminal, without `--json`, and only when nothing else is being listed).
+    pub fn new(prog: &str, list: Option<EntryFormat>, progress: bool) -> Self {
+        let bar = Bar::new(progress && list.is_none(), true);
         Renderer {
             prog: prog.to_string(),
-            json,
             list,
             bar,
             out: Mutex::new(if std::io::stdout().is_terminal() {
@@ -69,11 +59,18 @@ impl Renderer {
         }
     }
 
+    /// A total the command knows itself (an archive file's size): the bar's, or a `planned` line.
+    pub fn planned(&self, entries: Option<u64>, bytes: u64) {
+        if json::on() {
+            json::planned(entries, bytes);
+        } else {
+            self.bar.planned(entries, bytes);
+        }
+    }
+
     /// Clears the progress bar (call before printing a summary).
     pub fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
+        self.bar.finish();
         self.flush();
     }
 
@@ -82,51 +79,32 @@ impl Renderer {
         if let Ok(mut o) = self.out.lock() {
             let _ = o.flush();
         }
+        json::flush();
     }
 
-    /// Writes a line to standard output (or, with `--json`, a `{"event":"message"}` object).
+    /// Writes a line to standard output (or, with `--json`, a `message` line).
     pub fn line(&self, s: &str) {
-        if self.json {
-            self.json_line(&serde_json::json!({"event": "message", "text": s}));
+        if json::on() {
+            json::print(s);
         } else {
             self.raw(s.as_bytes(), true);
         }
     }
 
-    /// Writes one JSON object as a line.
-    pub fn json_line(&self, v: &serde_json::Value) {
-        if let Ok(mut o) = self.out.lock() {
-            let _ = writeln!(o, "{v}");
-        }
-    }
-
     fn raw(&self, b: &[u8], newline: bool) {
-        let print = |o: &mut Box<dyn Write + Send>| {
-            let _ = o.write_all(b);
-            if newline {
-                let _ = o.write_all(b"\n");
-            }
-        };
-        match &self.bar {
-            Some(bar) => bar.suspend(|| {
-                if let Ok(mut o) = self.out.lock() {
-                    print(&mut o);
-                }
-            }),
-            None => {
-                if let Ok(mut o) = self.out.lock() {
-                    print(&mut o);
+        self.bar.suspend(|| {
+            if let Ok(mut o) = self.out.lock() {
+                let _ = o.write_all(b);
+                if newline {
+                    let _ = o.write_all(b"\n");
                 }
             }
-        }
+        })
     }
 
     fn err_line(&self, s: &str) {
         self.flush();
-        match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{s}")),
-            None => eprintln!("{s}"),
-        }
+        self.bar.suspend(|| eprintln!("{s}"));
     }
 }
 
@@ -136,37 +114,23 @@ impl Drop for Renderer {
     }
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 impl Events for Renderer {
+    fn wants_plan(&self) -> bool {
+        self.bar.on() || json::on()
+    }
+
     fn event(&self, ev: &Event<'_>) {
-        if self.json {
-            let v = match ev {
-                Event::Message(m) => serde_json::json!({"event": "message", "text": m}),
-                Event::Entry { name, kind, size, link } => serde_json::json!({
-                    "event": "entry", "name": lossy(name), "kind": kind, "size": size,
-                    "link": link.map(lossy)}),
-                Event::Excluded { name, file, line, pattern } => serde_json::json!({
-                    "event": "excluded", "name": lossy(name), "file": file, "line": line, "pattern": pattern}),
-                Event::Warning(w) => {
-                    self.warnings.fetch_add(1, Ordering::Relaxed);
-                    serde_json::json!({"event": "warning", "text": w})
-                }
-                Event::SoftError { class, path, message } => {
-                    self.soft_errors.fetch_add(1, Ordering::Relaxed);
-                    serde_json::json!({"event": "error", "class": class, "path": path, "text": message})
-                }
-                Event::Planned { entries, bytes } => {
-                    serde_json::json!({"event": "planned", "entries": entries, "bytes": bytes})
-                }
-                Event::Progress { entries, bytes } => {
-                    serde_json::json!({"event": "progress", "entries": entries, "bytes": bytes})
-                }
-                Event::Phase(p) => serde_json::json!({"event": "phase", "phase": p}),
-            };
-            self.json_line(&v);
+        match ev {
+            Event::Warning(_) => {
+                self.warnings.fetch_add(1, Ordering::Relaxed);
+            }
+            Event::SoftError { .. } => {
+                self.soft_errors.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        if json::on() {
+            json::event(ev, self.list.is_some());
             return;
         }
         match ev {
@@ -184,31 +148,12 @@ impl Events for Renderer {
                 l.extend_from_slice(format!("  ({file}:{line}: {pattern})").as_bytes());
                 self.raw(&l, true);
             }
-            Event::Warning(w) => {
-                self.warnings.fetch_add(1, Ordering::Relaxed);
-                self.err_line(&format!("{}: warning: {w}", self.prog));
-            }
+            Event::Warning(w) => self.err_line(&format!("{}: warning: {w}", self.prog)),
             Event::SoftError { class, path, message } => {
-                self.soft_errors.fetch_add(1, Ordering::Relaxed);
-                self.err_line(&format!("{}: {path}: {message} ({class})", self.prog));
+                self.err_line(&format!("{}: {path}: {message} ({class})", self.prog))
             }
-            Event::Planned { bytes, .. } => {
-                if let Some(b) = &self.bar {
-                    b.set_length(*bytes);
-                }
-            }
-            Event::Progress { entries, bytes } => {
-                if let Some(b) = &self.bar {
-                    // Never go backwards, and never past a (pre-scan) total that turned out too small.
-                    if *bytes > b.position() {
-                        if b.length().is_some_and(|l| *bytes > l) {
-                            b.set_length(*bytes);
-                        }
-                        b.set_position(*bytes);
-                    }
-                    b.set_message(format!("{entries} files"));
-                }
-            }
+            Event::Planned { entries, bytes } => self.bar.planned(Some(*entries), *bytes),
+            Event::Progress { entries, bytes } => self.bar.progress(*entries, *bytes),
             Event::Phase(_) => {}
         }
     }
