@@ -296,6 +296,15 @@ fn every_command_speaks_the_schema() {
     let planned = event(&l, "planned");
     assert_eq!((&planned["entries"], &planned["bytes"]), (&result(&l)["entries"], &result(&l)["bytes"]));
     run(&["backup", "--walk", s, "-f", "-"], 2);
+    // convert: the archive to tar, what the target cannot hold listed by class.
+    let tar = d.join("a.tar");
+    let l = run(&["convert", a, tar.to_str().unwrap()], 0);
+    assert_eq!(
+        (&result(&l)["from"], &result(&l)["to"], &result(&l)["entries"]),
+        (&"by-name".into(), &"tar".into(), &4.into())
+    );
+    assert!(result(&l)["lost"].is_object(), "{l:?}");
+    run(&["convert", tar.to_str().unwrap(), "-", "--to", "byname"], 2);
     run(&["restore", "-T", "-f", a], 0);
     std::fs::create_dir(d.join("x")).unwrap();
     let l = run(&["restore", "-x", "-f", a, "--target", d.join("x").to_str().unwrap()], 0);

@@ -19,7 +19,7 @@ use altdisk_engine::convert::{convert, ConvertOptions, Format};
 use altdisk_engine::Error;
 
 use crate::exit;
-use crate::render::Renderer;
+use crate::render::{json, Renderer};
 
 /// Convert an archive between the by-name format and tar (pax), in either direction, as a stream.
 #[derive(clap::Args, Debug)]
@@ -92,6 +92,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if a.pack && to != Format::ByName {
         return exit::usage("--pack goes with by-name output only");
     }
+    if to_stdout && json::on() {
+        return exit::usage("--json writes JSON lines to standard output: give OUT as a file, not -");
+    }
     if !from_stdin && !to_stdout && same_file(Path::new(&a.input), Path::new(&a.output)) {
         return exit::usage("IN and OUT are the same file");
     }
@@ -109,7 +112,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let output = BufWriter::with_capacity(256 << 10, output);
     let date = altdisk_engine::clock::now_secs().clamp(0, i64::from(i32::MAX)) as i32;
     let opts = ConvertOptions { to, compression, pack: a.pack, date };
-    let r = Arc::new(Renderer::new("convert", false, None, false));
+    let r = Arc::new(Renderer::new("convert", None, false));
     let res = convert(input, output, &out_name, &opts, r.clone());
     r.finish();
     let (out, s) = match res {
@@ -133,17 +136,28 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let mut out = out;
     out.flush().map_err(|e| Error::io("write", &out_name, e))?;
     let classes = s.lost.classes();
+    json::result("from", serde_json::json!(s.from.map(|f| f.name())));
+    json::result("to", serde_json::json!(to.name()));
+    json::result("output", serde_json::json!(out_name));
+    json::result("entries", serde_json::json!(s.entries));
+    json::result("bytes", serde_json::json!(s.bytes));
+    json::result(
+        "lost",
+        serde_json::Value::Object(
+            classes.iter().map(|(c, n)| ((*c).to_string(), serde_json::json!(n))).collect(),
+        ),
+    );
     if !classes.is_empty() {
         let list: Vec<String> = classes.iter().map(|(c, n)| format!("{c}: {n}")).collect();
-        eprintln!(
+        json::warning(&format!(
             "convert: not in the {} output (the format cannot hold them): {}",
             to.name(),
             list.join(", ")
-        );
+        ));
     }
     let soft = s.soft_errors.max(r.soft_errors.load(std::sync::atomic::Ordering::Relaxed));
     if soft > 0 {
-        eprintln!("convert: {soft} entries could not be converted completely");
+        json::failure(&format!("convert: {soft} entries could not be converted completely"));
         return Ok(exit::FAILED);
     }
     Ok(exit::OK)

@@ -209,7 +209,7 @@ where
         match from {
             Format::ByName => {
                 let mut r = ArchiveReader::new(stream, ReaderOptions::default()).with_events(events.clone());
-                pipeline::send_archive(&mut r, &tx)?;
+                pipeline::send_archive(&mut r, &tx, ev)?;
                 lost.aix_acl_entries = r.stats().acl_entries_dropped;
                 lost.aix_pcls = r.stats().pcls_dropped;
             }
