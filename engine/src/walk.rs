@@ -470,7 +470,9 @@ impl Shared {
             }
         }
         let data = match &opened {
-            Some(f) if meta.sparse.is_none() => self.read_ahead(f, meta.size),
+            Some(f) if meta.sparse.is_none() => {
+                self.read_ahead(f, &meta, || dir_path.join(OsStr::from_bytes(name.to_bytes())))
+            }
             _ => None,
         };
         if data.is_some() {
@@ -481,8 +483,10 @@ impl Shared {
 
     /// The whole content of a small regular file, read now (see [`WalkOptions::read_ahead`]); `None` when it
     /// is too large, the budget is spent, or it cannot be read as stat'ed (the consumer then reads it itself
-    /// and reports what it finds).
-    fn read_ahead(&self, f: &OpenFile, size: u64) -> Option<Bytes> {
+    /// and reports what it finds). A file that changed while read (its stamp after the read is not the one
+    /// stat'ed) is left to the consumer too, which reads it again through the same descriptor.
+    fn read_ahead(&self, f: &OpenFile, meta: &Meta, path: impl FnOnce() -> PathBuf) -> Option<Bytes> {
+        let size = meta.size;
         if size == 0 || size > self.read_ahead {
             return None;
         }
@@ -491,6 +495,7 @@ impl Shared {
             return None;
         }
         let mut held = Held { data: vec![0; n], in_flight: self.in_flight.clone() };
+        crate::live::before_read(path);
         let mut got = 0;
         while got < n {
             match rustix::io::read(f.file(), &mut held.data[got..]) {
@@ -499,6 +504,10 @@ impl Shared {
                 Err(Errno::INTR) => {}
                 Err(_) => return None,
             }
+        }
+        match crate::live::Stamp::of_fd(f.file()) {
+            Ok((after, true)) if after == crate::live::Stamp::of_meta(meta) => {}
+            _ => return None,
         }
         Some(Bytes::from_owner(held))
     }

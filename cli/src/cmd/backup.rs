@@ -199,6 +199,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         );
     }
     report_clamped(summary.times_clamped);
+    if summary.changed > 0 {
+        eprintln!("backup: {} files changed while archived (listed with -v)", summary.changed);
+    }
     if summary.soft_errors > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {} files could not be backed up completely", summary.soft_errors);
         return Ok(exit::FAILED);
@@ -283,6 +286,9 @@ fn backup_walk(
         );
     }
     report_clamped(s.write.times_clamped);
+    if s.write.changed > 0 {
+        eprintln!("backup: {} files changed while archived (listed with -v)", s.write.changed);
+    }
     let soft = s.write.soft_errors + s.walk.soft_errors;
     if soft > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         eprintln!("backup: {soft} entries could not be backed up completely");

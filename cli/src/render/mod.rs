@@ -158,6 +158,9 @@ impl Events for Renderer {
                     self.soft_errors.fetch_add(1, Ordering::Relaxed);
                     serde_json::json!({"event": "error", "class": class, "path": path, "text": message})
                 }
+                Event::Changed { path, detail } => {
+                    serde_json::json!({"event": "changed", "path": path, "text": detail})
+                }
                 Event::Planned { entries, bytes } => {
                     serde_json::json!({"event": "planned", "entries": entries, "bytes": bytes})
                 }
@@ -192,6 +195,11 @@ impl Events for Renderer {
                 self.soft_errors.fetch_add(1, Ordering::Relaxed);
                 self.err_line(&format!("{}: {path}: {message} ({class})", self.prog));
             }
+            // Listed with -V only: the copy is one version of the file, just a newer one.
+            Event::Changed { path, detail } if self.list.is_some() => {
+                self.err_line(&format!("{}: {path}: {detail}", self.prog));
+            }
+            Event::Changed { .. } => {}
             Event::Planned { bytes, .. } => {
                 if let Some(b) = &self.bar {
                     b.set_length(*bytes);

@@ -75,6 +75,7 @@ impl Events for Transcript {
                 }
             }
             (Mode::Aix, Event::Entry { name, .. }) => println!("{}", String::from_utf8_lossy(name)),
+            (Mode::Aix, Event::Changed { path, detail }) => eprintln!("{path}: {detail}"),
             (Mode::Aix, Event::Warning(w)) => eprintln!("WARNING: {w}"),
             (Mode::Aix, Event::SoftError { path, message, .. }) if path.is_empty() => eprintln!("{message}"),
             (Mode::Aix, Event::SoftError { path, message, .. }) => eprintln!("{path}: {message}"),

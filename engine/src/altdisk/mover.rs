@@ -73,7 +73,7 @@ struct CopyEvents<'a> {
 impl Events for CopyEvents<'_> {
     fn event(&self, ev: &Event<'_>) {
         match ev {
-            Event::Entry { .. } if !self.verbose => {}
+            Event::Entry { .. } | Event::Changed { .. } if !self.verbose => {}
             Event::SoftError { class, path, message } => {
                 if let Ok(mut v) = self.errors.lock() {
                     v.push(format!("{path}: {message} ({class})"));
