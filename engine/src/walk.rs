@@ -498,7 +498,8 @@ impl Shared {
         crate::live::before_read(path);
         let mut got = 0;
         while got < n {
-            match rustix::io::read(f.file(), &mut held.data[got..]) {
+            // pread: the descriptor's offset stays at 0 for a consumer that reads the file after all.
+            match rustix::io::pread(f.file(), &mut held.data[got..], got as u64) {
                 Ok(0) => return None,
                 Ok(k) => got += k,
                 Err(Errno::INTR) => {}

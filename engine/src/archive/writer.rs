@@ -605,7 +605,10 @@ impl<W: Write> ArchiveWriter<W> {
         } else {
             format!("stored as its first {size} bytes")
         };
-        let message = format!("{} ({}): {what}", crate::live::CHANGED, l.before.describe_change(&after));
+        let message = match l.before.describe_change(&after) {
+            d if d.is_empty() => format!("{}: {what}", crate::live::CHANGED),
+            d => format!("{} ({d}): {what}", crate::live::CHANGED),
+        };
         self.soft("changed", &entry.name, message);
         true
     }

@@ -143,6 +143,7 @@ fn copy_live(
     }
     // Changed during the read: copy it once more, into an emptied target.
     rustix::fs::ftruncate(out, 0).map_err(|e| DataError::Write(e.into()))?;
+    crate::live::before_read(|| path.to_path_buf());
     (bytes, len) = copy_source(sh, inp, out, None, after.size, buf)?;
     let again = stamp(inp)?;
     let change = if again == after {
