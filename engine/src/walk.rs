@@ -172,11 +172,16 @@ pub struct WalkStats {
     pub bytes: u64,
     /// Soft errors reported (entries or directories that could not be read).
     pub soft_errors: u64,
+    /// Names deleted between the listing of their directory and their stat (one warning each).
+    pub vanished: u64,
     /// Sockets skipped.
     pub sockets_skipped: u64,
     /// Directories emitted but not descended because they are foreign mount points.
     pub foreign_mounts: u64,
 }
+
+/// The [`SoftErr`] class of a name that was deleted before its stat: a warning, not an error.
+const VANISHED: &str = "vanished";
 
 /// A soft error found by a worker, reported by the emitter so events come in walk order.
 #[derive(Debug)]
@@ -408,7 +413,11 @@ impl Shared {
             Some(f) => rustix::fs::statx(f.file(), c"", AtFlags::EMPTY_PATH | stat_flags(), statx_mask()),
             None => rustix::fs::statx(dir, name, stat_flags(), statx_mask()),
         }
-        .map_err(|e| SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) })?;
+        .map_err(|e| match e {
+            // Deleted since the directory was listed: the copy matches the source as it is now.
+            Errno::NOENT => SoftErr { class: VANISHED, message: String::new() },
+            e => SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) },
+        })?;
         let mode = u32::from(stx.stx_mode);
         if mode & 0o170000 == 0o140000 {
             return Ok(Info::Socket);
@@ -875,6 +884,12 @@ struct Emitter<'a> {
 
 impl Emitter<'_> {
     fn soft(&mut self, class: &'static str, path: &Path, message: String) {
+        if class == VANISHED {
+            self.stats.vanished += 1;
+            let msg = format!("{}: deleted before it was copied; left out", path.display());
+            self.events.event(&Event::Warning(msg));
+            return;
+        }
         self.stats.soft_errors += 1;
         self.events.event(&Event::SoftError { class, path: path.display().to_string(), message });
     }
