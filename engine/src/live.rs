@@ -90,7 +90,8 @@ pub mod hook {
     static PENDING: AtomicUsize = AtomicUsize::new(0);
     static HOOKS: Mutex<Vec<(PathBuf, Hook)>> = Mutex::new(Vec::new());
 
-    /// Runs `f` once, the first time any reader has stamped `path` and is about to read its data.
+    /// Runs `f` once, the first time any reader has stamped `path` and is about to read its data; hooks of
+    /// one path run in the order they were registered.
     pub fn before_read(path: impl AsRef<Path>, f: impl FnOnce() + Send + 'static) {
         if let Ok(mut v) = HOOKS.lock() {
             v.push((path.as_ref().to_path_buf(), Box::new(f)));
@@ -107,7 +108,7 @@ pub mod hook {
             let Ok(mut v) = HOOKS.lock() else { return };
             let Some(i) = v.iter().position(|(q, _)| *q == p) else { return };
             PENDING.fetch_sub(1, Ordering::SeqCst);
-            v.swap_remove(i).1
+            v.remove(i).1
         };
         f();
     }
