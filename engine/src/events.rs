@@ -43,6 +43,15 @@ pub enum Event<'a> {
         /// What went wrong.
         message: String,
     },
+    /// A live file changed after the walk saw it or while it was read, and its copy is one version of it (the
+    /// tree writer read it again). Listed with `-V`; a copy that may mix versions is a
+    /// [`Event::SoftError`] of class `changed` instead.
+    Changed {
+        /// The source path.
+        path: &'a str,
+        /// What changed and what was done ("changed during the read (size 3 -> 5); copied again").
+        detail: &'a str,
+    },
     /// Totals expected from a pre-scan, for an ETA.
     Planned {
         /// Entries expected.
@@ -111,6 +120,7 @@ impl Events for RecordEvents {
             }
             Event::Warning(w) => format!("warning {w}"),
             Event::SoftError { class, path, message } => format!("error {class} {path}: {message}"),
+            Event::Changed { path, detail } => format!("changed {path}: {detail}"),
             Event::Planned { entries, bytes } => format!("planned {entries} {bytes}"),
             Event::Progress { .. } => return,
             Event::Phase(p) => format!("phase {p}"),

@@ -28,6 +28,7 @@ pub mod fdtable;
 pub mod host;
 pub mod imagedata;
 pub mod installp;
+pub mod live;
 pub mod pipeline;
 pub mod select;
 pub mod space;

@@ -172,11 +172,16 @@ pub struct WalkStats {
     pub bytes: u64,
     /// Soft errors reported (entries or directories that could not be read).
     pub soft_errors: u64,
+    /// Names deleted between the listing of their directory and their stat (one warning each).
+    pub vanished: u64,
     /// Sockets skipped.
     pub sockets_skipped: u64,
     /// Directories emitted but not descended because they are foreign mount points.
     pub foreign_mounts: u64,
 }
+
+/// The [`SoftErr`] class of a name that was deleted before its stat: a warning, not an error.
+const VANISHED: &str = "vanished";
 
 /// A soft error found by a worker, reported by the emitter so events come in walk order.
 #[derive(Debug)]
@@ -408,7 +413,11 @@ impl Shared {
             Some(f) => rustix::fs::statx(f.file(), c"", AtFlags::EMPTY_PATH | stat_flags(), statx_mask()),
             None => rustix::fs::statx(dir, name, stat_flags(), statx_mask()),
         }
-        .map_err(|e| SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) })?;
+        .map_err(|e| match e {
+            // Deleted since the directory was listed: the copy matches the source as it is now.
+            Errno::NOENT => SoftErr { class: VANISHED, message: String::new() },
+            e => SoftErr { class: "read", message: format!("cannot stat: {}", io::Error::from(e)) },
+        })?;
         let mode = u32::from(stx.stx_mode);
         if mode & 0o170000 == 0o140000 {
             return Ok(Info::Socket);
@@ -470,7 +479,9 @@ impl Shared {
             }
         }
         let data = match &opened {
-            Some(f) if meta.sparse.is_none() => self.read_ahead(f, meta.size),
+            Some(f) if meta.sparse.is_none() => {
+                self.read_ahead(f, &meta, || dir_path.join(OsStr::from_bytes(name.to_bytes())))
+            }
             _ => None,
         };
         if data.is_some() {
@@ -481,8 +492,10 @@ impl Shared {
 
     /// The whole content of a small regular file, read now (see [`WalkOptions::read_ahead`]); `None` when it
     /// is too large, the budget is spent, or it cannot be read as stat'ed (the consumer then reads it itself
-    /// and reports what it finds).
-    fn read_ahead(&self, f: &OpenFile, size: u64) -> Option<Bytes> {
+    /// and reports what it finds). A file that changed while read (its stamp after the read is not the one
+    /// stat'ed) is left to the consumer too, which reads it again through the same descriptor.
+    fn read_ahead(&self, f: &OpenFile, meta: &Meta, path: impl FnOnce() -> PathBuf) -> Option<Bytes> {
+        let size = meta.size;
         if size == 0 || size > self.read_ahead {
             return None;
         }
@@ -491,14 +504,20 @@ impl Shared {
             return None;
         }
         let mut held = Held { data: vec![0; n], in_flight: self.in_flight.clone() };
+        crate::live::before_read(path);
         let mut got = 0;
         while got < n {
-            match rustix::io::read(f.file(), &mut held.data[got..]) {
+            // pread: the descriptor's offset stays at 0 for a consumer that reads the file after all.
+            match rustix::io::pread(f.file(), &mut held.data[got..], got as u64) {
                 Ok(0) => return None,
                 Ok(k) => got += k,
                 Err(Errno::INTR) => {}
                 Err(_) => return None,
             }
+        }
+        match crate::live::Stamp::of_fd(f.file()) {
+            Ok((after, true)) if after == crate::live::Stamp::of_meta(meta) => {}
+            _ => return None,
         }
         Some(Bytes::from_owner(held))
     }
@@ -865,6 +884,12 @@ struct Emitter<'a> {
 
 impl Emitter<'_> {
     fn soft(&mut self, class: &'static str, path: &Path, message: String) {
+        if class == VANISHED {
+            self.stats.vanished += 1;
+            let msg = format!("{}: deleted before it was copied; left out", path.display());
+            self.events.event(&Event::Warning(msg));
+            return;
+        }
         self.stats.soft_errors += 1;
         self.events.event(&Event::SoftError { class, path: path.display().to_string(), message });
     }

@@ -206,6 +206,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         ));
     }
     report_clamped(summary.times_clamped);
+    json::result("changed", serde_json::json!(summary.changed));
+    if summary.changed > 0 {
+        json::warning(&format!("backup: {} files changed while archived (listed with -v)", summary.changed));
+    }
     if summary.soft_errors > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         json::failure(&format!("backup: {} files could not be backed up completely", summary.soft_errors));
         return Ok(exit::FAILED);
@@ -308,6 +312,10 @@ fn backup_walk(
         ));
     }
     report_clamped(s.write.times_clamped);
+    json::result("changed", serde_json::json!(s.write.changed));
+    if s.write.changed > 0 {
+        json::warning(&format!("backup: {} files changed while archived (listed with -v)", s.write.changed));
+    }
     let soft = s.write.soft_errors + s.walk.soft_errors;
     if soft > 0 || printer.soft.load(Ordering::Relaxed) > 0 {
         json::failure(&format!("backup: {soft} entries could not be backed up completely"));

@@ -131,6 +131,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             "dry_run": false, "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
             "bytes": ts.bytes, "excluded": s.excluded, "unchanged": s.unchanged, "deleted": s.deleted,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
+            "changed": ts.changed, "vanished": ts.vanished + ws.vanished,
             "seconds": secs,
         });
         if !json {
@@ -146,6 +147,14 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             ));
             if a.update {
                 r.line(&format!("{} entries unchanged, {} removed", s.unchanged, s.deleted));
+            }
+            if ts.changed > 0 || ts.vanished + ws.vanished > 0 {
+                r.line(&format!(
+                    "{} files changed while copied (copied again; listed with -V), {} deleted before they were \
+                     copied",
+                    ts.changed,
+                    ts.vanished + ws.vanished
+                ));
             }
             if !not_kept.is_empty() {
                 r.line(&format!("not preserved: {}", not_kept.join(", ")));

@@ -202,5 +202,6 @@ pub fn event(ev: &Event<'_>, entries: bool) {
             }
         }
         Event::Phase(p) => emit("phase", json!({"phase": p})),
+        Event::Changed { path, detail } => emit("changed", json!({"path": path, "text": detail})),
     }
 }

@@ -99,6 +99,9 @@ impl Events for Lines {
                     let _ = o.write_all(&line);
                 }
             }
+            Event::Changed { path, detail } if self.listing != Listing::Off => {
+                eprintln!("{}: {path}: {detail}", self.prog)
+            }
             Event::Message(m) if self.messages => eprintln!("{}: {m}", self.prog),
             Event::Warning(w) => eprintln!("{}: {}{w}", self.prog, self.warning),
             Event::SoftError { path, message, .. } => {

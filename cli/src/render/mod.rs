@@ -152,6 +152,11 @@ impl Events for Renderer {
             Event::SoftError { class, path, message } => {
                 self.err_line(&format!("{}: {path}: {message} ({class})", self.prog))
             }
+            // Listed with -V only: the copy is one version of the file, just a newer one.
+            Event::Changed { path, detail } if self.list.is_some() => {
+                self.err_line(&format!("{}: {path}: {detail}", self.prog))
+            }
+            Event::Changed { .. } => {}
             Event::Planned { entries, bytes } => self.bar.planned(Some(*entries), *bytes),
             Event::Progress { entries, bytes } => self.bar.progress(*entries, *bytes),
             Event::Phase(_) => {}

@@ -112,6 +112,7 @@ impl Events for Transcript {
             (Mode::Aix, Event::Entry { name, .. }) => {
                 bar.suspend(|| println!("{}", String::from_utf8_lossy(name)))
             }
+            (Mode::Aix, Event::Changed { path, detail }) => bar.suspend(|| eprintln!("{path}: {detail}")),
             (Mode::Aix, Event::Warning(w)) => bar.suspend(|| eprintln!("WARNING: {w}")),
             (Mode::Aix, Event::SoftError { path, message, .. }) if path.is_empty() => {
                 bar.suspend(|| eprintln!("{message}"))

@@ -89,6 +89,27 @@ pub struct MksysbSummary {
     pub file_bytes: u64,
     /// Entries skipped or short (backup errors).
     pub soft_errors: u64,
+    /// Files that changed after the walk saw them or while they were archived (see [`crate::live`]); those
+    /// changed while read are among the soft errors too.
+    pub changed: u64,
+}
+
+/// Keeps what the archive writer reports (it wants an owned sink) for the caller's event sink: soft errors,
+/// and the changed files when listing.
+#[derive(Default)]
+struct WriterReports(std::sync::Mutex<Vec<(&'static str, String, String)>>);
+
+impl Events for WriterReports {
+    fn event(&self, ev: &Event<'_>) {
+        let r = match ev {
+            Event::SoftError { class, path, message } => (*class, path.clone(), message.clone()),
+            Event::Changed { path, detail } => ("", path.to_string(), detail.to_string()),
+            _ => return,
+        };
+        if let Ok(mut v) = self.0.lock() {
+            v.push(r);
+        }
+    }
 }
 
 /// The AIX-style refusal when `/image.data` is missing (mksysb without `-i`).
@@ -353,6 +374,7 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
         archive_bytes: s.archive_bytes,
         file_bytes,
         soft_errors: s.soft_errors,
+        changed: s.changed,
     })
 }
 
@@ -377,7 +399,8 @@ fn write_image(
     };
     let stream = OutStream::new(std::io::BufWriter::new(out), o.compression)
         .map_err(|e| Error::io("write", &o.output, e))?;
-    let mut w = ArchiveWriter::new(stream, wo)?;
+    let reports = std::sync::Arc::new(WriterReports::default());
+    let mut w = ArchiveWriter::new(stream, wo)?.with_events(reports.clone());
     let t = now();
     let head =
         [file_entry("./bosinst.data", bosinst.to_text(), t), file_entry("./image.data", img.to_text(), t)];
@@ -422,6 +445,13 @@ fn write_image(
         events,
     )?;
     let (stream, s) = w.finish()?;
+    for (class, path, message) in reports.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default() {
+        if !class.is_empty() {
+            events.event(&Event::SoftError { class, path, message });
+        } else if o.verbose {
+            events.event(&Event::Changed { path: &path, detail: &message });
+        }
+    }
     let (buf, file_bytes) = stream
         .finish()
         .map_err(|e| Error::from(crate::archive::ArchiveError::Io { offset: s.archive_bytes, source: e }))?;

@@ -77,7 +77,7 @@ impl Events for CopyEvents<'_> {
 
     fn event(&self, ev: &Event<'_>) {
         match ev {
-            Event::Entry { .. } if !self.verbose => {}
+            Event::Entry { .. } | Event::Changed { .. } if !self.verbose => {}
             Event::SoftError { class, path, message } => {
                 if let Ok(mut v) = self.errors.lock() {
                     v.push(format!("{path}: {message} ({class})"));

@@ -14,6 +14,7 @@ use super::security::Security;
 use super::ArchiveError;
 use crate::entry::{DevId, Entry, EntryData, Kind, SourceFile};
 use crate::events::{Event, Events, NoEvents};
+use crate::live::Stamp;
 
 /// Removes the archive file at `path` that a run created and could not finish: an archive cut short is no
 /// backup and must not stay behind looking like one. Only a regular file is removed (a device, a pipe or a
@@ -87,8 +88,16 @@ pub struct WriteSummary {
     pub skipped: u64,
     /// Soft errors reported (skipped entries, short reads, files that changed).
     pub soft_errors: u64,
+    /// Live files that changed after the walk saw them or while they were read (see [`crate::live`]).
+    pub changed: u64,
     /// Total archive bytes written, block filler included.
     pub archive_bytes: u64,
+}
+
+/// A live source file's stamp taken before its header was written, and its path for the test hook.
+struct Live<'a> {
+    before: Stamp,
+    path: &'a std::path::Path,
 }
 
 /// Where a regular file's data comes from, opened before its header is written.
@@ -269,6 +278,7 @@ impl<W: Write> ArchiveWriter<W> {
             return Ok(());
         }
         let m = &entry.meta;
+        let mut size = m.size;
         let st_mode = entry.st_mode();
         let clamp = |t: i64| t.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
         if [m.atime.sec, m.mtime.sec, m.ctime.sec].iter().any(|&t| t > i64::from(i32::MAX)) {
@@ -362,16 +372,41 @@ impl<W: Write> ArchiveWriter<W> {
                         Source::Zeros
                     }
                 };
-                self.write_file(entry, h, st_mode, src)?;
+                // A live file is stamped before its header goes out: the header announces the version about
+                // to be read, which may be newer than the walk's.
+                let mut live = None;
+                if let (Source::Fd(f), EntryData::Source(sf)) = (&src, &entry.data) {
+                    match Stamp::of_fd(f) {
+                        Ok((before, true)) => {
+                            if before != Stamp::of_meta(m) {
+                                size = before.size;
+                                h.mtime = clamp(before.mtime.sec);
+                                h.ctime = clamp(before.ctime.sec);
+                            }
+                            live = Some(Live { before, path: &sf.path });
+                        }
+                        Ok((_, false)) => {
+                            self.summary.skipped += 1;
+                            self.soft("read", &entry.name, "not a regular file any more".into());
+                            return Ok(());
+                        }
+                        Err(e) => {
+                            self.summary.skipped += 1;
+                            self.soft("read", &entry.name, format!("cannot stat: {e}"));
+                            return Ok(());
+                        }
+                    }
+                }
+                self.write_file(entry, h, st_mode, src, size, live)?;
                 self.summary.files += 1;
-                self.summary.bytes += m.size;
+                self.summary.bytes += size;
             }
         }
         self.summary.entries += 1;
         self.events.event(&Event::Entry {
             name: &entry.name,
             kind: entry.kind,
-            size: m.size,
+            size,
             link: if entry.kind == Kind::HardLink { entry.link_target.as_deref() } else { None },
         });
         Ok(())
@@ -384,14 +419,20 @@ impl<W: Write> ArchiveWriter<W> {
         })
     }
 
+    /// Writes a regular file of `size` bytes: header, then data. `live` is the stamp of a live source taken
+    /// before the header: a file that changed since is reported as such.
     fn write_file(
         &mut self,
         entry: &Entry,
         mut h: NameHeader,
         st_mode: u32,
         mut src: Source<'_>,
+        size: u64,
+        live: Option<Live<'_>>,
     ) -> Result<(), ArchiveError> {
-        let size = entry.meta.size;
+        if let Some(l) = &live {
+            crate::live::before_read(|| l.path.to_path_buf());
+        }
         if size > i32::MAX as u64 {
             h.rtype = record::FS_NAME_LF;
         }
@@ -400,7 +441,7 @@ impl<W: Write> ArchiveWriter<W> {
         if self.opts.pack
             && h.rtype == record::FS_NAME_X
             && size > 0
-            && self.try_pack(entry, &mut h, st_mode, &mut src)?
+            && self.try_pack(entry, &mut h, st_mode, &mut src, live.as_ref())?
         {
             return Ok(());
         }
@@ -409,6 +450,13 @@ impl<W: Write> ArchiveWriter<W> {
         Security::for_mode(st_mode, entry.meta.acl.as_ref()).encode(&mut self.scratch);
         self.put_scratch()?;
         let (copied, err) = self.copy_data(&mut src, size);
+        if let (Some(l), Source::Fd(f), None | Some(CopyError::Src(_))) = (&live, &src, &err) {
+            if self.live_check(entry, l, f, size, copied) {
+                return self
+                    .put_zeros(size - copied)
+                    .and_then(|()| self.put_zeros(record::pad8(size) - size));
+            }
+        }
         match err {
             Some(CopyError::Out(e)) => return Err(e),
             Some(CopyError::Src(e)) => self.soft(
@@ -437,6 +485,7 @@ impl<W: Write> ArchiveWriter<W> {
         h: &mut NameHeader,
         st_mode: u32,
         src: &mut Source<'_>,
+        live: Option<&Live<'_>>,
     ) -> Result<bool, ArchiveError> {
         let size = h.size;
         if size > PACK_MAX {
@@ -463,7 +512,13 @@ impl<W: Write> ArchiveWriter<W> {
                 return Ok(false);
             }
         };
-        let complete = buf.len() as u64 == size && read_err.is_none();
+        let mut complete = buf.len() as u64 == size && read_err.is_none();
+        let mut reported = false;
+        if let (Some(l), Source::Fd(f)) = (live, &*src) {
+            // A file that changed while read is stored plain, as read (padded to its announced size).
+            reported = self.live_check(entry, l, f, size, buf.len() as u64);
+            complete &= !reported;
+        }
         let code = if complete && !buf.starts_with(&super::pack::PACK_MAGIC_SYSV) {
             let mut freq = super::pack::Frequencies::new();
             freq.add(&buf);
@@ -503,7 +558,8 @@ impl<W: Write> ArchiveWriter<W> {
                 self.put_zeros(left).and_then(|()| self.put_zeros(record::pad8(out) - out))
             }
             None => {
-                if let Some(e) = read_err {
+                if reported {
+                } else if let Some(e) = read_err {
                     self.soft("read", &entry.name, format!("read error, rest zero-filled: {e}"));
                 } else if (buf.len() as u64) < size {
                     self.soft(
@@ -523,6 +579,41 @@ impl<W: Write> ArchiveWriter<W> {
         };
         self.pack_buf = buf;
         result.map(|()| true)
+    }
+
+    /// Compares a live file's stamp after its read with the one before (see [`crate::live`]): a file that
+    /// changed in between is a soft error of class `changed` (true: reported; the caller pads to `size`), and
+    /// one that changed only between the walk and its stamp is told as [`Event::Changed`].
+    fn live_check(&mut self, entry: &Entry, l: &Live<'_>, f: &std::fs::File, size: u64, read: u64) -> bool {
+        let after = match Stamp::of_fd(f) {
+            Ok((a, _)) => a,
+            Err(_) => return false,
+        };
+        let walked = Stamp::of_meta(&entry.meta);
+        if after == l.before && read == size {
+            if l.before != walked {
+                self.summary.changed += 1;
+                let detail = format!(
+                    "changed after the walk ({}); archived as it is now",
+                    walked.describe_change(&l.before)
+                );
+                let path = l.path.display().to_string();
+                self.events.event(&Event::Changed { path: &path, detail: &detail });
+            }
+            return false;
+        }
+        self.summary.changed += 1;
+        let what = if read < size {
+            format!("{read} of {size} bytes read, rest zero-filled")
+        } else {
+            format!("stored as its first {size} bytes")
+        };
+        let message = match l.before.describe_change(&after) {
+            d if d.is_empty() => format!("{}: {what}", crate::live::CHANGED),
+            d => format!("{} ({d}): {what}", crate::live::CHANGED),
+        };
+        self.soft("changed", &entry.name, message);
+        true
     }
 
     /// Copies up to `size` bytes of `src` into the output; returns how many, and the error that stopped it.

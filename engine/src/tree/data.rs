@@ -9,6 +9,7 @@ use rustix::fs::{Mode, OFlags, SeekFrom};
 
 use super::meta::Shared;
 use crate::entry::{EntryData, Meta, SourceFile};
+use crate::live::Stamp;
 
 /// The size of the blocks checked for zeros (holes are made in whole blocks, as AIX restore does).
 const BLOCK: usize = 4096;
@@ -37,8 +38,36 @@ pub(crate) fn open_source(src: &SourceFile) -> io::Result<OwnedFd> {
     Ok(rustix::fs::openat(&*src.dir, src.name.as_c_str(), flags, Mode::empty())?)
 }
 
-/// Writes `data` into `out` (a new or truncated file) and returns the number of data bytes. `opened` is the
-/// source file of an [`EntryData::Source`] already opened by [`open_source`].
+/// How a live source's copy relates to the versions of the file (see [`crate::live`]).
+#[derive(Debug)]
+pub(crate) enum Change {
+    /// The file did not change after the walk saw it.
+    None,
+    /// It changed after the walk or during the first read; the copy is of one later version.
+    Settled(String),
+    /// It changed during the second read too; that copy is kept and may mix versions.
+    Unsettled(String),
+}
+
+/// What [`write`] wrote.
+#[derive(Debug)]
+pub(crate) struct Written {
+    /// Data bytes written (holes not counted).
+    pub bytes: u64,
+    /// For a live source: the length and mtime of the version copied, which the target's metadata takes.
+    pub copied: Option<(u64, crate::entry::Timestamp)>,
+    /// Whether the source changed.
+    pub change: Change,
+}
+
+impl Written {
+    fn bytes(bytes: u64) -> Self {
+        Written { bytes, copied: None, change: Change::None }
+    }
+}
+
+/// Writes `data` into `out` (a new or truncated file). `opened` is the source file of an
+/// [`EntryData::Source`] already opened by [`open_source`].
 pub(crate) fn write(
     sh: &Shared<'_>,
     out: &OwnedFd,
@@ -46,13 +75,13 @@ pub(crate) fn write(
     opened: Option<OwnedFd>,
     meta: &Meta,
     buf: &mut Vec<u8>,
-) -> Result<u64, DataError> {
+) -> Result<Written, DataError> {
     match data {
-        EntryData::None => Ok(0),
+        EntryData::None => Ok(Written::bytes(0)),
         EntryData::Bytes(b) => {
             let mut w = HoleWriter::new(sh.opts.sparse);
             w.write(out, &b)?;
-            w.finish(out)
+            w.finish(out).map(Written::bytes)
         }
         EntryData::Stream(rx) => {
             let mut w = HoleWriter::new(sh.opts.sparse);
@@ -62,48 +91,100 @@ pub(crate) fn write(
                 }
                 w.write(out, &chunk.map_err(DataError::Read)?)?;
             }
-            w.finish(out)
+            w.finish(out).map(Written::bytes)
         }
         EntryData::Source(src) => {
             // The walker usually opened the file already (and stat'ed it through that descriptor).
             if let Some(f) = &src.open {
-                return copy_source(sh, f.file().as_fd(), out, meta, buf);
+                return copy_live(sh, f.file().as_fd(), out, meta, buf, &src.path);
             }
             let inp = match opened {
                 Some(fd) => fd,
                 None => open_source(&src).map_err(DataError::Read)?,
             };
-            // A fifo or a device that took the place of the file is never read: copy_file_range refuses
-            // anything but regular files, and the read/write fallback checks the type first (rw_copy), so the
-            // common path needs no fstat of its own.
-            copy_source(sh, inp.as_fd(), out, meta, buf)
+            copy_live(sh, inp.as_fd(), out, meta, buf, &src.path)
         }
     }
 }
 
-/// Copies a live source file, keeping its holes.
-fn copy_source(
+/// Copies a live source file, keeping its holes, between two stamps of it; copies it once more when it
+/// changed during the read (see [`crate::live`]).
+fn copy_live(
     sh: &Shared<'_>,
     inp: BorrowedFd<'_>,
     out: &OwnedFd,
     meta: &Meta,
     buf: &mut Vec<u8>,
-) -> Result<u64, DataError> {
-    let segments = match &meta.sparse {
+    path: &std::path::Path,
+) -> Result<Written, DataError> {
+    let stamp = |fd| match Stamp::of_fd(fd) {
+        // A fifo or a device that took the place of the file is never read.
+        Ok((_, false)) => Err(DataError::Read(io::Error::from_raw_os_error(libc::EINVAL))),
+        Ok((s, true)) => Ok(s),
+        Err(e) => Err(DataError::Read(e)),
+    };
+    let walked = Stamp::of_meta(meta);
+    let before = stamp(inp)?;
+    crate::live::before_read(|| path.to_path_buf());
+    // The walk's hole map describes the version it saw only.
+    let segs = if before == walked { meta.sparse.as_ref() } else { None };
+    let (mut bytes, mut len) = copy_source(sh, inp, out, segs, before.size, buf)?;
+    let after = stamp(inp)?;
+    if after == before {
+        let change = if before == walked {
+            Change::None
+        } else {
+            Change::Settled(format!(
+                "changed after the walk ({}); copied as it is now",
+                walked.describe_change(&before)
+            ))
+        };
+        return Ok(Written { bytes, copied: Some((len, after.mtime)), change });
+    }
+    // Changed during the read: copy it once more, into an emptied target.
+    rustix::fs::ftruncate(out, 0).map_err(|e| DataError::Write(e.into()))?;
+    crate::live::before_read(|| path.to_path_buf());
+    (bytes, len) = copy_source(sh, inp, out, None, after.size, buf)?;
+    let again = stamp(inp)?;
+    let change = if again == after {
+        Change::Settled(format!("changed during the read ({}); copied again", before.describe_change(&after)))
+    } else {
+        Change::Unsettled(format!(
+            "{}: changed during the read ({}) and again while read a second time ({}); the second copy is kept",
+            crate::live::CHANGED,
+            before.describe_change(&after),
+            after.describe_change(&again)
+        ))
+    };
+    Ok(Written { bytes, copied: Some((len, again.mtime)), change })
+}
+
+/// Copies `size` bytes of a live source file (the data segments `segs` when known, keeping holes); a file
+/// that shrank meanwhile stops at its end. Returns the data bytes written and the target's length.
+fn copy_source(
+    sh: &Shared<'_>,
+    inp: BorrowedFd<'_>,
+    out: &OwnedFd,
+    segs: Option<&Vec<(u64, u64)>>,
+    size: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(u64, u64), DataError> {
+    let segments = match segs {
         Some(segs) if sh.opts.sparse => Some(segs.clone()),
-        None if sh.opts.sparse && meta.size >= PROBE_SPARSE => probe_segments(inp, meta.size),
+        None if sh.opts.sparse && size >= PROBE_SPARSE => probe_segments(inp, size),
         _ => None,
     };
     let Some(segs) = segments else {
-        // Dense: copy until the recorded size (a file that shrank stops at its end).
-        return copy_range(sh, inp, out, 0, meta.size, buf);
+        // Dense: copy until the size (a file that shrank stops at its end).
+        let n = copy_range(sh, inp, out, 0, size, buf)?;
+        return Ok((n, n));
     };
     let mut total = 0;
     for (off, len) in segs {
         total += copy_range(sh, inp, out, off, len, buf)?;
     }
-    rustix::fs::ftruncate(out, meta.size).map_err(|e| DataError::Write(e.into()))?;
-    Ok(total)
+    rustix::fs::ftruncate(out, size).map_err(|e| DataError::Write(e.into()))?;
+    Ok((total, size))
 }
 
 /// The data segments of a file with holes, from `SEEK_DATA`/`SEEK_HOLE`; `None` when it is dense.

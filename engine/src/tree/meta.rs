@@ -31,6 +31,8 @@ pub(crate) struct Counters {
     pub bytes: AtomicU64,
     pub refused: AtomicU64,
     pub soft_errors: AtomicU64,
+    pub changed: AtomicU64,
+    pub vanished: AtomicU64,
 }
 
 /// What one metadata class lost: how many objects, and the first reason with its path.

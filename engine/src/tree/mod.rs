@@ -161,6 +161,11 @@ pub struct TreeStats {
     pub not_preserved: BTreeMap<&'static str, u64>,
     /// Entries that could not be written (reported as [`Event::SoftError`]).
     pub soft_errors: u64,
+    /// Live source files that changed after the walk saw them or while they were copied (each told as
+    /// [`Event::Changed`], or as a soft error of class `changed` when the copy may mix versions).
+    pub changed: u64,
+    /// Live source files deleted between the walk and their copy (one warning each; nothing written).
+    pub vanished: u64,
 }
 
 /// Work for the pool.
@@ -267,6 +272,8 @@ pub fn write_tree(
         refused: c.refused.load(Ordering::Relaxed),
         not_preserved: BTreeMap::new(),
         soft_errors: c.soft_errors.load(Ordering::Relaxed),
+        changed: c.changed.load(Ordering::Relaxed),
+        vanished: c.vanished.load(Ordering::Relaxed),
     };
     if let Ok(lost) = sh.lost.lock() {
         for (class, l) in lost.iter() {
@@ -810,6 +817,15 @@ fn file(
     let opened = match &entry.data {
         EntryData::Source(src) if src.open.is_none() => match data::open_source(src) {
             Ok(fd) => Some(fd),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                // Deleted since the walk: the target matches the source as it is now.
+                sh.counters.vanished.fetch_add(1, Ordering::Relaxed);
+                sh.events.event(&Event::Warning(format!(
+                    "{}: deleted before it was copied; left out",
+                    src.path.display()
+                )));
+                return Ok(());
+            }
             Err(e) => {
                 sh.soft_at("read", &src.path, e.to_string());
                 return Ok(());
@@ -825,9 +841,27 @@ fn file(
             return Ok(());
         }
     };
-    match data::write(sh, &out, entry.data, opened, &entry.meta, buf) {
-        Ok(n) => {
-            sh.counters.bytes.fetch_add(n, Ordering::Relaxed);
+    let mut meta = entry.meta;
+    match data::write(sh, &out, entry.data, opened, &meta, buf) {
+        Ok(w) => {
+            sh.counters.bytes.fetch_add(w.bytes, Ordering::Relaxed);
+            // The target describes the version copied, not the one the walk saw.
+            if let Some((len, mtime)) = w.copied {
+                meta.size = len;
+                meta.mtime = mtime;
+            }
+            match (&w.change, &source_path) {
+                (data::Change::None, _) | (_, None) => {}
+                (data::Change::Settled(detail), Some(p)) => {
+                    sh.counters.changed.fetch_add(1, Ordering::Relaxed);
+                    let path = p.display().to_string();
+                    sh.events.event(&Event::Changed { path: &path, detail });
+                }
+                (data::Change::Unsettled(message), Some(p)) => {
+                    sh.counters.changed.fetch_add(1, Ordering::Relaxed);
+                    sh.soft_at("changed", p, message.clone());
+                }
+            }
         }
         Err(data::DataError::Stopped) => return Ok(()),
         Err(data::DataError::Write(e)) if meta::is_no_space(&e) => {
@@ -852,7 +886,7 @@ fn file(
         },
     }
     sh.counters.files.fetch_add(1, Ordering::Relaxed);
-    let meta = &entry.meta;
+    let meta = &meta;
     let skip_owner = !existed && owner_known && meta.uid == sh.euid && meta.gid == sh.egid;
     // The file was created with the wanted permission bits; only special bits, bits the umask took away, or
     // an existing file need a chmod (an ACL forces one too, see `apply`).
