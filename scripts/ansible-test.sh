@@ -35,6 +35,13 @@ altdisk=$root/target/debug/altdisk
 export ALTDISK="$altdisk" ALTDISK_HOST="$work/host" ALTDISK_TEST_UPDATE="$work/tl5"
 export ANSIBLE_COLLECTIONS_PATH="$coll" ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" ANSIBLE_HOME="$work/ansible-home"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETER="$venv/bin/python"
+# The module's DOCUMENTATION/EXAMPLES/RETURN parse (ansible-doc prints an error line and exits 0 otherwise).
+doc=$("$venv/bin/ansible-doc" altdisk.power_aix.alt_disk 2>&1)
+if ! grep -q '^> MODULE.*altdisk.power_aix.alt_disk' <<<"$doc" || grep -q '^\[ERROR\]' <<<"$doc"; then
+  echo "ansible-test: ansible-doc cannot read the module's documentation:" >&2
+  echo "$doc" | head -20 >&2
+  exit 1
+fi
 "$venv/bin/ansible-playbook" -i localhost, \
   "$coll/ansible_collections/altdisk/power_aix/tests/playbook.yml"
 echo "ansible-test: the playbook passed"

@@ -17,7 +17,7 @@ description:
   for it runs with only the collection name changed.
 - The altdisk binary is C($ALTDISK) when set, else C(altdisk) on the PATH. The host is the one every altdisk
   AIX command works on, C($ALTDISK_HOST) (set it with the C(environment) keyword of a play or task).
-- Idempotent: a copy when an alternate rootvg already exists on the requested disks, a clean when there is
+- Idempotent. A copy when an alternate rootvg already exists on the requested disks, a clean when there is
   none and an install of software the alternate rootvg already has report C(changed=false).
 version_added: '0.1.0'
 author:
@@ -112,7 +112,7 @@ options:
     type: bool
     default: false
 notes:
-- Supports check mode: it reports the chosen disks and whether anything would change, and changes nothing.
+- Supports check mode; it reports the chosen disks and whether anything would change, and changes nothing.
 '''
 
 EXAMPLES = r'''
