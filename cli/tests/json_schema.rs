@@ -180,8 +180,15 @@ fn json(host: &Path, cwd: &Path, args: &[&str]) -> (Output, Vec<Value>) {
     (o, lines)
 }
 
-fn result<'a>(lines: &'a [Value]) -> &'a Value {
+fn result(lines: &[Value]) -> &Value {
     &lines.last().unwrap()["result"]
+}
+
+/// The one line of this event.
+fn event<'a>(lines: &'a [Value], kind: &str) -> &'a Value {
+    let found: Vec<&Value> = lines.iter().filter(|l| l["event"] == kind).collect();
+    assert_eq!(found.len(), 1, "{kind}: {lines:?}");
+    found[0]
 }
 
 /// The command names of `altdisk --help`.
@@ -247,6 +254,11 @@ fn every_command_speaks_the_schema() {
     assert!(r["entries"].as_u64().unwrap() > 150, "{r}");
     let phases: Vec<&Value> = l.iter().filter(|x| x["event"] == "phase").map(|x| &x["phase"]).collect();
     assert_eq!(phases, [1, 2, 3]);
+    // The plan is the copy (after exclusion, a sparse file counted by its data), and so is the last progress.
+    let planned = event(&l, "planned");
+    assert_eq!((&planned["entries"], &planned["bytes"]), (&r["entries"], &r["bytes"]), "{r}");
+    let last = l.iter().rev().find(|x| x["event"] == "progress").unwrap();
+    assert_eq!((&last["entries"], &last["bytes"]), (&r["entries"], &r["bytes"]));
     let l = run(&["alt_rootvg_op", "-q", "-d", "hdisk1"], 0);
     assert_eq!(result(&l)["vg"], "altinst_rootvg");
     assert_eq!(result(&l)["disks"], serde_json::json!(["hdisk1"]));
@@ -254,9 +266,20 @@ fn every_command_speaks_the_schema() {
     // mksysb and its installation, through the legacy alt_disk_install too.
     let image = d.join("sys.mksysb");
     let img = image.to_str().unwrap();
-    assert_eq!(result(&run(&["mksysb", "-i", img], 0))["archive"], img);
+    let l = run(&["mksysb", "-i", img], 0);
+    assert_eq!(result(&l)["archive"], img);
+    // mksysb's list of files is its plan.
+    let planned = event(&l, "planned").clone();
+    let last = l.iter().rev().find(|x| x["event"] == "progress").unwrap();
+    assert_eq!((&planned["entries"], &planned["bytes"]), (&last["entries"], &last["bytes"]));
     let l = run(&["alt_disk_mksysb", "-m", img, "-d", "hdisk2"], 0);
     assert_eq!(result(&l)["targets"], serde_json::json!(["hdisk2"]));
+    // Restoring an image: the total is the image's size, progress its bytes read; entries not known ahead.
+    let size = std::fs::metadata(&image).unwrap().len();
+    assert_eq!(event(&l, "planned")["bytes"], size);
+    assert_eq!(event(&l, "planned")["entries"], Value::Null);
+    let last = l.iter().rev().find(|x| x["event"] == "progress").unwrap();
+    assert!(last["bytes"].as_u64().unwrap() <= size && last["bytes"].as_u64().unwrap() > size / 2, "{last}");
     run(&["alt_disk_install", "-X", "altinst_rootvg"], 0);
     run(&["bootlist", "-m", "normal", "hdisk0"], 0);
     run(&["host", "reboot", h], 0);
@@ -270,6 +293,8 @@ fn every_command_speaks_the_schema() {
     let a = arch.to_str().unwrap();
     let l = run(&["backup", "--walk", s, "-f", a], 0);
     assert_eq!(result(&l)["entries"], 4);
+    let planned = event(&l, "planned");
+    assert_eq!((&planned["entries"], &planned["bytes"]), (&result(&l)["entries"], &result(&l)["bytes"]));
     run(&["backup", "--walk", s, "-f", "-"], 2);
     run(&["restore", "-T", "-f", a], 0);
     std::fs::create_dir(d.join("x")).unwrap();
@@ -350,6 +375,13 @@ fn clone_plans_what_it_copies() {
     std::fs::create_dir_all(src.join("cache/deep")).unwrap();
     std::fs::write(src.join("cache/deep/big"), vec![0u8; 1 << 20]).unwrap();
     std::os::unix::fs::symlink("d1/f1", src.join("link")).unwrap();
+    // A sparse file: 4 MiB with data only at its end (the copy writes only that).
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(src.join("sparse")).unwrap();
+        f.seek(SeekFrom::Start(4 << 20)).unwrap();
+        f.write_all(&[7u8; 5000]).unwrap();
+    }
     std::fs::hard_link(src.join("d2/f2"), src.join("hard")).unwrap();
     std::fs::write(d.join("ex"), "^./cache\n/f1[0-9]$\n").unwrap();
     let (o, lines) = json(

@@ -65,6 +65,12 @@ pub enum Event<'a> {
 pub trait Events: Send + Sync {
     /// Receives one event.
     fn event(&self, ev: &Event<'_>);
+
+    /// True when progress is shown (a bar, JSON lines): a job then pays for a pre-scan whose
+    /// [`Event::Planned`] gives the progress its total. Wrappers pass their inner receiver's answer on.
+    fn wants_plan(&self) -> bool {
+        false
+    }
 }
 
 /// Ignores every event.
@@ -84,6 +90,10 @@ impl Events for WithoutProgress<'_> {
         if !matches!(ev, Event::Progress { .. }) {
             self.0.event(ev);
         }
+    }
+
+    fn wants_plan(&self) -> bool {
+        self.0.wants_plan()
     }
 }
 

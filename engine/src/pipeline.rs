@@ -249,11 +249,27 @@ pub fn clone_dry_run(
 }
 
 /// The plan of a clone: the entries and file-data bytes a copy of `wopts` filtered by `exclude` will write,
-/// from a walk of metadata only (no data, no xattrs, no ACLs). It is the total of `clone`'s progress, so the
-/// bar and `planned` count what is copied after exclusion, not what the filesystems hold.
+/// from a walk of metadata only (no data, no xattrs, no ACLs). It is the total of a copy's progress, so a bar
+/// and `planned` count what is copied after exclusion, not what the filesystems hold: a sparse file counts
+/// its data segments, as the tree writer writes only those.
 pub fn clone_plan(wopts: &WalkOptions, exclude: Option<&ExcludeList>) -> Result<DryRunSummary> {
     let scan = wopts.clone().metadata(false, false).with_data_source(false);
-    clone_dry_run(&scan, exclude, false, &crate::events::NoEvents)
+    let count = |rx: Receiver<Batch>| -> Result<(u64, u64)> {
+        let (mut n, mut bytes) = (0u64, 0u64);
+        for e in rx.into_iter().flatten() {
+            n += 1;
+            if e.kind == Kind::File {
+                bytes += match &e.meta.sparse {
+                    Some(segs) => segs.iter().map(|(_, len)| len).sum(),
+                    None => e.meta.size,
+                };
+            }
+        }
+        Ok((n, bytes))
+    };
+    let (walk, (entries, bytes), excluded) =
+        walk_filtered(&scan, exclude, false, count, &crate::events::NoEvents)?;
+    Ok(DryRunSummary { walk, entries, bytes, excluded })
 }
 
 /// What [`clone_tree`] did.
@@ -325,16 +341,31 @@ pub fn clone_tree(
 
 /// The archive reader stage: every entry of `r`, in batches. A file whose data is streamed (larger than the
 /// reader keeps in memory) is sent at once, since its chunks are produced only when the reader moves on.
-pub(crate) fn send_archive<R: Read>(r: &mut ArchiveReader<R>, tx: &Sender<Batch>) -> Result<()> {
+///
+/// Progress is the reader's: entries read and bytes of the (uncompressed) archive stream read, every 4096
+/// entries or 8 MiB and at the end, so a restore's progress runs up to the archive's size.
+pub(crate) fn send_archive<R: Read>(
+    r: &mut ArchiveReader<R>,
+    tx: &Sender<Batch>,
+    events: &dyn Events,
+) -> Result<()> {
     let mut out = Batcher::new(tx);
+    let (mut n, mut last) = (0u64, 0u64);
     while let Some(e) = r.next_entry()? {
+        n += 1;
         let stream = matches!(e.data, crate::entry::EntryData::Stream(_));
         out.push(e).map_err(|_| Error::Cancelled("the tree writer stopped".into()))?;
         if stream {
             out.flush()?;
         }
+        if n.is_multiple_of(4096) || r.offset() >= last + (8 << 20) {
+            last = r.offset();
+            events.event(&Event::Progress { entries: n, bytes: last });
+        }
     }
-    out.flush()
+    out.flush()?;
+    events.event(&Event::Progress { entries: n, bytes: r.offset() });
+    Ok(())
 }
 
 /// Shares an event sink between threads.
@@ -377,10 +408,12 @@ pub fn restore_archive<R: Read + Send>(
     let counters = Counters::default();
     let read = move |tx: Sender<Batch>| -> Result<ReadStats> {
         let mut r = reader;
-        send_archive(&mut r, &tx)?;
+        send_archive(&mut r, &tx, events)?;
         Ok(r.stats().clone())
     };
-    let write = |rx: Receiver<Batch>| tree::write_tree(opts, rx, events);
+    // Progress is the reader's (bytes of the archive): the writer's counts another measure.
+    let tree_events = crate::events::WithoutProgress(events);
+    let write = |rx: Receiver<Batch>| tree::write_tree(opts, rx, &tree_events);
     let (read, tree) = run(read, &filter, write, &counters, events)?;
     Ok(RestoreSummary {
         tree,
@@ -449,9 +482,12 @@ pub fn backup_walk<W: Write + Send>(
     events: &dyn Events,
 ) -> Result<(W, BackupSummary)> {
     let counters = Counters::default();
-    let read = |tx: Sender<Batch>| walk::walk(wopts, prune, events, &tx);
+    // Progress is the writer's (entries and file data archived, after exclusion), not the walk's.
+    let walk_events = crate::events::WithoutProgress(events);
+    let read = |tx: Sender<Batch>| walk::walk(wopts, prune, &walk_events, &tx);
     let write = move |rx: Receiver<Batch>| -> Result<(W, WriteSummary, bool)> {
         let mut skipped = false;
+        let (mut n, mut bytes) = (0u64, 0u64);
         for e in rx.into_iter().flatten() {
             if skip.is_some_and(|(dev, ino)| {
                 matches!(e.kind, Kind::File | Kind::HardLink) && e.meta.dev == dev && e.meta.ino == ino
@@ -460,7 +496,15 @@ pub fn backup_walk<W: Write + Send>(
                 continue;
             }
             writer.write_entry(&e)?;
+            n += 1;
+            if e.kind == Kind::File {
+                bytes += e.meta.size;
+            }
+            if n.is_multiple_of(4096) {
+                events.event(&Event::Progress { entries: n, bytes });
+            }
         }
+        events.event(&Event::Progress { entries: n, bytes });
         let (out, summary) = writer.finish()?;
         Ok((out, summary, skipped))
     };

@@ -155,5 +155,6 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         &installer,
         &printer,
     );
+    drop(printer);
     outcome("alt_disk_copy", r)
 }

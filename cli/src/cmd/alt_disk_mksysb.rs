@@ -135,5 +135,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.chrp_boot_image = a.chrp_boot_image;
     o.common.bak_err = bak_err_from_env();
     super::host::alt_result(&dir, &o.common.disks);
-    outcome("alt_disk_mksysb", alt_disk_mksysb(&dir, &o, &Printer::aix()))
+    let printer = Printer::aix();
+    // Phase 1's progress is bytes of the image read: its size is the total.
+    if let Some(total) = super::common::archive_total(&o.mksysb) {
+        printer.planned(None, total);
+    }
+    let r = alt_disk_mksysb(&dir, &o, &printer);
+    drop(printer);
+    outcome("alt_disk_mksysb", r)
 }

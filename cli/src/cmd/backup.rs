@@ -260,6 +260,13 @@ fn backup_walk(
             None => None,
         };
         let filter = Filter { exclude: list.as_ref(), explain: false, select: None };
+        if json::on() {
+            // The plan (a metadata walk with the same exclusion): what the archive will hold, the total of its
+            // progress (entries and file data archived).
+            let scan = wo.clone().metadata(false, false).with_data_source(false);
+            let p = pipeline::clone_dry_run(&scan, list.as_ref(), false, &altdisk_engine::NoEvents)?;
+            json::planned(Some(p.entries), p.bytes);
+        }
         let (out, s) = pipeline::backup_walk(&wo, prune, &filter, writer, skip, printer.as_ref())
             .map_err(|e| e.archive_output(Path::new(file)))?;
         let stored = finish_stream(out, s.write.archive_bytes, file)?;

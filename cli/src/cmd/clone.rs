@@ -80,7 +80,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let exclude = a.walk.excludes.load(&r)?;
     check_target(&a, exclude.as_ref())?;
     let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
-    if !a.dry_run && (json || r.has_bar()) {
+    if !a.dry_run && r.wants_plan() {
         // The plan: a metadata-only walk with the same exclusion gives the bar (and `planned`) the entries and
         // bytes the copy will write, so the total is what is copied, not what the filesystem holds.
         match pipeline::clone_plan(&wopts, exclude.as_ref()) {

@@ -81,6 +81,17 @@ pub fn load_excludes(
     Ok(ExcludeList::load(files, syntax, events).map_err(altdisk_engine::Error::from)?)
 }
 
+/// The progress total of reading archive `path`: its size when it is a regular, uncompressed file (the
+/// reader's progress counts bytes of the uncompressed stream); `None` for a pipe or a zstd archive.
+pub fn archive_total(path: &Path) -> Option<u64> {
+    use std::io::Read;
+    let m = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    let mut magic = [0u8; 4];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut magic).ok()?;
+    (n < 4 || magic != [0x28, 0xb5, 0x2f, 0xfd]).then_some(m.len())
+}
+
 /// Removes the archive a command created when the command fails before finishing it
 /// (`archive::writer::remove_incomplete`), with a line saying so. Call [`Incomplete::finished`] once the
 /// archive is complete.

@@ -124,7 +124,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     };
     o.output = PathBuf::from(file);
     crate::render::json::result("archive", serde_json::json!(o.output));
-    let r = mksysb(&dir, &o, &Printer::aix());
+    let printer = Printer::aix();
+    let r = mksysb(&dir, &o, &printer);
+    drop(printer);
     if let Ok(s) = &r {
         crate::render::json::result("soft_errors", serde_json::json!(s.soft_errors));
     }

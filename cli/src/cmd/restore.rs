@@ -20,7 +20,7 @@
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStringExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use altdisk_engine::archive::{open_stream, ArchiveReader, ReaderOptions, Record};
@@ -109,7 +109,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     // A zstd-compressed archive is recognised by its magic and decompressed on the fly.
     let input: Box<dyn Read + Send> = Box::new(open_stream(input).map_err(|e| Error::io("read", &file, e))?);
     if extract {
-        let x = Extract { verbose, subtree, absolute_names, names, target };
+        // The reader's progress counts bytes of the archive: a file's size is the total.
+        let total = if from_stdin { None } else { super::common::archive_total(Path::new(&file)) };
+        let x = Extract { verbose, subtree, absolute_names, names, target, total };
         return extract_archive(input, resync, x);
     }
     let reader = ArchiveReader::new(input, ReaderOptions { resync })
@@ -124,6 +126,8 @@ struct Extract {
     absolute_names: bool,
     names: Vec<Vec<u8>>,
     target: Option<PathBuf>,
+    /// The archive's size, when it is known.
+    total: Option<u64>,
 }
 
 /// `restore -x`: the archive reader, name selection and the tree writer (see the module documentation for
@@ -140,6 +144,9 @@ fn extract_archive(input: Box<dyn Read + Send>, resync: bool, x: Extract) -> any
         Some(line)
     });
     let r = Arc::new(Renderer::new("restore", Some(list), false));
+    if let Some(t) = x.total {
+        r.planned(None, t);
+    }
     let reader =
         ArchiveReader::new(input, ReaderOptions { resync }).with_events(r.clone()).skip_damaged_members();
     let select = Selection::new(x.names, x.subtree);

@@ -123,6 +123,12 @@ pub fn print(text: &str) {
     }
 }
 
+/// A `planned` line from the command itself, when the engine cannot know the total (restore: the archive
+/// file's size, the measure of its progress; `entries` then unknown).
+pub fn planned(entries: Option<u64>, bytes: u64) {
+    emit("planned", json!({"entries": entries, "bytes": bytes}));
+}
+
 /// Writes the `done` line with the exit code and the result fields, and flushes. A failing exit without a
 /// fatal error event first gets one, so a consumer always finds the reason as an `error`.
 pub fn done(exit: i32) {

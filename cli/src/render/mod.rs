@@ -7,20 +7,20 @@
 //!
 //! With `--json` all three hand every event to [`json`], the one JSON-lines schema of every command.
 
+mod bar;
 pub mod json;
 mod lines;
 mod transcript;
 
+pub use bar::Bar;
 pub use lines::{Lines, Listing};
 pub use transcript::Transcript;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use altdisk_engine::{Event, Events};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Formats one processed entry for a verbose listing (`x ./etc/hosts`); `None` prints nothing.
 pub type EntryFormat = Box<dyn Fn(&[u8], u64, Option<&[u8]>) -> Option<Vec<u8>> + Send + Sync>;
@@ -29,15 +29,11 @@ pub type EntryFormat = Box<dyn Fn(&[u8], u64, Option<&[u8]>) -> Option<Vec<u8>> 
 pub struct Renderer {
     prog: String,
     list: Option<EntryFormat>,
-    bar: Option<ProgressBar>,
+    bar: Bar,
     /// Standard output: line-buffered on a terminal, block-buffered otherwise (a listing of 80,000 names is
     /// then a few dozen writes, not 80,000). Flushed before anything goes to standard error, so the two keep
     /// their order when they share a file, and when the renderer finishes or is dropped.
     out: Mutex<Box<dyn Write + Send>>,
-    /// The plan's entry total, once known.
-    planned_entries: Mutex<Option<u64>>,
-    /// The highest entry count seen.
-    done_entries: AtomicU64,
     /// Soft errors seen.
     pub soft_errors: AtomicU64,
     /// Warnings seen.
@@ -46,15 +42,9 @@ pub struct Renderer {
 
 impl Renderer {
     /// A renderer for command `prog`. `list` formats per-entry lines (verbose listings); `progress` asks for a
-    /// bar when standard error is a terminal, nothing else is being listed and `--json` is off. The bar says
-    /// "total unknown" and only counts until an [`Event::Planned`] gives it a total.
+    /// bar ([`Bar`]: on a terminal, without `--json`, and only when nothing else is being listed).
     pub fn new(prog: &str, list: Option<EntryFormat>, progress: bool) -> Self {
-        let bar = (progress && !json::on() && list.is_none() && std::io::stderr().is_terminal()).then(|| {
-            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
-            b.set_style(unknown_style());
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        });
+        let bar = Bar::new(progress && list.is_none(), true);
         Renderer {
             prog: prog.to_string(),
             list,
@@ -64,23 +54,23 @@ impl Renderer {
             } else {
                 Box::new(std::io::BufWriter::with_capacity(64 << 10, std::io::stdout()))
             }),
-            planned_entries: Mutex::new(None),
-            done_entries: AtomicU64::new(0),
             soft_errors: AtomicU64::new(0),
             warnings: AtomicU64::new(0),
         }
     }
 
-    /// True when a progress bar is drawn (worth a plan for its total).
-    pub fn has_bar(&self) -> bool {
-        self.bar.is_some()
+    /// A total the command knows itself (an archive file's size): the bar's, or a `planned` line.
+    pub fn planned(&self, entries: Option<u64>, bytes: u64) {
+        if json::on() {
+            json::planned(entries, bytes);
+        } else {
+            self.bar.planned(entries, bytes);
+        }
     }
 
     /// Clears the progress bar (call before printing a summary).
     pub fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
+        self.bar.finish();
         self.flush();
     }
 
@@ -102,32 +92,19 @@ impl Renderer {
     }
 
     fn raw(&self, b: &[u8], newline: bool) {
-        let print = |o: &mut Box<dyn Write + Send>| {
-            let _ = o.write_all(b);
-            if newline {
-                let _ = o.write_all(b"\n");
-            }
-        };
-        match &self.bar {
-            Some(bar) => bar.suspend(|| {
-                if let Ok(mut o) = self.out.lock() {
-                    print(&mut o);
-                }
-            }),
-            None => {
-                if let Ok(mut o) = self.out.lock() {
-                    print(&mut o);
+        self.bar.suspend(|| {
+            if let Ok(mut o) = self.out.lock() {
+                let _ = o.write_all(b);
+                if newline {
+                    let _ = o.write_all(b"\n");
                 }
             }
-        }
+        })
     }
 
     fn err_line(&self, s: &str) {
         self.flush();
-        match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{s}")),
-            None => eprintln!("{s}"),
-        }
+        self.bar.suspend(|| eprintln!("{s}"));
     }
 }
 
@@ -137,21 +114,11 @@ impl Drop for Renderer {
     }
 }
 
-/// The bar before the total is known: a spinner and the counts, growing.
-fn unknown_style() -> ProgressStyle {
-    ProgressStyle::with_template("{spinner} {elapsed_precise} {bytes} {bytes_per_sec} {msg} (total unknown)")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner())
-}
-
-/// The bar once the plan gave a total: bytes of the total, rate, entries and ETA.
-fn planned_style() -> ProgressStyle {
-    ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-}
-
 impl Events for Renderer {
+    fn wants_plan(&self) -> bool {
+        self.bar.on() || json::on()
+    }
+
     fn event(&self, ev: &Event<'_>) {
         match ev {
             Event::Warning(_) => {
@@ -185,33 +152,8 @@ impl Events for Renderer {
             Event::SoftError { class, path, message } => {
                 self.err_line(&format!("{}: {path}: {message} ({class})", self.prog))
             }
-            Event::Planned { entries, bytes } => {
-                if let Some(b) = &self.bar {
-                    // The plan's total (entries and bytes after exclusion); never below what is already done.
-                    b.set_style(planned_style());
-                    b.set_length((*bytes).max(b.position()));
-                    if let Ok(mut t) = self.planned_entries.lock() {
-                        *t = Some(*entries);
-                    }
-                }
-            }
-            Event::Progress { entries, bytes } => {
-                if let Some(b) = &self.bar {
-                    // Events come from several threads: counters only ever move forward, and a total that
-                    // turned out short grows instead of the bar running past its end.
-                    let done = self.done_entries.fetch_max(*entries, Ordering::Relaxed).max(*entries);
-                    if *bytes > b.position() {
-                        if b.length().is_some_and(|l| *bytes > l) {
-                            b.set_length(*bytes);
-                        }
-                        b.set_position(*bytes);
-                    }
-                    match self.planned_entries.lock().ok().and_then(|t| *t) {
-                        Some(t) => b.set_message(format!("{done}/{} entries", t.max(done))),
-                        None => b.set_message(format!("{done} entries")),
-                    }
-                }
-            }
+            Event::Planned { entries, bytes } => self.bar.planned(Some(*entries), *bytes),
+            Event::Progress { entries, bytes } => self.bar.progress(*entries, *bytes),
             Event::Phase(_) => {}
         }
     }

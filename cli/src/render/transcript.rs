@@ -25,6 +25,8 @@ enum Mode {
 pub struct Transcript {
     mode: Mode,
     abort_after: Option<String>,
+    /// The AIX mode's progress bar (phase 1's copy or restore, mksysb's backup) on a terminal.
+    bar: super::Bar,
 }
 
 impl Default for Transcript {
@@ -48,12 +50,12 @@ fn abort_hook() -> Option<String> {
 impl Transcript {
     /// The AIX commands' transcript, reading the test hook from the environment.
     pub fn aix() -> Transcript {
-        Transcript { mode: Mode::Aix, abort_after: abort_hook() }
+        Transcript { mode: Mode::Aix, abort_after: abort_hook(), bar: super::Bar::new(true, false) }
     }
 
     /// The demo's indented transcript.
     pub fn demo(verbose: bool) -> Transcript {
-        Transcript { mode: Mode::Demo { verbose }, abort_after: None }
+        Transcript { mode: Mode::Demo { verbose }, abort_after: None, bar: super::Bar::new(false, false) }
     }
 }
 
@@ -72,7 +74,23 @@ impl Transcript {
     }
 }
 
+impl Transcript {
+    /// A total the command knows before the engine runs (the size of the archive `alt_disk_mksysb` restores):
+    /// the bar's, or a `planned` line with `--json`.
+    pub fn planned(&self, entries: Option<u64>, bytes: u64) {
+        if super::json::on() {
+            super::json::planned(entries, bytes);
+        } else {
+            self.bar.planned(entries, bytes);
+        }
+    }
+}
+
 impl Events for Transcript {
+    fn wants_plan(&self) -> bool {
+        self.mode == Mode::Aix && (super::json::on() || self.bar.on())
+    }
+
     fn event(&self, ev: &Event<'_>) {
         if self.mode == Mode::Aix && super::json::on() {
             // `-V` listings come as entries: the AIX transcript prints every one it gets.
@@ -80,18 +98,31 @@ impl Events for Transcript {
             self.abort_hook(ev);
             return;
         }
+        let bar = &self.bar;
         match (self.mode, ev) {
-            (Mode::Aix, Event::Message(m)) if m.starts_with("+ ") => eprintln!("{m}"),
+            (Mode::Aix, Event::Message(m)) if m.starts_with("+ ") => bar.suspend(|| eprintln!("{m}")),
             (Mode::Aix, Event::Message(m)) => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{m}");
-                let _ = out.flush();
+                bar.suspend(|| {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{m}");
+                    let _ = out.flush();
+                });
                 self.abort_hook(ev);
             }
-            (Mode::Aix, Event::Entry { name, .. }) => println!("{}", String::from_utf8_lossy(name)),
-            (Mode::Aix, Event::Warning(w)) => eprintln!("WARNING: {w}"),
-            (Mode::Aix, Event::SoftError { path, message, .. }) if path.is_empty() => eprintln!("{message}"),
-            (Mode::Aix, Event::SoftError { path, message, .. }) => eprintln!("{path}: {message}"),
+            (Mode::Aix, Event::Entry { name, .. }) => {
+                bar.suspend(|| println!("{}", String::from_utf8_lossy(name)))
+            }
+            (Mode::Aix, Event::Warning(w)) => bar.suspend(|| eprintln!("WARNING: {w}")),
+            (Mode::Aix, Event::SoftError { path, message, .. }) if path.is_empty() => {
+                bar.suspend(|| eprintln!("{message}"))
+            }
+            (Mode::Aix, Event::SoftError { path, message, .. }) => {
+                bar.suspend(|| eprintln!("{path}: {message}"))
+            }
+            (Mode::Aix, Event::Planned { entries, bytes }) => bar.planned(Some(*entries), *bytes),
+            (Mode::Aix, Event::Progress { entries, bytes }) => bar.progress(*entries, *bytes),
+            // The copy of phase 1 is over when phase 2 begins.
+            (Mode::Aix, Event::Phase(p)) if *p >= 2 => bar.finish(),
             (Mode::Demo { .. }, Event::Message(m)) if m.starts_with("+ ") => {}
             (Mode::Demo { .. }, Event::Message(m)) => {
                 for l in m.lines() {

@@ -297,16 +297,26 @@ pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<Mksy
     say(&host, events, "Creating list of files to back up.")?;
     let counters = Counters::default();
     let filter = Filter { exclude: Some(&exclude), explain: false, select: None };
-    let count = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<u64> {
-        Ok(rx.into_iter().map(|b| b.len() as u64).sum())
+    // The list is the plan: its entries and file data are the progress total of the backup that follows.
+    let count = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<(u64, u64)> {
+        let (mut n, mut bytes) = (0u64, 0u64);
+        for e in rx.into_iter().flatten() {
+            n += 1;
+            if e.kind == crate::entry::Kind::File {
+                bytes += e.meta.size;
+            }
+        }
+        Ok((n, bytes))
     };
-    let (_, listed) = pipeline::run(
-        |tx| walk::walk(&wopts, Some(&prune_fn), events, &tx),
+    let walk_events = crate::events::WithoutProgress(events);
+    let (_, (listed, listed_bytes)) = pipeline::run(
+        |tx| walk::walk(&wopts, Some(&prune_fn), &walk_events, &tx),
         &filter,
         count,
         &counters,
         events,
     )?;
+    events.event(&Event::Planned { entries: listed, bytes: listed_bytes });
     let total = listed + 2;
     say(&host, events, &format!("Backing up {total} files..."))?;
     let out = std::fs::File::create(&o.output).map_err(|e| Error::io("create", &o.output, e))?;
@@ -387,16 +397,25 @@ fn write_image(
     let filter = Filter { exclude: Some(exclude), explain: false, select: None };
     let counters = Counters::default();
     let writer = |rx: crossbeam_channel::Receiver<crate::batch::Batch>| -> Result<(u64, ArchiveWriter<_>)> {
-        let mut n = 0u64;
+        let (mut n, mut bytes) = (0u64, 0u64);
         for e in rx.into_iter().flatten() {
             w.write_entry(&e)?;
             list(&e);
             n += 1;
+            if e.kind == crate::entry::Kind::File {
+                bytes += e.meta.size;
+            }
+            if n.is_multiple_of(4096) {
+                events.event(&Event::Progress { entries: n, bytes });
+            }
         }
+        events.event(&Event::Progress { entries: n, bytes });
         Ok((n, w))
     };
+    // Progress is the writer's (what is archived, as the plan counts it), not the walk's.
+    let walk_events = crate::events::WithoutProgress(events);
     let (_, (n, w)) = pipeline::run(
-        |tx| walk::walk(&wopts, Some(&prune_fn), events, &tx),
+        |tx| walk::walk(&wopts, Some(&prune_fn), &walk_events, &tx),
         &filter,
         writer,
         &counters,

@@ -289,9 +289,14 @@ struct Listing<'a> {
 
 impl Events for Listing<'_> {
     fn event(&self, ev: &Event<'_>) {
-        if self.verbose || !matches!(ev, Event::Entry { .. }) {
+        // Progress is the archive reader's (bytes of the archive read), not the tree writer's.
+        if (self.verbose || !matches!(ev, Event::Entry { .. })) && !matches!(ev, Event::Progress { .. }) {
             self.inner.event(ev);
         }
+    }
+
+    fn wants_plan(&self) -> bool {
+        self.inner.wants_plan()
     }
 }
 
@@ -325,7 +330,7 @@ pub(crate) fn restore_archive_into(
     let counters = Counters::default();
     let reader = |tx: crossbeam_channel::Sender<crate::batch::Batch>| -> Result<()> {
         let mut r = ArchiveReader::new(f, ReaderOptions::default());
-        pipeline::send_archive(&mut r, &tx)
+        pipeline::send_archive(&mut r, &tx, events)
     };
     let ((), ts) =
         pipeline::run(reader, &filter, |rx| tree::write_tree(&topts, rx, &tree_events), &counters, events)?;

@@ -71,6 +71,10 @@ struct CopyEvents<'a> {
 }
 
 impl Events for CopyEvents<'_> {
+    fn wants_plan(&self) -> bool {
+        self.inner.wants_plan()
+    }
+
     fn event(&self, ev: &Event<'_>) {
         match ev {
             Event::Entry { .. } if !self.verbose => {}
@@ -90,6 +94,11 @@ impl Mover for PipelineMover {
         let ev = CopyEvents { inner: events, verbose: req.verbose, errors: Mutex::new(Vec::new()) };
         let exclude = load_exclude(req.exclude_file.as_ref(), &ev)?;
         let wopts = walk_options(req, self.threads, true);
+        if events.wants_plan() {
+            // Only when progress is shown: a metadata walk with the same exclusion, the copy's total.
+            let p = pipeline::clone_plan(&wopts, exclude.as_ref())?;
+            events.event(&Event::Planned { entries: p.entries, bytes: p.bytes });
+        }
         let prune_fn = |n: &[u8]| exclude.as_ref().is_some_and(|l| l.prunes_subtree(n));
         let prune: Option<walk::Prune<'_>> = exclude.as_ref().map(|_| &prune_fn as walk::Prune<'_>);
         // "File system full": the writer's per-filesystem accounting stops the copy when a filesystem's need
@@ -126,7 +135,7 @@ impl Mover for PipelineMover {
         let counters = Counters::default();
         let filter = Filter { exclude: exclude.as_ref(), explain: false, select: None };
         let res = pipeline::run(
-            |tx| walk::walk(&wopts, prune, &ev, &tx),
+            |tx| walk::walk(&wopts, prune, &crate::events::WithoutProgress(&ev), &tx),
             &filter,
             |rx| tree::write_tree(&topts, rx, &ev),
             &counters,

@@ -589,6 +589,10 @@ impl<'a> Logged<'a> {
 }
 
 impl Events for Logged<'_> {
+    fn wants_plan(&self) -> bool {
+        self.inner.wants_plan()
+    }
+
     fn event(&self, ev: &Event<'_>) {
         self.inner.event(ev);
         if let Event::Message(m) = ev {

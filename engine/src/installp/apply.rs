@@ -525,6 +525,10 @@ impl Events for Quiet<'_> {
             self.0.event(ev);
         }
     }
+
+    fn wants_plan(&self) -> bool {
+        self.0.wants_plan()
+    }
 }
 
 fn save_replaced<'a>(
