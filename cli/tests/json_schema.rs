@@ -320,6 +320,15 @@ fn every_command_speaks_the_schema() {
     run(&["host", "sample-update", upd.to_str().unwrap()], 0);
     run(&["inutoc", upd.join("images").to_str().unwrap()], 0);
     run(&["installp", "-l", "-d", upd.join("images").to_str().unwrap()], 0);
+    // A preview says how much is left to install (Ansible's alt_disk decides `changed` by it).
+    let bnd = upd.join("TL5.bnd");
+    let l = run(
+        &["installp", "-acgXp", "-d", upd.join("images").to_str().unwrap(), "-f", bnd.to_str().unwrap()],
+        0,
+    );
+    assert_eq!(result(&l)["to_install"], 7);
+    assert_eq!(result(&l)["already_installed"], 0);
+    assert_eq!(result(&l)["changed"], false);
     run(&["mkinstallp"], 2);
     run(&["install-links", d.join("links").to_str().unwrap()], 0);
     let bench = d.join("bench");

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use altdisk_engine::host::space::HostSpace;
 use altdisk_engine::host::{Host, HostLock};
 use altdisk_engine::installp::apply::{self, Flags, Request, Space, StatvfsSpace};
-use altdisk_engine::installp::resolve::Wanted;
+use altdisk_engine::installp::resolve::{Failure, Wanted};
 use altdisk_engine::installp::swvpd::{State, Swvpd};
 use altdisk_engine::installp::{bundle, location, transcript, Level};
 
@@ -249,7 +249,15 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         None => apply::install(&tree, &req, &mut StatvfsSpace { root: tree.clone() }, &printer),
     };
     Ok(match r {
-        Ok(_) => crate::exit::OK,
+        Ok(out) => {
+            // What the plan holds: a preview's `to_install: 0` tells a caller (Ansible) there is nothing to do.
+            let already =
+                out.plan.failures.iter().filter(|f| matches!(f, Failure::AlreadyInstalled { .. })).count();
+            crate::render::json::result("to_install", serde_json::json!(out.plan.steps.len()));
+            crate::render::json::result("already_installed", serde_json::json!(already));
+            crate::render::json::result("changed", serde_json::json!(!out.unchanged));
+            crate::exit::OK
+        }
         Err(e) => fail("installp", e),
     })
 }
