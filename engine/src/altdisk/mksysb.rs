@@ -247,7 +247,7 @@ pub(crate) fn always_excluded(root: &Path, output: &Path) -> Result<ExcludeList>
 /// Runs `mksysb` on the host in `dir`.
 pub fn mksysb(dir: &Path, o: &MksysbOptions, events: &dyn Events) -> Result<MksysbSummary> {
     // The image must be creatable before the walk reads a byte.
-    crate::archive::writer::check_creatable(&o.output)?;
+    crate::archive::writer::check_creatable(&o.output).map_err(|e| Error::io("create", &o.output, e))?;
     let _lock = HostLock::acquire(dir)?;
     let host = Host::open(dir)?;
     let root = host.root();

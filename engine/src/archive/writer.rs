@@ -26,13 +26,12 @@ pub fn remove_incomplete(path: &std::path::Path) -> bool {
 /// Checks, before a run reads anything, that the archive at `path` can be written: an existing one is opened
 /// for writing (not truncated), a missing one is created and removed again. So a job whose output cannot be
 /// made (`mksysb -i /proc/x`, a read-only or missing directory) is refused at once instead of after its walk.
-pub fn check_creatable(path: &std::path::Path) -> Result<(), crate::error::Error> {
-    let err = |e| crate::error::Error::io("create", path, e);
+pub fn check_creatable(path: &std::path::Path) -> std::io::Result<()> {
     if std::fs::symlink_metadata(path).is_ok() {
-        std::fs::OpenOptions::new().write(true).open(path).map(drop).map_err(err)
+        std::fs::OpenOptions::new().write(true).open(path).map(drop)
     } else {
-        std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(err)?;
-        std::fs::remove_file(path).map_err(|e| crate::error::Error::io("remove", path, e))
+        std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+        std::fs::remove_file(path)
     }
 }
 

@@ -466,7 +466,7 @@ fn read_xattrs(p: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let n = match rustix::fs::llistxattr(p, &mut list[..]) {
         Ok(n) => n,
         Err(rustix::io::Errno::NOTSUP) => return Ok(Vec::new()),
-        Err(e) => return Err(crate::bench::os_err("list xattrs", p, e)),
+        Err(e) => return Err(crate::Error::io("list xattrs", p, e.into())),
     };
     let mut out = Vec::new();
     let mut val = vec![0u8; 64 << 10];
@@ -478,7 +478,7 @@ fn read_xattrs(p: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let k = match rustix::fs::lgetxattr(p, cname, &mut val[..]) {
             Ok(k) => k,
             Err(rustix::io::Errno::NODATA) => continue,
-            Err(e) => return Err(crate::bench::os_err("read xattr", p, e)),
+            Err(e) => return Err(crate::Error::io("read xattr", p, e.into())),
         };
         out.push((name.to_vec(), val[..k].to_vec()));
     }
