@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full test suite, exactly as CI runs it (.ci/run calls this). Installs what the tests need from the system
-# when it is missing (rsync, getfacl/setfacl, getfattr/setfattr, GNU grep,
+# when it is missing (rsync, getfacl/setfacl, getfattr/setfattr, GNU grep, mkfs.xfs and filefrag for the reflink test,
 # man for rendering the generated man pages), then checks formatting and lints,
 # then runs every test. Tests that need root (loop mounts, mknod, chown) skip with a printed reason without it.
 set -euo pipefail
@@ -12,6 +12,8 @@ command -v setfacl >/dev/null 2>&1 || need+=(acl)
 command -v setfattr >/dev/null 2>&1 || need+=(attr)
 command -v grep >/dev/null 2>&1 || need+=(grep)
 command -v man >/dev/null 2>&1 || need+=(man-db)
+command -v mkfs.xfs >/dev/null 2>&1 || need+=(xfsprogs)
+command -v filefrag >/dev/null 2>&1 || need+=(e2fsprogs)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need[*]}"

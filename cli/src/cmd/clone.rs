@@ -48,6 +48,9 @@ pub struct Args {
     /// One syncfs of the target at the end.
     #[arg(long)]
     sync: bool,
+    /// Never share data blocks with the source (no FICLONE, no copy_file_range), like cp --reflink=never.
+    #[arg(long)]
+    no_reflink: bool,
     /// Copy into a non-empty target, replacing what is there (a directory in the way of a file must be empty).
     #[arg(long, conflicts_with = "update")]
     overwrite: bool,
@@ -110,6 +113,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             xattrs: if a.no_xattrs { Policy::Off } else { Policy::BestEffort },
             acls: if a.no_acls { Policy::Off } else { Policy::BestEffort },
             sync: a.sync,
+            reflink: !a.no_reflink,
             overwrite: a.overwrite || a.update,
             ..TreeOptions::default()
         };
@@ -129,7 +133,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
         summary = serde_json::json!({
             "event": "summary", "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
-            "bytes": ts.bytes, "excluded": s.excluded, "unchanged": s.unchanged, "deleted": s.deleted,
+            "bytes": ts.bytes, "reflinked": ts.reflinked, "excluded": s.excluded, "unchanged": s.unchanged, "deleted": s.deleted,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
             "seconds": secs,
         });

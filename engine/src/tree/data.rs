@@ -1,11 +1,12 @@
-//! Writing a file's data: `copy_file_range` from a live source (reflinks where the filesystem can), a
-//! read/write fallback, and zero-block hole punching for data that arrives as bytes, so sparse files stay
+//! Writing a file's data: a whole-file `FICLONE` from a live source where the filesystems share blocks (xfs
+//! with reflink=1, btrfs), else `copy_file_range` (which reflinks by itself on those), a read/write fallback, and zero-block hole punching for data that arrives as bytes, so sparse files stay
 //! sparse whichever way they come.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags, SeekFrom};
+use rustix::io::Errno;
 
 use super::meta::Shared;
 use crate::entry::{EntryData, Meta, SourceFile};
@@ -89,6 +90,13 @@ fn copy_source(
     meta: &Meta,
     buf: &mut Vec<u8>,
 ) -> Result<u64, DataError> {
+    if !sh.opts.reflink {
+        // Like `cp --reflink=never`: copy_file_range would share blocks on xfs and btrfs.
+        return copy_bytes(sh, inp, out, meta, buf);
+    }
+    if let Some(n) = try_reflink(sh, inp, out, meta)? {
+        return Ok(n);
+    }
     let segments = match &meta.sparse {
         Some(segs) if sh.opts.sparse => Some(segs.clone()),
         None if sh.opts.sparse && meta.size >= PROBE_SPARSE => probe_segments(inp, meta.size),
@@ -101,6 +109,65 @@ fn copy_source(
     let mut total = 0;
     for (off, len) in segs {
         total += copy_range(sh, inp, out, off, len, buf)?;
+    }
+    rustix::fs::ftruncate(out, meta.size).map_err(|e| DataError::Write(e.into()))?;
+    Ok(total)
+}
+
+/// Clones the whole file (`FICLONE`): the copy shares the source's extents, holes included. `Ok(None)` when
+/// the filesystems cannot (then the source filesystem is remembered and not tried again) or this file cannot
+/// (an active swap file, a source opened for append): the caller copies the data.
+fn try_reflink(
+    sh: &Shared<'_>,
+    inp: BorrowedFd<'_>,
+    out: &OwnedFd,
+    meta: &Meta,
+) -> Result<Option<u64>, DataError> {
+    if meta.size == 0 {
+        return Ok(None);
+    }
+    let dead = |d| sh.no_reflink.lock().map(|v| v.contains(&d)).unwrap_or(true);
+    if dead(meta.dev) {
+        return Ok(None);
+    }
+    match rustix::fs::ioctl_ficlone(out, inp) {
+        Ok(()) => {
+            sh.counters.reflinked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let data = meta.sparse.as_ref().map_or(meta.size, |s| s.iter().map(|(_, l)| l).sum());
+            Ok(Some(data))
+        }
+        Err(Errno::XDEV | Errno::OPNOTSUPP | Errno::NOTTY | Errno::NOSYS | Errno::BADF) => {
+            if let Ok(mut v) = sh.no_reflink.lock() {
+                if !v.contains(&meta.dev) {
+                    v.push(meta.dev);
+                }
+            }
+            Ok(None)
+        }
+        Err(e @ (Errno::NOSPC | Errno::DQUOT | Errno::FBIG | Errno::ROFS)) => Err(DataError::Write(e.into())),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The data through read/write only, keeping holes by their recorded or probed segments.
+fn copy_bytes(
+    sh: &Shared<'_>,
+    inp: BorrowedFd<'_>,
+    out: &OwnedFd,
+    meta: &Meta,
+    buf: &mut Vec<u8>,
+) -> Result<u64, DataError> {
+    let segments = match &meta.sparse {
+        Some(segs) if sh.opts.sparse => Some(segs.clone()),
+        None if sh.opts.sparse && meta.size >= PROBE_SPARSE => probe_segments(inp, meta.size),
+        _ => None,
+    };
+    let Some(segs) = segments else {
+        return rw_copy(sh, inp, out, 0, meta.size, buf);
+    };
+    let mut total = 0;
+    for (off, len) in segs {
+        total += rw_copy(sh, inp, out, off, len, buf)?;
     }
     rustix::fs::ftruncate(out, meta.size).map_err(|e| DataError::Write(e.into()))?;
     Ok(total)
