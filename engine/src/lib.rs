@@ -28,6 +28,7 @@ pub mod host;
 pub mod imagedata;
 pub mod installp;
 pub mod pipeline;
+pub mod prefetch;
 pub mod select;
 pub mod space;
 pub mod threads;

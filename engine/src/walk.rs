@@ -97,6 +97,8 @@ pub struct WalkOptions {
     /// are held this way at once; beyond that, and for larger or sparse files, entries carry
     /// [`EntryData::Source`]. Needs `with_data_source`.
     pub read_ahead: u64,
+    /// Whether the files opened for the consumer are read ahead by the kernel ([`crate::prefetch`]).
+    pub prefetch: crate::prefetch::Prefetch,
 }
 
 impl WalkOptions {
@@ -140,6 +142,12 @@ impl WalkOptions {
     /// Whether regular files carry their data source (see [`WalkOptions::with_data_source`]).
     pub fn with_data_source(mut self, on: bool) -> Self {
         self.with_data_source = on;
+        self
+    }
+
+    /// When files opened for the consumer are read ahead (see [`crate::prefetch`]).
+    pub fn prefetch(mut self, p: crate::prefetch::Prefetch) -> Self {
+        self.prefetch = p;
         self
     }
 
@@ -264,6 +272,8 @@ struct Shared {
     open_budget: usize,
     /// Files open for the consumer now.
     open_now: Arc<std::sync::atomic::AtomicUsize>,
+    /// Reads started ahead of the consumer on a cold source.
+    prefetch: crate::prefetch::Prefetcher,
 }
 
 impl Shared {
@@ -384,7 +394,10 @@ impl Shared {
         // must neither hang nor take a terminal; the statx through the descriptor then tells what it is.
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
         match rustix::fs::openat(dir, name, flags, Mode::empty()) {
-            Ok(fd) => Some(OpenFile::new(std::fs::File::from(fd), self.open_now.clone())),
+            Ok(fd) => {
+                self.prefetch.opened(fd.as_fd());
+                Some(OpenFile::new(std::fs::File::from(fd), self.open_now.clone()))
+            }
             Err(_) => {
                 // Left to the by-name path, which reports what is wrong in its usual words.
                 self.open_now.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
@@ -1143,6 +1156,7 @@ pub fn walk(
         in_flight: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         open_budget: if opts.with_data_source { open_budget() } else { 0 },
         open_now: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        prefetch: crate::prefetch::Prefetcher::new(opts.prefetch),
     };
     let window = fd_window();
     std::thread::scope(|s| {

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use altdisk_engine::exclude::ExcludeList;
 use altdisk_engine::pipeline::{self, Refresh};
+use altdisk_engine::prefetch::Prefetch;
 use altdisk_engine::tree::{Policy, TreeOptions};
 use altdisk_engine::walk;
 use altdisk_engine::{Event, Events};
@@ -51,6 +52,10 @@ pub struct Args {
     /// Never share data blocks with the source (no FICLONE, no copy_file_range), like cp --reflink=never.
     #[arg(long)]
     no_reflink: bool,
+    /// Ask the kernel to read files ahead of the copy: auto (when the source is not in the page cache),
+    /// always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    prefetch: String,
     /// Copy into a non-empty target, replacing what is there (a directory in the way of a file must be empty).
     #[arg(long, conflicts_with = "update")]
     overwrite: bool,
@@ -82,7 +87,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     let exclude = a.walk.excludes.load(&r)?;
     check_target(&a, exclude.as_ref())?;
-    let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
+    let wopts = a
+        .walk
+        .walk_options(&a.src)
+        .metadata(!a.no_xattrs, !a.no_acls)
+        .with_data_source(!a.dry_run)
+        .prefetch(Prefetch::parse(&a.prefetch).unwrap_or_default());
     if !a.dry_run {
         // A cheap pre-scan (statvfs of each filesystem) gives the progress bar its total and an ETA; the bar
         // never goes backwards and grows its total if the estimate was short.
