@@ -394,10 +394,7 @@ impl Shared {
         // must neither hang nor take a terminal; the statx through the descriptor then tells what it is.
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
         match rustix::fs::openat(dir, name, flags, Mode::empty()) {
-            Ok(fd) => {
-                self.prefetch.opened(fd.as_fd());
-                Some(OpenFile::new(std::fs::File::from(fd), self.open_now.clone()))
-            }
+            Ok(fd) => Some(OpenFile::new(std::fs::File::from(fd), self.open_now.clone())),
             Err(_) => {
                 // Left to the by-name path, which reports what is wrong in its usual words.
                 self.open_now.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
@@ -432,6 +429,10 @@ impl Shared {
         })?;
         if kind != Kind::File {
             opened = None;
+        }
+        // After the statx: the probe of the page cache reads a byte, which may move the atime.
+        if let (Some(f), true) = (&opened, stx.stx_size > 0) {
+            self.prefetch.opened(f.file().as_fd());
         }
         let mut meta = meta_from_statx(&stx, kind);
         let mut warnings = Vec::new();
