@@ -81,13 +81,24 @@ impl Prefetcher {
         }
     }
 
+    /// True when every file is read ahead: [`Prefetch::Always`], or [`Prefetch::Auto`] settled on a cold
+    /// source. The walker then also opens and advises a whole chunk of files before it reads the small ones.
+    pub(crate) fn is_cold(&self) -> bool {
+        match self.mode {
+            Prefetch::Never => false,
+            Prefetch::Always => true,
+            Prefetch::Auto => self.probed.load(Ordering::Relaxed) >= PROBE && self.cold(),
+        }
+    }
+
     /// True once at least one in eight of the checked files was not cached.
     fn cold(&self) -> bool {
         self.misses.load(Ordering::Relaxed) * 8 >= PROBE
     }
 }
 
-fn advise(fd: BorrowedFd<'_>) {
+/// Starts an asynchronous read of the file's first readahead window (`POSIX_FADV_WILLNEED`).
+pub(crate) fn advise(fd: BorrowedFd<'_>) {
     // Advice only: a filesystem that cannot (or an fd that is no longer a regular file) changes nothing.
     let _ = rustix::fs::fadvise(fd, 0, None, rustix::fs::Advice::WillNeed);
 }

@@ -332,7 +332,7 @@ impl Shared {
                 let _ = reply.send(listing);
             }
             Work::Stat { dir, names, path, reply } => {
-                let children = names.into_iter().map(|(n, t)| self.stat_child(&dir, &path, n, t)).collect();
+                let children = self.stat_children(&dir, &path, names);
                 let _ = reply.send(children);
             }
         }
@@ -360,7 +360,7 @@ impl Shared {
             }
         };
         if names.len() <= SPLIT_THRESHOLD {
-            let children = names.into_iter().map(|(n, t)| self.stat_child(&fd, &path, n, t)).collect();
+            let children = self.stat_children(&fd, &path, names);
             return Listing { fd: Some(fd), result: Ok(vec![Part::Ready(children)]) };
         }
         let mut parts = Vec::new();
@@ -380,9 +380,36 @@ impl Shared {
 
     /// `statx` one name relative to its directory, plus whatever its kind needs (link target, sparse map,
     /// xattrs and ACLs, and for a consumer of data an open descriptor or the data itself).
-    fn stat_child(&self, dir: &OwnedFd, dir_path: &Path, name: CString, dtype: FileType) -> Child {
-        let info = self.stat_info(dir, dir_path, &name, dtype);
+    fn stat_child(
+        &self,
+        dir: &OwnedFd,
+        dir_path: &Path,
+        name: CString,
+        dtype: FileType,
+        pre: Option<OpenFile>,
+    ) -> Child {
+        let info = self.stat_info(dir, dir_path, &name, dtype, pre);
         Child { name, info }
+    }
+
+    /// [`Self::stat_child`] for each name of a listing (or a chunk of one). When the walker reads small files
+    /// itself (an archive writer's walk) and the source is cold, the regular files are opened and their reads
+    /// started first, so the reads of the whole chunk are in flight together rather than one at a time.
+    fn stat_children(&self, dir: &OwnedFd, dir_path: &Path, names: Vec<(CString, FileType)>) -> Vec<Child> {
+        if self.read_ahead == 0 || !self.prefetch.is_cold() {
+            return names.into_iter().map(|(n, t)| self.stat_child(dir, dir_path, n, t, None)).collect();
+        }
+        let pre: Vec<Option<OpenFile>> = names
+            .iter()
+            .map(|(n, t)| {
+                let f = (*t == FileType::RegularFile).then(|| self.open_file(dir, n)).flatten();
+                if let Some(f) = &f {
+                    crate::prefetch::advise(f.file().as_fd());
+                }
+                f
+            })
+            .collect();
+        names.into_iter().zip(pre).map(|((n, t), f)| self.stat_child(dir, dir_path, n, t, f)).collect()
     }
 
     /// Opens a regular file for the consumer of the walk, within the budget of open descriptors.
@@ -409,11 +436,18 @@ impl Shared {
         dir_path: &Path,
         name: &CStr,
         dtype: FileType,
+        pre: Option<OpenFile>,
     ) -> Result<Info, SoftErr> {
         // A regular file whose data will be wanted is opened first and stat'ed through the descriptor: one
         // path lookup instead of three (statx, the xattr listing and the consumer's own open by name), and
         // the data read later is that of the file stat'ed.
-        let mut opened = if dtype == FileType::RegularFile { self.open_file(dir, name) } else { None };
+        // `pre`: opened by stat_children, its read already started.
+        let advised = pre.is_some();
+        let mut opened = match pre {
+            Some(f) => Some(f),
+            None if dtype == FileType::RegularFile => self.open_file(dir, name),
+            None => None,
+        };
         let stx = match &opened {
             Some(f) => rustix::fs::statx(f.file(), c"", AtFlags::EMPTY_PATH | stat_flags(), statx_mask()),
             None => rustix::fs::statx(dir, name, stat_flags(), statx_mask()),
@@ -431,7 +465,7 @@ impl Shared {
             opened = None;
         }
         // After the statx: the probe of the page cache reads a byte, which may move the atime.
-        if let (Some(f), true) = (&opened, stx.stx_size > 0) {
+        if let (Some(f), true, false) = (&opened, stx.stx_size > 0, advised) {
             self.prefetch.opened(f.file().as_fd());
         }
         let mut meta = meta_from_statx(&stx, kind);
