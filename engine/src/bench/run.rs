@@ -186,7 +186,11 @@ pub const CONTESTANT_NAMES: &[&str] = &[
     "tar -xf",
     ZSTD_BACKUP_PEER,
     ZSTD_RESTORE_PEER,
+    CP_NO_REFLINK,
 ];
+
+/// The clone peer on a filesystem with reflinks (xfs, btrfs), where GNU `cp -a` itself shares extents.
+pub const CP_NO_REFLINK: &str = "cp -a --reflink=never";
 
 /// The peer of the zstd backup scenario.
 pub const ZSTD_BACKUP_PEER: &str = "tar -cf - | zstd -3 -T2";
@@ -509,6 +513,13 @@ pub fn run_bench(opts: &BenchOptions, events: &dyn Events) -> Result<BenchResult
             if opts.floor_threads.is_empty() { vec![opts.threads] } else { opts.floor_threads.clone() };
         let at = (!opts.altdisk_default_threads).then_some(opts.threads);
         let mut cs = default_contestants(s, opts.altdisk.as_deref(), at, &floors);
+        if s == Scenario::Clone && reflink_fs(&opts.dir) && installed("cp") {
+            let a = Action::cmd("cp", &["-a", "--reflink=never", "{src}", "{dst}"]);
+            cs.insert(
+                cs.iter().position(|c| c.is_floor).unwrap_or(cs.len()),
+                Contestant::new(CP_NO_REFLINK, a),
+            );
+        }
         // "floor" selects every floor thread count.
         cs.retain(|c| {
             opts.only.is_empty()
@@ -694,6 +705,15 @@ fn targets(
     let alt = cs.iter().position(|c| c.is_altdisk).and_then(|i| res[i].median);
     // (words, measured, limit, at most?)
     let list: Vec<(String, Option<f64>, f64, bool)> = match s {
+        Scenario::Clone if med(CP_NO_REFLINK).is_some() => vec![
+            (
+                format!("altdisk clone (reflinks) >= 3x faster than {CP_NO_REFLINK}"),
+                ratio(med(CP_NO_REFLINK), alt),
+                3.0,
+                false,
+            ),
+            ("altdisk clone <= 1.05x the best floor".into(), ratio(alt, floor), 1.05, true),
+        ],
         // The cold targets of issue 12: I/O depth decides, the floor at its best thread count.
         Scenario::Clone if cold => vec![
             ("cold: altdisk clone <= 1.05x the best floor".into(), ratio(alt, floor), 1.05, true),
@@ -797,6 +817,11 @@ fn remove(p: &Path) -> Result<()> {
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(p).map_err(|e| crate::Error::io("remove", p, e)),
         Ok(_) => std::fs::remove_file(p).map_err(|e| crate::Error::io("remove", p, e)),
     }
+}
+
+/// True when `p` is on a filesystem whose files can share extents (xfs, btrfs).
+fn reflink_fs(p: &Path) -> bool {
+    std::fs::create_dir_all(p).is_ok() && matches!(fs_name(p).as_str(), "xfs" | "btrfs")
 }
 
 /// The filesystem type name of `p`, from `statfs`.
