@@ -2,15 +2,15 @@
 //! the reads of the next few thousand files are in flight while the writers copy the current ones.
 //!
 //! The depth comes from the walker's window of open files (up to 4096, see
-//! [`crate::walk::WalkOptions::with_data_source`]), not from the thread count: with the page cache dropped, a
-//! 15,000-file clone on ext4 took 2.6-3.8 s at 2 threads, 1.05 s at 16 threads and 0.5-1.1 s at 2 threads with
-//! this prefetch (docs/cold-io.md). `POSIX_FADV_WILLNEED` starts an asynchronous read of the file's first
+//! [`crate::walk::WalkOptions::with_data_source`]), not from the thread count: with the page cache dropped,
+//! a 15,000-file clone on ext4 took 2.6-3.8 s at 2 threads, 1.05 s at 16 threads and 0.5-1.1 s at 2 threads
+//! with this prefetch (docs/cold-io.md). `POSIX_FADV_WILLNEED` starts an asynchronous read of the file's first
 //! readahead window; sequential reading then keeps the kernel's own readahead going for larger files.
 //!
 //! [`Prefetch::Auto`] decides from the source: the first [`PROBE`] files opened are checked with
-//! `cachestat(2)` (Linux 6.5; it reads nothing, so no atime moves) for their first page; when at least one in
-//! eight was not cached the walk prefetches every file, otherwise (a warm source) it issues no further call per
-//! file. A kernel without `cachestat` cannot tell: Auto then prefetches every file, which costs about a
+//! `cachestat(2)` (Linux 6.5; it reads nothing, so no atime moves) for their first page; when at least one
+//! in eight was not cached the walk prefetches every file, otherwise (a warm source) it issues no further call
+//! per file. A kernel without `cachestat` cannot tell: Auto then prefetches every file, which costs about a
 //! microsecond per warm file.
 
 use std::os::fd::{AsRawFd, BorrowedFd};

@@ -20,7 +20,7 @@ pub struct Args {
     /// Measured runs per contestant, after one warm-up run.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// Threads for the floor copy and altdisk clone (default: altdisk chooses its own, the floor one per CPU).
+    /// Threads for the floor copy and altdisk clone (default: altdisk chooses, the floor one per CPU).
     #[command(flatten)]
     threads: crate::cmd::common::ThreadsArg,
     /// Cold caches: sync and drop the page cache before every run (root only); the floor then runs at

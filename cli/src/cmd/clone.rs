@@ -143,7 +143,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
         summary = serde_json::json!({
             "event": "summary", "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
-            "bytes": ts.bytes, "reflinked": ts.reflinked, "excluded": s.excluded, "unchanged": s.unchanged, "deleted": s.deleted,
+            "bytes": ts.bytes, "reflinked": ts.reflinked, "excluded": s.excluded, "unchanged": s.unchanged,
+            "deleted": s.deleted,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
             "seconds": secs,
         });

@@ -1,6 +1,7 @@
 //! Writing a file's data: a whole-file `FICLONE` from a live source where the filesystems share blocks (xfs
-//! with reflink=1, btrfs), else `copy_file_range` (which reflinks by itself on those), a read/write fallback, and zero-block hole punching for data that arrives as bytes, so sparse files stay
-//! sparse whichever way they come.
+//! with reflink=1, btrfs), else `copy_file_range` (which reflinks by itself on those), a read/write
+//! fallback, and zero-block hole punching for data that arrives as bytes, so sparse files stay sparse
+//! whichever way they come.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
