@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite, exactly as CI runs it (.ci/run calls this). Installs what the tests need from the system
 # when it is missing (rsync, getfacl/setfacl, getfattr/setfattr, GNU grep, python3-venv for the Ansible test,
+# mkfs.xfs and filefrag for the reflink test,
 # man for rendering the generated man pages), then checks formatting and lints,
 # then runs every test. Tests that need root (loop mounts, mknod, chown) skip with a printed reason without it.
 set -euo pipefail
@@ -14,6 +15,8 @@ command -v grep >/dev/null 2>&1 || need+=(grep)
 command -v man >/dev/null 2>&1 || need+=(man-db)
 # The Ansible test (scripts/ansible-test.sh) makes a virtualenv for ansible-core.
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3 python3-venv)
+command -v mkfs.xfs >/dev/null 2>&1 || need+=(xfsprogs)
+command -v filefrag >/dev/null 2>&1 || need+=(e2fsprogs)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need[*]}"

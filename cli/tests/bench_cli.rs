@@ -131,3 +131,85 @@ fn bench_zstd_scenarios_record_the_archive_size_and_check_fidelity() {
         }
     }
 }
+
+#[test]
+fn cold_needs_root_and_says_so() {
+    let mut c = altdisk();
+    c.args(["bench", "--cold", "--files", "10", "--scenario", "clone"]);
+    if rustix::process::geteuid().is_root() {
+        // Run it as nobody: the refusal comes before anything is made.
+        use std::os::unix::process::CommandExt;
+        c.uid(65534).gid(65534);
+    }
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "bench: --cold drops the page cache before every run, which needs root: run it as root, or without --cold\n"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn cold_run_on_a_fresh_xfs_with_the_floor_at_two_thread_counts() {
+    if !rustix::process::geteuid().is_root() {
+        println!("skipped: --cold and --fs need root");
+        return;
+    }
+    if Command::new("mkfs.xfs").arg("-V").output().is_err() {
+        println!("skipped: mkfs.xfs (xfsprogs) is not installed");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let (work, out) = (t.path().join("work"), t.path().join("out"));
+    let o = altdisk()
+        .args(["bench", "--cold", "--fs", "xfs", "--files", "150", "--runs", "1", "--scenario", "clone"])
+        .args(["--only", "altdisk,floor", "--floor-threads", "1,2"])
+        .arg("--dir")
+        .arg(&work)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains(" on xfs ") && stdout.contains("cold: page cache dropped before every run"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  best floor: floor "), "{stdout}");
+    assert!(stdout.contains("target: cold: altdisk clone <= 1.05x the best floor"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["options"]["cold"], true);
+    assert_eq!(json["filesystem"], "xfs");
+    let names: Vec<&str> = json["scenarios"][0]["contestants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["altdisk", "floor 1t", "floor 2t"]);
+    let alt = &json["scenarios"][0]["contestants"][0];
+    assert_eq!(alt["fidelity"], "ok", "{alt}");
+    assert_eq!(alt["command"].as_str().unwrap().split(' ').nth(1), Some("clone"), "{alt}");
+    // The loop filesystem is unmounted and its image removed.
+    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0);
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+    assert!(!mounts.contains(work.to_str().unwrap()), "{mounts}");
+}
+
+#[test]
+fn bad_fs_and_floor_threads_are_usage_errors() {
+    let o = altdisk().args(["bench", "--fs", "ntfs", "--files", "10"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    if rustix::process::geteuid().is_root() {
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "bench: unknown --fs 'ntfs' (ext4 or xfs)\n");
+    }
+    let o = altdisk().args(["bench", "--floor-threads", "2,0", "--files", "10"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "bench: --floor-threads: 0 is not a thread count (1 to 1024)\n"
+    );
+}

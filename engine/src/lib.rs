@@ -30,6 +30,7 @@ pub mod imagedata;
 pub mod installp;
 pub mod live;
 pub mod pipeline;
+pub mod prefetch;
 pub mod select;
 pub mod space;
 pub mod threads;

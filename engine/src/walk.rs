@@ -97,6 +97,8 @@ pub struct WalkOptions {
     /// are held this way at once; beyond that, and for larger or sparse files, entries carry
     /// [`EntryData::Source`]. Needs `with_data_source`.
     pub read_ahead: u64,
+    /// Whether the files opened for the consumer are read ahead by the kernel ([`crate::prefetch`]).
+    pub prefetch: crate::prefetch::Prefetch,
 }
 
 impl WalkOptions {
@@ -140,6 +142,12 @@ impl WalkOptions {
     /// Whether regular files carry their data source (see [`WalkOptions::with_data_source`]).
     pub fn with_data_source(mut self, on: bool) -> Self {
         self.with_data_source = on;
+        self
+    }
+
+    /// When files opened for the consumer are read ahead (see [`crate::prefetch`]).
+    pub fn prefetch(mut self, p: crate::prefetch::Prefetch) -> Self {
+        self.prefetch = p;
         self
     }
 
@@ -269,6 +277,8 @@ struct Shared {
     open_budget: usize,
     /// Files open for the consumer now.
     open_now: Arc<std::sync::atomic::AtomicUsize>,
+    /// Reads started ahead of the consumer on a cold source.
+    prefetch: crate::prefetch::Prefetcher,
 }
 
 impl Shared {
@@ -327,7 +337,7 @@ impl Shared {
                 let _ = reply.send(listing);
             }
             Work::Stat { dir, names, path, reply } => {
-                let children = names.into_iter().map(|(n, t)| self.stat_child(&dir, &path, n, t)).collect();
+                let children = self.stat_children(&dir, &path, names);
                 let _ = reply.send(children);
             }
         }
@@ -355,7 +365,7 @@ impl Shared {
             }
         };
         if names.len() <= SPLIT_THRESHOLD {
-            let children = names.into_iter().map(|(n, t)| self.stat_child(&fd, &path, n, t)).collect();
+            let children = self.stat_children(&fd, &path, names);
             return Listing { fd: Some(fd), result: Ok(vec![Part::Ready(children)]) };
         }
         let mut parts = Vec::new();
@@ -375,9 +385,36 @@ impl Shared {
 
     /// `statx` one name relative to its directory, plus whatever its kind needs (link target, sparse map,
     /// xattrs and ACLs, and for a consumer of data an open descriptor or the data itself).
-    fn stat_child(&self, dir: &OwnedFd, dir_path: &Path, name: CString, dtype: FileType) -> Child {
-        let info = self.stat_info(dir, dir_path, &name, dtype);
+    fn stat_child(
+        &self,
+        dir: &OwnedFd,
+        dir_path: &Path,
+        name: CString,
+        dtype: FileType,
+        pre: Option<OpenFile>,
+    ) -> Child {
+        let info = self.stat_info(dir, dir_path, &name, dtype, pre);
         Child { name, info }
+    }
+
+    /// [`Self::stat_child`] for each name of a listing (or a chunk of one). When the walker reads small files
+    /// itself (an archive writer's walk) and the source is cold, the regular files are opened and their reads
+    /// started first, so the reads of the whole chunk are in flight together rather than one at a time.
+    fn stat_children(&self, dir: &OwnedFd, dir_path: &Path, names: Vec<(CString, FileType)>) -> Vec<Child> {
+        if self.read_ahead == 0 || !self.prefetch.is_cold() {
+            return names.into_iter().map(|(n, t)| self.stat_child(dir, dir_path, n, t, None)).collect();
+        }
+        let pre: Vec<Option<OpenFile>> = names
+            .iter()
+            .map(|(n, t)| {
+                let f = (*t == FileType::RegularFile).then(|| self.open_file(dir, n)).flatten();
+                if let Some(f) = &f {
+                    crate::prefetch::advise(f.file().as_fd());
+                }
+                f
+            })
+            .collect();
+        names.into_iter().zip(pre).map(|((n, t), f)| self.stat_child(dir, dir_path, n, t, f)).collect()
     }
 
     /// Opens a regular file for the consumer of the walk, within the budget of open descriptors.
@@ -404,11 +441,18 @@ impl Shared {
         dir_path: &Path,
         name: &CStr,
         dtype: FileType,
+        pre: Option<OpenFile>,
     ) -> Result<Info, SoftErr> {
         // A regular file whose data will be wanted is opened first and stat'ed through the descriptor: one
         // path lookup instead of three (statx, the xattr listing and the consumer's own open by name), and
         // the data read later is that of the file stat'ed.
-        let mut opened = if dtype == FileType::RegularFile { self.open_file(dir, name) } else { None };
+        // `pre`: opened by stat_children, its read already started.
+        let advised = pre.is_some();
+        let mut opened = match pre {
+            Some(f) => Some(f),
+            None if dtype == FileType::RegularFile => self.open_file(dir, name),
+            None => None,
+        };
         let stx = match &opened {
             Some(f) => rustix::fs::statx(f.file(), c"", AtFlags::EMPTY_PATH | stat_flags(), statx_mask()),
             None => rustix::fs::statx(dir, name, stat_flags(), statx_mask()),
@@ -428,6 +472,10 @@ impl Shared {
         })?;
         if kind != Kind::File {
             opened = None;
+        }
+        // After the statx: the probe of the page cache reads a byte, which may move the atime.
+        if let (Some(f), true, false) = (&opened, stx.stx_size > 0, advised) {
+            self.prefetch.opened(f.file().as_fd());
         }
         let mut meta = meta_from_statx(&stx, kind);
         let mut warnings = Vec::new();
@@ -1168,6 +1216,7 @@ pub fn walk(
         in_flight: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         open_budget: if opts.with_data_source { open_budget() } else { 0 },
         open_now: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        prefetch: crate::prefetch::Prefetcher::new(opts.prefetch),
     };
     let window = fd_window();
     std::thread::scope(|s| {
@@ -1216,24 +1265,6 @@ fn fs_names(opts: &WalkOptions) -> Result<Vec<Vec<u8>>, Error> {
     names.sort();
     names.dedup();
     Ok(names)
-}
-
-/// A cheap estimate of `(entries, data bytes)` for an ETA: the used inodes and used bytes of each listed
-/// filesystem from `statvfs`, without reading any directory.
-///
-/// It counts whole filesystems, so it overestimates when directories are excluded or pruned, and it counts
-/// metadata blocks as data; it is meant for [`Event::Planned`], never for space decisions.
-pub fn prescan(opts: &WalkOptions) -> Result<(u64, u64), Error> {
-    let fs_names = fs_names(opts)?;
-    let (mut entries, mut bytes) = (0u64, 0u64);
-    for name in &fs_names {
-        let fd = open_fs_root(&opts.root, name)?;
-        let st = rustix::fs::fstatvfs(&fd)
-            .map_err(|e| Error::io("statvfs", full_path(&opts.root, name), e.into()))?;
-        entries += st.f_files.saturating_sub(st.f_ffree);
-        bytes += st.f_blocks.saturating_sub(st.f_bfree).saturating_mul(st.f_frsize);
-    }
-    Ok((entries, bytes))
 }
 
 /// Takes `n` from a budget of `cap` counted in `used` (given back by whoever holds it); false, taking

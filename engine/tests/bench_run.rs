@@ -66,7 +66,7 @@ fn backup_is_checked_through_its_unpacker_and_restore_through_its_archive() {
     let ev = RecordEvents::default();
 
     // Without an altdisk binary only the tar peers are there.
-    let backup = default_contestants(Scenario::Backup, None, 2);
+    let backup = default_contestants(Scenario::Backup, None, Some(2), &[2]);
     assert_eq!(backup.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["tar -cf"]);
     let r = run_scenario(Scenario::Backup, &src, t.path(), &backup, &opts, &ev).unwrap();
     let tar = &r.contestants[0];
@@ -74,7 +74,7 @@ fn backup_is_checked_through_its_unpacker_and_restore_through_its_archive() {
     // GNU tar's default format keeps whole seconds and no xattrs.
     assert!(tar.fidelity.contains("mtime"), "{}", tar.fidelity);
 
-    let restore = default_contestants(Scenario::Restore, None, 2);
+    let restore = default_contestants(Scenario::Restore, None, Some(2), &[2]);
     let r = run_scenario(Scenario::Restore, &src, t.path(), &restore, &opts, &ev).unwrap();
     assert!(r.contestants[0].error.is_none());
     assert_eq!(r.contestants[0].times.len(), 1);
@@ -115,14 +115,63 @@ fn reports_render_every_contestant() {
 }
 
 #[test]
+fn several_floor_thread_counts_are_contestants_and_altdisk_may_choose_its_own() {
+    let cs = default_contestants(
+        Scenario::Clone,
+        Some(std::path::Path::new("/opt/altdisk")),
+        None,
+        &[2, 8, 16, 32],
+    );
+    let alt = cs.iter().find(|c| c.is_altdisk).unwrap();
+    assert_eq!(alt.action.display(), "/opt/altdisk clone {src} {dst}");
+    let floors: Vec<(&str, &Action)> =
+        cs.iter().filter(|c| c.is_floor).map(|c| (c.name.as_str(), &c.action)).collect();
+    assert_eq!(
+        floors,
+        vec![
+            ("floor 2t", &Action::Floor { threads: 2 }),
+            ("floor 8t", &Action::Floor { threads: 8 }),
+            ("floor 16t", &Action::Floor { threads: 16 }),
+            ("floor 32t", &Action::Floor { threads: 32 }),
+        ]
+    );
+}
+
+#[test]
+fn the_best_floor_is_the_reference() {
+    let t = tempfile::tempdir().unwrap();
+    let opts = BenchOptions {
+        dir: t.path().join("work"),
+        files: 60,
+        runs: 1,
+        threads: 2,
+        floor_threads: vec![1, 4],
+        only: vec!["floor".into()],
+        scenarios: vec![Scenario::Clone],
+        ..BenchOptions::default()
+    };
+    let r = altdisk_engine::bench::run::run_bench(&opts, &RecordEvents::default()).unwrap();
+    let sc = &r.scenarios[0];
+    let names: Vec<&str> = sc.contestants.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["floor 1t", "floor 4t"]);
+    let best = sc.best_floor.as_deref().expect("a best floor");
+    let b = sc.contestants.iter().find(|c| c.name == best).unwrap();
+    assert_eq!(b.vs_floor, Some(1.0), "the best floor is 1.0x itself");
+    let other = sc.contestants.iter().find(|c| c.name != best).unwrap();
+    assert!(other.vs_floor.unwrap() >= 1.0, "{:?}", other.vs_floor);
+    assert!(text_table(&r).contains(&format!("best floor: {best}")), "{}", text_table(&r));
+}
+
+#[test]
 fn altdisk_clone_gets_the_floors_thread_count() {
-    let cs = default_contestants(Scenario::Clone, Some(std::path::Path::new("/opt/altdisk")), 3);
+    let cs = default_contestants(Scenario::Clone, Some(std::path::Path::new("/opt/altdisk")), Some(3), &[3]);
     let alt = cs.iter().find(|c| c.is_altdisk).unwrap();
     assert_eq!(alt.action.display(), "/opt/altdisk clone --threads 3 {src} {dst}");
     assert!(alt.dst_exists);
     let floor = cs.iter().find(|c| c.is_floor).unwrap();
     assert_eq!(floor.action, Action::Floor { threads: 3 });
-    let restore = default_contestants(Scenario::Restore, Some(std::path::Path::new("/opt/altdisk")), 3);
+    let restore =
+        default_contestants(Scenario::Restore, Some(std::path::Path::new("/opt/altdisk")), Some(3), &[3]);
     let alt = restore.iter().find(|c| c.is_altdisk).unwrap();
     assert_eq!(alt.action.display(), "/opt/altdisk restore -x -f {archive} --target {dst}");
     assert_eq!(alt.prepare.as_ref().unwrap().display(), "/opt/altdisk backup --walk {src} -f {archive}");

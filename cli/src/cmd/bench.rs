@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use altdisk_engine::bench::loopfs::{FsKind, LoopFs};
 use altdisk_engine::bench::report::{text_table, write_reports};
-use altdisk_engine::bench::run::{run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
+use altdisk_engine::bench::run::{drop_caches, run_bench, BenchOptions, Scenario, CONTESTANT_NAMES};
+use altdisk_engine::threads::MAX_THREADS;
 
 /// Clone/backup/restore speed benchmark against cp -a, tar, rsync and the syscall floor.
 #[derive(Debug, clap::Args)]
@@ -18,9 +20,20 @@ pub struct Args {
     /// Measured runs per contestant, after one warm-up run.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// Threads for the floor copy.
+    /// Threads for the floor copy and altdisk clone (default: altdisk chooses, the floor one per CPU).
     #[command(flatten)]
     threads: crate::cmd::common::ThreadsArg,
+    /// Cold caches: sync and drop the page cache before every run (root only); the floor then runs at
+    /// 2, 8, 16 and 32 threads and the best is the reference.
+    #[arg(long)]
+    cold: bool,
+    /// The floor's thread counts, comma-separated, each a contestant (default 2,8,16,32 with --cold).
+    #[arg(long, value_delimiter = ',', value_name = "N,N...")]
+    floor_threads: Vec<usize>,
+    /// Measure on a fresh loop-mounted filesystem (ext4 or xfs with reflinks) made under --dir, removed
+    /// afterwards (root only).
+    #[arg(long, value_name = "ext4|xfs", conflicts_with = "keep")]
+    fs: Option<String>,
     /// Which scenario: clone, backup, restore, backup-zstd, restore-zstd or all.
     #[arg(long, default_value = "all")]
     scenario: String,
@@ -62,6 +75,34 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     if a.files == 0 {
         return crate::exit::usage("--files must be at least 1");
     }
+    let root = rustix::process::geteuid().is_root();
+    if a.cold && !root {
+        return crate::exit::usage(
+            "--cold drops the page cache before every run, which needs root: run it as root, or without --cold",
+        );
+    }
+    if a.cold {
+        if let Err(e) = drop_caches() {
+            return crate::exit::usage(format!("--cold: cannot drop the page cache: {e}"));
+        }
+    }
+    let fs_kind = match a.fs.as_deref() {
+        None => None,
+        Some(s) => match FsKind::parse(s) {
+            Some(k) => Some(k),
+            None => return crate::exit::usage(format!("unknown --fs '{s}' (ext4 or xfs)")),
+        },
+    };
+    if fs_kind.is_some() && !root {
+        return crate::exit::usage(
+            "--fs makes and mounts a loop filesystem, which needs root: run it as root",
+        );
+    }
+    if let Some(bad) = a.floor_threads.iter().find(|&&n| n == 0 || n > MAX_THREADS) {
+        return crate::exit::usage(format!(
+            "--floor-threads: {bad} is not a thread count (1 to {MAX_THREADS})"
+        ));
+    }
     if let Some(bad) = a.only.iter().find(|n| !CONTESTANT_NAMES.contains(&n.as_str())) {
         return crate::exit::usage(format!(
             "unknown contestant '{bad}' (one of: {})",
@@ -72,8 +113,28 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let parent = a.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&parent)?;
     let work = tempfile::Builder::new().prefix("altdisk-bench-").tempdir_in(&parent)?;
+    // Declared after `work`, so it is unmounted before `work` is removed.
+    let loopfs = match fs_kind {
+        // Room for the tree, a copy, a kept archive per restore contestant and the fidelity unpack.
+        Some(k) => {
+            Some(LoopFs::create(work.path(), k, (a.files as u64 * (128 << 10)).max(1 << 30) + (1 << 30))?)
+        }
+        None => None,
+    };
+    let dir = match &loopfs {
+        Some(l) => l.path().join("bench"),
+        None => work.path().to_path_buf(),
+    };
+    let floor_threads = match (a.floor_threads.is_empty(), a.cold) {
+        (false, _) => a.floor_threads.clone(),
+        (true, true) => vec![2, 8, 16, 32],
+        (true, false) => Vec::new(),
+    };
     let mut opts = BenchOptions {
-        dir: work.path().to_path_buf(),
+        dir,
+        cold: a.cold,
+        floor_threads,
+        altdisk_default_threads: a.threads.given().is_none(),
         files: a.files,
         seed: a.seed,
         runs: a.runs,

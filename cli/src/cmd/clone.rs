@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use altdisk_engine::exclude::ExcludeList;
 use altdisk_engine::pipeline::{self, Refresh};
+use altdisk_engine::prefetch::Prefetch;
 use altdisk_engine::tree::{Policy, TreeOptions};
 use altdisk_engine::{Event, Events};
 
@@ -47,6 +48,13 @@ pub struct Args {
     /// One syncfs of the target at the end.
     #[arg(long)]
     sync: bool,
+    /// Never share data blocks with the source (no FICLONE, no copy_file_range), like cp --reflink=never.
+    #[arg(long)]
+    no_reflink: bool,
+    /// Ask the kernel to read files ahead of the copy: auto (when the source is not in the page cache),
+    /// always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    prefetch: String,
     /// Copy into a non-empty target, replacing what is there (a directory in the way of a file must be empty).
     #[arg(long, conflicts_with = "update")]
     overwrite: bool,
@@ -79,7 +87,12 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     let exclude = a.walk.excludes.load(&r)?;
     check_target(&a, exclude.as_ref())?;
-    let wopts = a.walk.walk_options(&a.src).metadata(!a.no_xattrs, !a.no_acls).with_data_source(!a.dry_run);
+    let wopts = a
+        .walk
+        .walk_options(&a.src)
+        .metadata(!a.no_xattrs, !a.no_acls)
+        .with_data_source(!a.dry_run)
+        .prefetch(Prefetch::parse(&a.prefetch).unwrap_or_default());
     if !a.dry_run && r.wants_plan() {
         // The plan: a metadata-only walk with the same exclusion gives the bar (and `planned`) the entries and
         // bytes the copy will write, so the total is what is copied, not what the filesystem holds.
@@ -110,6 +123,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             xattrs: if a.no_xattrs { Policy::Off } else { Policy::BestEffort },
             acls: if a.no_acls { Policy::Off } else { Policy::BestEffort },
             sync: a.sync,
+            reflink: !a.no_reflink,
             overwrite: a.overwrite || a.update,
             ..TreeOptions::default()
         };
@@ -129,7 +143,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         let not_kept: Vec<String> = ts.not_preserved.iter().map(|(k, v)| format!("{v} {k}")).collect();
         summary = serde_json::json!({
             "dry_run": false, "entries": ts.entries, "files": ts.files, "dirs": ts.dirs,
-            "bytes": ts.bytes, "excluded": s.excluded, "unchanged": s.unchanged, "deleted": s.deleted,
+            "bytes": ts.bytes, "reflinked": ts.reflinked, "excluded": s.excluded, "unchanged": s.unchanged,
+            "deleted": s.deleted,
             "soft_errors": ws.soft_errors + ts.soft_errors, "not_preserved": ts.not_preserved,
             "changed": ts.changed, "vanished": ts.vanished + ws.vanished,
             "seconds": secs,

@@ -80,6 +80,37 @@ impl Mount {
     }
 }
 
+impl Mount {
+    /// Makes a `size`-byte sparse image `img`, formats it with `mkfs` (`mkfs.xfs`, `mkfs.ext4` with its
+    /// arguments) and loop-mounts it at `at`. `Err` says why not (not root, the tool missing, mount refused).
+    pub fn loop_image(img: &Path, size: u64, mkfs: &[&str], at: &Path) -> Result<Mount, String> {
+        if !is_root() {
+            return Err("not root".into());
+        }
+        let f = std::fs::File::create(img).map_err(|e| format!("create {}: {e}", img.display()))?;
+        f.set_len(size).map_err(|e| format!("size {}: {e}", img.display()))?;
+        let o = Command::new(mkfs[0])
+            .args(&mkfs[1..])
+            .arg(img)
+            .output()
+            .map_err(|e| format!("{} not installed ({e})", mkfs[0]))?;
+        if !o.status.success() {
+            return Err(format!("{} failed: {}", mkfs[0], String::from_utf8_lossy(&o.stderr).trim()));
+        }
+        std::fs::create_dir_all(at).map_err(|e| format!("create {}: {e}", at.display()))?;
+        let o = Command::new("mount")
+            .args(["-o", "loop"])
+            .arg(img)
+            .arg(at)
+            .output()
+            .map_err(|e| format!("mount: {e}"))?;
+        if !o.status.success() {
+            return Err(format!("mount -o loop failed: {}", String::from_utf8_lossy(&o.stderr).trim()));
+        }
+        Ok(Mount(at.to_path_buf()))
+    }
+}
+
 impl Drop for Mount {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.0).status();

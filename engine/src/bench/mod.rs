@@ -8,11 +8,13 @@
 //! * [`compare::compare_trees`] (the [`crate::verify`] module) checks a contestant's result for fidelity
 //!   against the source,
 //! * [`run::run_bench`] runs the contestants interleaved and gathers [`run::BenchResults`],
+//! * [`loopfs::LoopFs`] makes a fresh loop-mounted ext4 or xfs to measure on (`--fs`),
 //! * [`report`] renders the results as CSV, JSON, an SVG bar chart and a text table.
 
 pub use crate::verify as compare;
 pub mod floor;
 pub mod gen;
+pub mod loopfs;
 pub mod report;
 pub mod run;
 

@@ -78,8 +78,11 @@ pub fn svg(r: &BenchResults) -> String {
     );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let title = format!(
-        "altdisk bench: {} files, {} ({} runs, median seconds, shorter is better)",
-        r.tree.files, r.filesystem, r.options.runs
+        "altdisk bench: {} files, {}{} ({} runs, median seconds, shorter is better)",
+        r.tree.files,
+        r.filesystem,
+        if r.options.cold { ", cold caches" } else { "" },
+        r.options.runs
     );
     let _ = writeln!(s, r#"<text x="10" y="24" font-size="16" font-weight="bold">{}</text>"#, xml(&title));
     let mut y = 50.0;
@@ -155,7 +158,7 @@ pub fn text_table(r: &BenchResults) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "tree: {} files, {} dirs, {} symlinks, {} hard links, {:.1} MiB on {} (generated in {:.2}s); {} runs after a warm-up",
+        "tree: {} files, {} dirs, {} symlinks, {} hard links, {:.1} MiB on {} (generated in {:.2}s); {} runs after a warm-up{}",
         r.tree.files,
         r.tree.dirs,
         r.tree.symlinks,
@@ -163,7 +166,8 @@ pub fn text_table(r: &BenchResults) -> String {
         r.tree.bytes as f64 / (1 << 20) as f64,
         r.filesystem,
         r.generate_seconds,
-        r.options.runs
+        r.options.runs,
+        if r.options.cold { "; cold: page cache dropped before every run" } else { "" }
     );
     for sc in &r.scenarios {
         let _ = writeln!(s, "\n{}:", sc.scenario.name());
@@ -189,6 +193,9 @@ pub fn text_table(r: &BenchResults) -> String {
                 f(c.altdisk_speedup, 2),
                 fid
             );
+        }
+        if let Some(b) = &sc.best_floor {
+            let _ = writeln!(s, "  best floor: {b} (the reference of x floor)");
         }
         for t in &sc.targets {
             let state = match t.met {

@@ -3,7 +3,8 @@
 //! A contestant is an external command (with `{src}`, `{dst}` and `{archive}` placeholders) or the
 //! in-process [`floor_copy`]. Every round runs each contestant once, in an order rotated each round so none
 //! always runs right after the same neighbour; round 0 is the warm-up, is not timed in the results, and its
-//! output is the one checked for fidelity. Outputs are removed between runs, untimed; nothing calls `sync`.
+//! output is the one checked for fidelity. Outputs are removed between runs, untimed. A warm run calls no
+//! `sync`; a cold one ([`BenchOptions::cold`]) syncs and drops the page cache before every run, untimed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -185,7 +186,11 @@ pub const CONTESTANT_NAMES: &[&str] = &[
     "tar -xf",
     ZSTD_BACKUP_PEER,
     ZSTD_RESTORE_PEER,
+    CP_NO_REFLINK,
 ];
+
+/// The clone peer on a filesystem with reflinks (xfs, btrfs), where GNU `cp -a` itself shares extents.
+pub const CP_NO_REFLINK: &str = "cp -a --reflink=never";
 
 /// The peer of the zstd backup scenario.
 pub const ZSTD_BACKUP_PEER: &str = "tar -cf - | zstd -3 -T2";
@@ -204,16 +209,26 @@ pub fn installed(prog: &str) -> bool {
 }
 
 /// The contestants of a scenario: altdisk (when its binary is given), the installed peers, and for clone
-/// the floor.
-pub fn default_contestants(scenario: Scenario, altdisk: Option<&Path>, threads: usize) -> Vec<Contestant> {
+/// the floor at each of `floor_threads` (one contestant "floor", or "floor 2t", "floor 8t", ... for several,
+/// the best of which is the reference). altdisk clone runs with `--threads N` when `altdisk_threads` is
+/// given, else with its own default.
+pub fn default_contestants(
+    scenario: Scenario,
+    altdisk: Option<&Path>,
+    altdisk_threads: Option<usize>,
+    floor_threads: &[usize],
+) -> Vec<Contestant> {
     let mut v = Vec::new();
     let ad = |args: &[&str]| altdisk.map(|p| Action::cmd(p, args));
     let tar = installed("tar");
     match scenario {
         Scenario::Clone => {
-            // The same thread count as the floor, so the ratio compares like with like.
-            let t = threads.to_string();
-            if let Some(a) = ad(&["clone", "--threads", &t, "{src}", "{dst}"]) {
+            let t = altdisk_threads.map(|n| n.to_string());
+            let args: Vec<&str> = match &t {
+                Some(t) => vec!["clone", "--threads", t, "{src}", "{dst}"],
+                None => vec!["clone", "{src}", "{dst}"],
+            };
+            if let Some(a) = ad(&args) {
                 let mut c = Contestant::new("altdisk", a);
                 c.dst_exists = true;
                 c.is_altdisk = true;
@@ -234,9 +249,13 @@ pub fn default_contestants(scenario: Scenario, altdisk: Option<&Path>, threads: 
             if installed("rsync") {
                 v.push(Contestant::new("rsync -aHAX", Action::cmd("rsync", &["-aHAX", "{src}/", "{dst}/"])));
             }
-            let mut f = Contestant::new("floor", Action::Floor { threads });
-            f.is_floor = true;
-            v.push(f);
+            for &threads in floor_threads {
+                let name =
+                    if floor_threads.len() == 1 { "floor".to_string() } else { format!("floor {threads}t") };
+                let mut f = Contestant::new(&name, Action::Floor { threads });
+                f.is_floor = true;
+                v.push(f);
+            }
         }
         Scenario::Backup => {
             if let Some(a) = ad(&["backup", "--walk", "{src}", "-f", "{archive}"]) {
@@ -356,8 +375,19 @@ pub struct BenchOptions {
     pub seed: u64,
     /// Measured rounds (after one warm-up round).
     pub runs: usize,
-    /// Threads for the floor (and the thread count reported for altdisk).
+    /// Threads for the floor, and for altdisk clone unless [`BenchOptions::altdisk_default_threads`].
     pub threads: usize,
+    /// Run altdisk clone without `--threads`, so its own choice (CPU count, I/O depth) is what is timed.
+    #[serde(default)]
+    pub altdisk_default_threads: bool,
+    /// The floor's thread counts, each a contestant; the fastest is the reference of the ratios. Empty: only
+    /// [`BenchOptions::threads`].
+    #[serde(default)]
+    pub floor_threads: Vec<usize>,
+    /// Cold caches: `sync` and drop the page cache (`/proc/sys/vm/drop_caches`, root only) before every run,
+    /// so every contestant reads its source from the disk. Targets are the cold ones then.
+    #[serde(default)]
+    pub cold: bool,
     /// Scenarios to run.
     pub scenarios: Vec<Scenario>,
     /// The altdisk binary to measure, if any.
@@ -376,6 +406,9 @@ impl Default for BenchOptions {
             seed: 1,
             runs: 5,
             threads: crate::threads::default_threads(),
+            altdisk_default_threads: false,
+            floor_threads: Vec::new(),
+            cold: false,
             scenarios: Scenario::ALL.to_vec(),
             altdisk: None,
             compare: CompareOptions::default(),
@@ -434,6 +467,9 @@ pub struct ScenarioResult {
     pub contestants: Vec<ContestantResult>,
     /// The targets for this scenario.
     pub targets: Vec<TargetCheck>,
+    /// The floor contestant with the lowest median (the reference of `vs_floor`), when several ran.
+    #[serde(default)]
+    pub best_floor: Option<String>,
 }
 
 /// Everything one `altdisk bench` measured; serialised to JSON as is.
@@ -473,8 +509,23 @@ pub fn run_bench(opts: &BenchOptions, events: &dyn Events) -> Result<BenchResult
         if let Some(why) = missing_peer(s) {
             events.event(&Event::Warning(why));
         }
-        let mut cs = default_contestants(s, opts.altdisk.as_deref(), opts.threads);
-        cs.retain(|c| opts.only.is_empty() || opts.only.contains(&c.name));
+        let floors =
+            if opts.floor_threads.is_empty() { vec![opts.threads] } else { opts.floor_threads.clone() };
+        let at = (!opts.altdisk_default_threads).then_some(opts.threads);
+        let mut cs = default_contestants(s, opts.altdisk.as_deref(), at, &floors);
+        if s == Scenario::Clone && reflink_fs(&opts.dir) && installed("cp") {
+            let a = Action::cmd("cp", &["-a", "--reflink=never", "{src}", "{dst}"]);
+            cs.insert(
+                cs.iter().position(|c| c.is_floor).unwrap_or(cs.len()),
+                Contestant::new(CP_NO_REFLINK, a),
+            );
+        }
+        // "floor" selects every floor thread count.
+        cs.retain(|c| {
+            opts.only.is_empty()
+                || opts.only.contains(&c.name)
+                || (c.is_floor && opts.only.iter().any(|n| n == "floor"))
+        });
         scenarios.push(run_scenario(s, &src, &opts.dir, &cs, opts, events)?);
     }
     Ok(BenchResults {
@@ -540,6 +591,9 @@ pub fn run_scenario(
             if c.dst_exists {
                 std::fs::create_dir(&p.dst).map_err(|e| crate::Error::io("create", &p.dst, e))?;
             }
+            if opts.cold {
+                drop_caches()?;
+            }
             let t = Instant::now();
             let r = c.action.run(p);
             let secs = t.elapsed().as_secs_f64();
@@ -590,14 +644,20 @@ pub fn run_scenario(
         r.max = t.last().copied();
         r.median = median(&t);
     }
-    let floor = contestants.iter().position(|c| c.is_floor).and_then(|i| res[i].median);
+    // The best floor: the lowest median among the floor's thread counts.
+    let best = (0..n)
+        .filter(|&i| contestants[i].is_floor && res[i].median.is_some())
+        .min_by(|&a, &b| res[a].median.unwrap_or(f64::MAX).total_cmp(&res[b].median.unwrap_or(f64::MAX)));
+    let floor = best.and_then(|i| res[i].median);
+    let best_floor =
+        best.filter(|_| contestants.iter().filter(|c| c.is_floor).count() > 1).map(|i| res[i].name.clone());
     let altdisk = contestants.iter().position(|c| c.is_altdisk).and_then(|i| res[i].median);
     for r in &mut res {
         r.vs_floor = ratio(r.median, floor);
         r.altdisk_speedup = ratio(r.median, altdisk);
     }
-    let targets = targets(scenario, &res, contestants);
-    Ok(ScenarioResult { scenario, contestants: res, targets })
+    let targets = targets(scenario, &res, contestants, floor, opts.cold);
+    Ok(ScenarioResult { scenario, contestants: res, targets, best_floor })
 }
 
 fn check_fidelity(
@@ -634,12 +694,36 @@ fn check_fidelity(
     Ok(())
 }
 
-fn targets(s: Scenario, res: &[ContestantResult], cs: &[Contestant]) -> Vec<TargetCheck> {
+fn targets(
+    s: Scenario,
+    res: &[ContestantResult],
+    cs: &[Contestant],
+    floor: Option<f64>,
+    cold: bool,
+) -> Vec<TargetCheck> {
     let med = |name: &str| cs.iter().position(|c| c.name == name).and_then(|i| res[i].median);
     let alt = cs.iter().position(|c| c.is_altdisk).and_then(|i| res[i].median);
-    let floor = cs.iter().position(|c| c.is_floor).and_then(|i| res[i].median);
     // (words, measured, limit, at most?)
     let list: Vec<(String, Option<f64>, f64, bool)> = match s {
+        Scenario::Clone if med(CP_NO_REFLINK).is_some() => vec![(
+            format!("altdisk clone (reflinks) >= 3x faster than {CP_NO_REFLINK}"),
+            ratio(med(CP_NO_REFLINK), alt),
+            3.0,
+            false,
+        )],
+        // The cold targets of issue 12: I/O depth decides, the floor at its best thread count.
+        Scenario::Clone if cold => vec![
+            ("cold: altdisk clone <= 1.05x the best floor".into(), ratio(alt, floor), 1.05, true),
+            ("cold: altdisk clone >= 2.5x faster than cp -a".into(), ratio(med("cp -a"), alt), 2.5, false),
+        ],
+        Scenario::Backup if cold => {
+            vec![(
+                "cold: altdisk backup >= 3x faster than tar -cf".into(),
+                ratio(med("tar -cf"), alt),
+                3.0,
+                false,
+            )]
+        }
         Scenario::Clone => vec![
             ("altdisk clone <= 1.15x the floor".into(), ratio(alt, floor), 1.15, true),
             ("altdisk clone >= 4x faster than cp -a".into(), ratio(med("cp -a"), alt), 4.0, false),
@@ -693,6 +777,14 @@ fn targets(s: Scenario, res: &[ContestantResult], cs: &[Contestant]) -> Vec<Targ
         .collect()
 }
 
+/// Writes back dirty data (`sync`) and drops the page cache, dentries and inodes (`3` into
+/// `/proc/sys/vm/drop_caches`): the next run reads from the disk. Needs root; the error says so.
+pub fn drop_caches() -> Result<()> {
+    rustix::fs::sync();
+    let p = Path::new("/proc/sys/vm/drop_caches");
+    std::fs::write(p, b"3\n").map_err(|e| crate::Error::io("drop the page cache (needs root)", p, e))
+}
+
 /// Median of sorted values.
 pub fn median(sorted: &[f64]) -> Option<f64> {
     let n = sorted.len();
@@ -722,6 +814,11 @@ fn remove(p: &Path) -> Result<()> {
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(p).map_err(|e| crate::Error::io("remove", p, e)),
         Ok(_) => std::fs::remove_file(p).map_err(|e| crate::Error::io("remove", p, e)),
     }
+}
+
+/// True when `p` is on a filesystem whose files can share extents (xfs, btrfs).
+fn reflink_fs(p: &Path) -> bool {
+    std::fs::create_dir_all(p).is_ok() && matches!(fs_name(p).as_str(), "xfs" | "btrfs")
 }
 
 /// The filesystem type name of `p`, from `statfs`.

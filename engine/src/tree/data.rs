@@ -1,11 +1,13 @@
-//! Writing a file's data: `copy_file_range` from a live source (reflinks where the filesystem can), a
-//! read/write fallback, and zero-block hole punching for data that arrives as bytes, so sparse files stay
-//! sparse whichever way they come.
+//! Writing a file's data: a whole-file `FICLONE` from a live source where the filesystems share blocks (xfs
+//! with reflink=1, btrfs), else `copy_file_range` (which reflinks by itself on those), a read/write
+//! fallback, and zero-block hole punching for data that arrives as bytes, so sparse files stay sparse
+//! whichever way they come.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags, SeekFrom};
+use rustix::io::Errno;
 
 use super::meta::Shared;
 use crate::entry::{EntryData, Meta, SourceFile};
@@ -128,7 +130,7 @@ fn copy_live(
     crate::live::before_read(|| path.to_path_buf());
     // The walk's hole map describes the version it saw only.
     let segs = if before == walked { meta.sparse.as_ref() } else { None };
-    let (mut bytes, mut len) = copy_source(sh, inp, out, segs, before.size, buf)?;
+    let (mut bytes, mut len) = copy_source(sh, inp, out, meta.dev, segs, before.size, buf)?;
     let after = stamp(inp)?;
     if after == before {
         let change = if before == walked {
@@ -144,7 +146,7 @@ fn copy_live(
     // Changed during the read: copy it once more, into an emptied target.
     rustix::fs::ftruncate(out, 0).map_err(|e| DataError::Write(e.into()))?;
     crate::live::before_read(|| path.to_path_buf());
-    (bytes, len) = copy_source(sh, inp, out, None, after.size, buf)?;
+    (bytes, len) = copy_source(sh, inp, out, meta.dev, None, after.size, buf)?;
     let again = stamp(inp)?;
     let change = if again == after {
         Change::Settled(format!("changed during the read ({}); copied again", before.describe_change(&after)))
@@ -160,15 +162,25 @@ fn copy_live(
 }
 
 /// Copies `size` bytes of a live source file (the data segments `segs` when known, keeping holes); a file
-/// that shrank meanwhile stops at its end. Returns the data bytes written and the target's length.
+/// that shrank meanwhile stops at its end. Returns the data bytes written and the target's length. Where
+/// the filesystems share blocks the whole file is cloned instead (`FICLONE`), unless reflinks are off.
+#[allow(clippy::too_many_arguments)]
 fn copy_source(
     sh: &Shared<'_>,
     inp: BorrowedFd<'_>,
     out: &OwnedFd,
+    dev: crate::entry::DevId,
     segs: Option<&Vec<(u64, u64)>>,
     size: u64,
     buf: &mut Vec<u8>,
 ) -> Result<(u64, u64), DataError> {
+    if sh.opts.reflink {
+        if let Some(n) = try_reflink(sh, inp, out, dev, segs, size)? {
+            return Ok((n, size));
+        }
+    }
+    // Without reflinks, like `cp --reflink=never`: copy_file_range would share blocks on xfs and btrfs.
+    let copy = if sh.opts.reflink { copy_range } else { rw_copy };
     let segments = match segs {
         Some(segs) if sh.opts.sparse => Some(segs.clone()),
         None if sh.opts.sparse && size >= PROBE_SPARSE => probe_segments(inp, size),
@@ -176,15 +188,51 @@ fn copy_source(
     };
     let Some(segs) = segments else {
         // Dense: copy until the size (a file that shrank stops at its end).
-        let n = copy_range(sh, inp, out, 0, size, buf)?;
+        let n = copy(sh, inp, out, 0, size, buf)?;
         return Ok((n, n));
     };
     let mut total = 0;
     for (off, len) in segs {
-        total += copy_range(sh, inp, out, off, len, buf)?;
+        total += copy(sh, inp, out, off, len, buf)?;
     }
     rustix::fs::ftruncate(out, size).map_err(|e| DataError::Write(e.into()))?;
     Ok((total, size))
+}
+
+/// Clones the whole file (`FICLONE`): the copy shares the source's extents, holes included. `Ok(None)` when
+/// the filesystems cannot (then the source filesystem is remembered and not tried again) or this file cannot
+/// (an active swap file, a source opened for append): the caller copies the data.
+fn try_reflink(
+    sh: &Shared<'_>,
+    inp: BorrowedFd<'_>,
+    out: &OwnedFd,
+    dev: crate::entry::DevId,
+    segs: Option<&Vec<(u64, u64)>>,
+    size: u64,
+) -> Result<Option<u64>, DataError> {
+    if size == 0 {
+        return Ok(None);
+    }
+    let dead = |d| sh.no_reflink.lock().map(|v| v.contains(&d)).unwrap_or(true);
+    if dead(dev) {
+        return Ok(None);
+    }
+    match rustix::fs::ioctl_ficlone(out, inp) {
+        Ok(()) => {
+            sh.counters.reflinked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(Some(segs.map_or(size, |s| s.iter().map(|(_, l)| l).sum())))
+        }
+        Err(Errno::XDEV | Errno::OPNOTSUPP | Errno::NOTTY | Errno::NOSYS | Errno::BADF) => {
+            if let Ok(mut v) = sh.no_reflink.lock() {
+                if !v.contains(&dev) {
+                    v.push(dev);
+                }
+            }
+            Ok(None)
+        }
+        Err(e @ (Errno::NOSPC | Errno::DQUOT | Errno::FBIG | Errno::ROFS)) => Err(DataError::Write(e.into())),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The data segments of a file with holes, from `SEEK_DATA`/`SEEK_HOLE`; `None` when it is dense.

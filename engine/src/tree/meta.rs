@@ -33,6 +33,7 @@ pub(crate) struct Counters {
     pub soft_errors: AtomicU64,
     pub changed: AtomicU64,
     pub vanished: AtomicU64,
+    pub reflinked: AtomicU64,
 }
 
 /// What one metadata class lost: how many objects, and the first reason with its path.
@@ -56,6 +57,9 @@ pub(crate) struct Shared<'a> {
     pub jobs_done: std::sync::atomic::AtomicU64,
     /// The process umask (`None` when unknown): decides whether a created file needs a `fchmod`.
     pub umask: Option<u32>,
+    /// Source filesystems (by device) whose files cannot be cloned into the target: `FICLONE` is not tried
+    /// again for each of their files.
+    pub no_reflink: Mutex<Vec<crate::entry::DevId>>,
     pub euid: u32,
     pub egid: u32,
 }
@@ -73,6 +77,7 @@ impl<'a> Shared<'a> {
             done: Condvar::new(),
             jobs_done: std::sync::atomic::AtomicU64::new(0),
             umask: read_umask(),
+            no_reflink: Mutex::new(Vec::new()),
             euid: rustix::process::geteuid().as_raw(),
             egid: rustix::process::getegid().as_raw(),
         }

@@ -88,6 +88,10 @@ pub struct TreeOptions {
     pub overwrite: bool,
     /// One `syncfs` of the target at the end (never a per-file fsync).
     pub sync: bool,
+    /// Share a live source file's blocks with its copy (`FICLONE`, xfs with reflink=1 and btrfs) when the
+    /// filesystems can. When false the data goes through read/write, as `cp --reflink=never` does (also
+    /// `copy_file_range`, which reflinks by itself on those filesystems, is not used): for measuring.
+    pub reflink: bool,
     /// Called before each entry is written, in entry order, from the dispatcher thread. Returning `Err`
     /// stops the run with that error (this models a full AIX filesystem, or any budget the caller keeps).
     pub admit: Option<Admit>,
@@ -109,6 +113,7 @@ impl fmt::Debug for TreeOptions {
             .field("absolute_names", &self.absolute_names)
             .field("overwrite", &self.overwrite)
             .field("sync", &self.sync)
+            .field("reflink", &self.reflink)
             .field("admit", &self.admit.is_some())
             .finish()
     }
@@ -132,6 +137,7 @@ impl Default for TreeOptions {
             absolute_names: false,
             overwrite: false,
             sync: false,
+            reflink: true,
             admit: None,
         }
     }
@@ -166,6 +172,8 @@ pub struct TreeStats {
     pub changed: u64,
     /// Live source files deleted between the walk and their copy (one warning each; nothing written).
     pub vanished: u64,
+    /// Regular files whose data was cloned (`FICLONE`, shared extents) rather than copied.
+    pub reflinked: u64,
 }
 
 /// Work for the pool.
@@ -274,6 +282,7 @@ pub fn write_tree(
         soft_errors: c.soft_errors.load(Ordering::Relaxed),
         changed: c.changed.load(Ordering::Relaxed),
         vanished: c.vanished.load(Ordering::Relaxed),
+        reflinked: c.reflinked.load(Ordering::Relaxed),
     };
     if let Ok(lost) = sh.lost.lock() {
         for (class, l) in lost.iter() {

@@ -29,8 +29,7 @@ pub fn compare_archive(
     let file = File::open(archive).map_err(|e| Error::io("open", archive, e))?;
     // The reader buffers by itself: a BufReader in front of it only copies twice, and a memmap2 mapping was
     // slower still (benches/benches/archive.rs, group archive_file; docs/parallelism.md).
-    let stream = open_stream(file)
-        .map_err(|e| Error::io("read", archive, e))?;
+    let stream = open_stream(file).map_err(|e| Error::io("read", archive, e))?;
     let mut reader = ArchiveReader::new(stream, ReaderOptions { resync: false });
     let mut out = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
