@@ -107,6 +107,12 @@ fn reports_render_every_contestant() {
     let csv = summary_csv(&r);
     assert!(csv.contains("clone,\"a, \"\"quoted\"\" <one>\",ok,1,"), "{csv}");
     assert_eq!(runs_csv(&r).lines().count(), 3);
+    // A CSV reader gets back the very fields, the odd name included.
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rd.headers().unwrap().len(), 11);
+    assert_eq!(&rows[1][1], "a, \"quoted\" <one>");
+    assert_eq!(&rows[1][0], "clone");
     let s = svg(&r);
     assert!(s.contains("a, &quot;quoted&quot; &lt;one&gt;"));
     assert!(s.contains("1.00x floor") && s.contains("(lossy)"), "the floor keeps no metadata");

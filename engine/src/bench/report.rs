@@ -6,57 +6,75 @@ use std::path::{Path, PathBuf};
 use super::run::BenchResults;
 use crate::Result;
 
-/// One row per contestant and scenario: medians, ratios and fidelity.
+/// One row per contestant and scenario: medians, ratios and fidelity (RFC 4180 quoting by the csv crate).
 pub fn summary_csv(r: &BenchResults) -> String {
-    let mut s = String::from(
-        "scenario,contestant,status,runs,median_s,min_s,max_s,vs_floor,altdisk_speedup,fidelity,command\n",
-    );
+    let mut rows = vec![[
+        "scenario",
+        "contestant",
+        "status",
+        "runs",
+        "median_s",
+        "min_s",
+        "max_s",
+        "vs_floor",
+        "altdisk_speedup",
+        "fidelity",
+        "command",
+    ]
+    .map(String::from)
+    .to_vec()];
     for sc in &r.scenarios {
         for c in &sc.contestants {
             let status = if c.error.is_some() { "failed" } else { "ok" };
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                sc.scenario.name(),
-                csv(&c.name),
-                status,
-                c.times.len(),
+            rows.push(vec![
+                sc.scenario.name().to_string(),
+                c.name.clone(),
+                status.to_string(),
+                c.times.len().to_string(),
                 num(c.median),
                 num(c.min),
                 num(c.max),
                 num(c.vs_floor),
                 num(c.altdisk_speedup),
-                csv(c.error.as_deref().unwrap_or(&c.fidelity)),
-                csv(&c.command)
-            );
+                c.error.clone().unwrap_or_else(|| c.fidelity.clone()),
+                c.command.clone(),
+            ]);
         }
     }
-    s
+    to_csv(&rows)
 }
 
 /// One row per measured run.
 pub fn runs_csv(r: &BenchResults) -> String {
-    let mut s = String::from("scenario,contestant,run,seconds\n");
+    let mut rows = vec![["scenario", "contestant", "run", "seconds"].map(String::from).to_vec()];
     for sc in &r.scenarios {
         for c in &sc.contestants {
             for (i, t) in c.times.iter().enumerate() {
-                let _ = writeln!(s, "{},{},{},{t:.6}", sc.scenario.name(), csv(&c.name), i + 1);
+                rows.push(vec![
+                    sc.scenario.name().to_string(),
+                    c.name.clone(),
+                    (i + 1).to_string(),
+                    format!("{t:.6}"),
+                ]);
             }
         }
     }
-    s
+    to_csv(&rows)
+}
+
+/// The rows as CSV text. Writing into memory cannot fail, short of running out of it.
+fn to_csv(rows: &[Vec<String>]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        if w.write_record(row).is_err() {
+            break;
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 fn num(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.4}")).unwrap_or_default()
-}
-
-fn csv(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn xml(s: &str) -> String {
