@@ -304,6 +304,17 @@ fn every_command_speaks_the_schema() {
         (&"by-name".into(), &"tar".into(), &4.into())
     );
     assert!(result(&l)["lost"].is_object(), "{l:?}");
+    // Its progress counts bytes of the input read, up to the input file's size.
+    let size = std::fs::metadata(&arch).unwrap().len();
+    assert_eq!(event(&l, "planned")["bytes"], size);
+    let last = l.iter().rev().find(|x| x["event"] == "progress").unwrap();
+    assert!(last["bytes"].as_u64().unwrap() <= size && last["entries"] == 4, "{last}");
+    let back = d.join("back.bff");
+    let l = run(&["convert", tar.to_str().unwrap(), back.to_str().unwrap()], 0);
+    let size = std::fs::metadata(&tar).unwrap().len();
+    assert_eq!(event(&l, "planned")["bytes"], size);
+    let last = l.iter().rev().find(|x| x["event"] == "progress").unwrap();
+    assert!(last["bytes"].as_u64().unwrap() <= size && last["entries"] == 4, "{last}");
     run(&["convert", tar.to_str().unwrap(), "-", "--to", "byname"], 2);
     run(&["restore", "-T", "-f", a], 0);
     std::fs::create_dir(d.join("x")).unwrap();

@@ -112,7 +112,11 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let output = BufWriter::with_capacity(256 << 10, output);
     let date = altdisk_engine::clock::now_secs().clamp(0, i64::from(i32::MAX)) as i32;
     let opts = ConvertOptions { to, compression, pack: a.pack, date };
-    let r = Arc::new(Renderer::new("convert", None, false));
+    // A bar on a terminal: the input file's size is the total (progress counts bytes of the archive read).
+    let r = Arc::new(Renderer::new("convert", None, true));
+    if let Some(total) = (!from_stdin).then(|| super::common::archive_total(Path::new(&a.input))).flatten() {
+        r.planned(None, total);
+    }
     let res = convert(input, output, &out_name, &opts, r.clone());
     r.finish();
     let (out, s) = match res {

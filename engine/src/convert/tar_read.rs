@@ -415,7 +415,13 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
     let mut next_id = 1u64;
     let mut buf = Vec::new();
     let entries = ar.entries().map_err(|e| damaged(at(), &e))?;
+    // Progress, in the reader's measure (entries, bytes of the tar stream read), as the by-name reader gives it.
+    let (mut shown_at, mut shown_n) = (0u64, 0u64);
     for item in entries {
+        if at() >= shown_at + (8 << 20) || stats.entries >= shown_n + 4096 {
+            (shown_at, shown_n) = (at(), stats.entries);
+            events.event(&Event::Progress { entries: shown_n, bytes: shown_at });
+        }
         let mut ent = item.map_err(|e| damaged(at(), &e))?;
         let hdr_at = ent.raw_header_position();
         let h = ent.header().clone();
@@ -614,6 +620,7 @@ pub fn send_tar<R: Read>(input: R, tx: &Sender<Batch>, events: &dyn Events) -> R
         }
     }
     out.flush()?;
+    events.event(&Event::Progress { entries: stats.entries, bytes: at() });
     Ok(stats)
 }
 
