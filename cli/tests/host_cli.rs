@@ -401,3 +401,33 @@ fn duplicate_target_disks_and_oversized_samples_are_refused_before_anything_is_w
     assert!(text.contains("free disks hdisk1 (8192 MB)"), "{text}");
     assert!(text.contains(&format!("export ALTDISK_HOST={}", d.display())), "{text}");
 }
+
+/// `--verify` on the two commands that build a clone: the copy (or the restored image) is compared with its
+/// source after phase 1; equal on the sample, told in the JSON result; refused without phase 1.
+#[test]
+fn verify_after_phase_one() {
+    let (t, h) = new_host("60");
+    let result = |o: &std::process::Output| -> serde_json::Value {
+        let last = out(o).lines().last().unwrap_or_default().to_string();
+        serde_json::from_str::<serde_json::Value>(&last).unwrap()["result"].clone()
+    };
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1", "--verify", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r = result(&o);
+    assert_eq!((&r["equal"], &r["differences"]), (&true.into(), &0.into()), "{r}");
+    // Text mode: nothing more than the AIX transcript when the copy is equal.
+    run(&h, &["alt_rootvg_op", "-X"]);
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1", "--verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).ends_with("Bootlist is set to the boot disk: hdisk1 blv=hd5\n"), "{}", out(&o));
+    let image = t.path().join("img.mksysb");
+    assert!(run(&h, &["mksysb", "-i", image.to_str().unwrap()]).status.success());
+    run(&h, &["alt_rootvg_op", "-X"]);
+    let o = run(&h, &["alt_disk_mksysb", "-m", image.to_str().unwrap(), "-d", "hdisk2", "--verify", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r = result(&o);
+    assert_eq!((&r["equal"], &r["differences"]), (&true.into(), &0.into()), "{r}");
+    let o = run(&h, &["alt_disk_copy", "-d", "hdisk1", "--verify", "-P", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).starts_with("alt_disk_copy: --verify checks phase 1's copy"), "{}", err(&o));
+}

@@ -413,3 +413,54 @@ fn a_non_empty_alt_inst_is_refused() {
     assert!(err.to_string().contains("(/alt_inst) is not empty"), "{err}");
     assert_eq!(std::fs::read(dir.join("host.json")).unwrap(), before);
 }
+
+/// `--verify` compares phase 1's copy with the running rootvg, whatever mover made it: the pipeline's
+/// faithful copy has no difference; a copy left one byte short is caught, by path and class, and the clone
+/// is still finished (the command decides what the differences mean).
+#[test]
+fn verify_compares_the_copy_with_its_source() {
+    use altdisk_engine::altdisk::{CopyRequest, CopyStats, Mover, PipelineMover};
+    use altdisk_engine::verify::DiffKind;
+
+    struct ShortOne;
+    impl Mover for ShortOne {
+        fn copy_filesystems(
+            &self,
+            req: &CopyRequest,
+            events: &dyn altdisk_engine::Events,
+        ) -> Result<CopyStats, Error> {
+            let s = PipelineMover::default().copy_filesystems(req, events)?;
+            let f = req.dst_root.join("home/probe");
+            std::fs::write(&f, b"hello worl").unwrap();
+            Ok(s)
+        }
+    }
+
+    for (mover, want) in [
+        (&PipelineMover::default() as &dyn Mover, vec![]),
+        (
+            &ShortOne as &dyn Mover,
+            vec![(DiffKind::Mtime, "home/probe".into()), (DiffKind::Size, "home/probe".into())],
+        ),
+    ] {
+        let (_t, dir) = common::sample(50);
+        std::fs::write(dir.join("root/home/probe"), b"hello world").unwrap();
+        let mut o = opts(&["hdisk1"]);
+        o.build.verify = true;
+        let ev = RecordEvents::default();
+        let out = altdisk_engine::altdisk::copy::alt_disk_copy_with(
+            &dir,
+            &o,
+            mover,
+            &AlwaysFits,
+            &altdisk_engine::altdisk::NoSoftware,
+            &ev,
+        )
+        .unwrap();
+        assert!(!out.failed);
+        let diffs = out.stats.unwrap().differences.expect("verified");
+        let got: Vec<(DiffKind, String)> =
+            diffs.iter().map(|d| (d.kind, d.path.to_string_lossy().into_owned())).collect();
+        assert_eq!(got, want);
+    }
+}

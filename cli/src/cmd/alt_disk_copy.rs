@@ -92,6 +92,10 @@ pub struct Args {
     /// Skip the space check on the target disks.
     #[arg(short = 'S')]
     skip_space_check: bool,
+    /// altdisk's own: after phase 1's copy, compare every copied file with its source (as `altdisk verify`
+    /// does) and list the differences; any difference makes the command exit 1.
+    #[arg(long)]
+    verify: bool,
     /// Target disks, as AIX scripts write them after the flags (`alt_disk_copy -d hdisk4 hdisk14 -B`).
     #[arg(value_name = "disk")]
     disks: Vec<String>,
@@ -138,6 +142,13 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.build.skip_boot_check = a.skip_boot_check;
     o.build.to_jfs2 = a.to_jfs2;
     o.build.skip_space_check = a.skip_space_check;
+    o.build.verify = a.verify;
+    if a.verify && !o.common.phases.one {
+        return super::usage_error(
+            "alt_disk_copy",
+            "--verify checks phase 1's copy: run phase 1 with it (-P 1, 12 or all)",
+        );
+    }
     o.exclude = a.exclude;
     o.console = a.console;
     o.wpars = a.wpars;

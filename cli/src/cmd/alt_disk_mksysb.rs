@@ -84,6 +84,10 @@ pub struct Args {
     /// Skip the space check on the target disks.
     #[arg(short = 'S')]
     skip_space_check: bool,
+    /// altdisk's own: after phase 1's copy, compare every copied file with its source (as `altdisk verify`
+    /// does) and list the differences; any difference makes the command exit 1.
+    #[arg(long)]
+    verify: bool,
     /// Use only the chrp boot image of the current rootvg.
     #[arg(short = 'C')]
     chrp_boot_image: bool,
@@ -132,6 +136,13 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     o.no_import = a.no_import;
     o.build.to_jfs2 = a.to_jfs2;
     o.build.skip_space_check = a.skip_space_check;
+    o.build.verify = a.verify;
+    if a.verify && !o.common.phases.one {
+        return super::usage_error(
+            "alt_disk_mksysb",
+            "--verify checks phase 1's copy: run phase 1 with it (-P 1, 12 or all)",
+        );
+    }
     o.chrp_boot_image = a.chrp_boot_image;
     o.common.bak_err = bak_err_from_env();
     super::host::alt_result(&dir, &o.common.disks);

@@ -70,9 +70,29 @@ pub fn outcome(
         result("failed", serde_json::json!(out.failed));
         result("rebooted", serde_json::json!(out.boot.is_some()));
     }
+    // `--verify`: the differences the copy has from its source, one `CLASS PATH: detail` line each, after the
+    // transcript; any difference makes the run exit 1.
+    let verified = match &r {
+        Ok(out) => match out.stats.as_ref().and_then(|s| s.differences.as_ref()) {
+            Some(diffs) => {
+                let rd = crate::render::Renderer::new(name, None, false);
+                let code = crate::cmd::verify::report(&rd, diffs);
+                rd.finish();
+                if !diffs.is_empty() {
+                    crate::render::json::failure(&format!(
+                        "{name}: --verify: the copy differs from its source in {} places (listed above)",
+                        diffs.len()
+                    ));
+                }
+                code
+            }
+            None => crate::exit::OK,
+        },
+        Err(_) => crate::exit::OK,
+    };
     match r {
         Ok(out) if out.failed => Ok(crate::exit::FAILED),
-        Ok(_) => Ok(crate::exit::OK),
+        Ok(_) => Ok(verified),
         Err(e) => Ok(fail(name, e)),
     }
 }

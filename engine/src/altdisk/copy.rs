@@ -127,6 +127,7 @@ fn phase1(
             .filter_map(|lv| lv.fs.as_ref())
             .map(|f| (f.mount_point.clone(), f.params.space_type()))
             .collect(),
+        verify: o.build.verify,
     };
     if !o.build.skip_space_check {
         space.check(&host.state, &req)?;
@@ -140,7 +141,10 @@ fn phase1(
     say(host, events, "Backing-up the rootvg files and restoring them to the\nalternate file system...")?;
     set_step(host, "copy")?;
     trace(o.common.trace, events, "backup | restore");
-    let stats = mover.copy_filesystems(&req, events)?;
+    let mut stats = mover.copy_filesystems(&req, events)?;
+    if req.verify && stats.soft_errors.is_empty() {
+        stats.differences = Some(super::mover::verify_copy(&req, crate::threads::default_threads())?);
+    }
     record_copy_errors(host, &stats, "copy", &o.common, events)?;
     // AIX's clone holds the image.data it was built from as /image.data.
     let idata = host.alt_inst().join("image.data");

@@ -227,6 +227,15 @@ fn phase1(host: &mut Host, o: &MksysbInstallOptions, events: &dyn Events) -> Res
         o.common.verbose,
         events,
     )?;
+    let mut stats = stats;
+    if o.build.verify && stats.soft_errors.is_empty() {
+        // `--verify`: the restored tree against the image, before phase 2 changes the clone.
+        let opts = crate::verify::CompareOptions {
+            threads: crate::threads::or_default(o.threads),
+            ..crate::verify::CompareOptions::default()
+        };
+        stats.differences = Some(crate::verify::compare_archive(&o.mksysb, &host.alt_inst(), &opts, None)?);
+    }
     record_copy_errors(host, &stats, "restore", &o.common, events)?;
     if o.kernel64 {
         say(host, events, "Linking to 64bit kernel.")?;
@@ -340,6 +349,7 @@ pub(crate) fn restore_archive_into(
         soft_errors: Vec::new(),
         reported: 0,
         out_of_space: false,
+        differences: None,
     };
     if let Ok(b) = budget.into_inner() {
         // Every budget error is a filesystem of the model that filled up.

@@ -46,6 +46,9 @@ pub struct CopyRequest {
     pub fs_limits: Vec<(String, u64)>,
     /// Type and parameters of each target filesystem (after `-T`), for the accounting of `fs_limits`.
     pub fs_types: Vec<(String, crate::space::FsType)>,
+    /// `--verify`: compare what was copied with its source right after the copy (before phase 2 changes
+    /// the clone), as `altdisk verify` does.
+    pub verify: bool,
 }
 
 /// What the copy did.
@@ -63,6 +66,9 @@ pub struct CopyStats {
     /// A target filesystem of the model filled up (a `0511-138` restore error): with `ALT_BAK_ERR_FAIL` the
     /// command then fails as out of space.
     pub out_of_space: bool,
+    /// `--verify`: the differences between the copy and its source (`None`: not verified; not run either
+    /// when the copy itself had errors).
+    pub differences: Option<Vec<crate::verify::Difference>>,
 }
 
 /// Moves the rootvg data into `/alt_inst`. The integrator implements it with the walk → exclude → tree

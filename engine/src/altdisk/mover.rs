@@ -169,6 +169,20 @@ impl Mover for PipelineMover {
     }
 }
 
+/// `--verify`: the copy in `/alt_inst` against the running rootvg, with the copy's own exclusions (the `-e`
+/// list, and `/alt_inst` itself, where the copy is mounted). Whatever mover made the copy.
+pub(crate) fn verify_copy(req: &CopyRequest, threads: usize) -> Result<Vec<crate::verify::Difference>> {
+    // The copy already told the list's warnings.
+    let exclude = load_exclude(req.exclude_file.as_ref(), &crate::events::NoEvents)?;
+    let own = ExcludeList::from_bytes("alt_inst", b"^\\./alt_inst$\n^\\./alt_inst/\n", Syntax::Basic)?;
+    let all = match exclude {
+        Some(l) => ExcludeList::merge(vec![l, own])?,
+        None => own,
+    };
+    let opts = crate::verify::CompareOptions { threads, ..crate::verify::CompareOptions::default() };
+    crate::verify::compare_trees_excluding(&req.src_root, &req.dst_root, &opts, Some(&all))
+}
+
 /// The per-filesystem JFS/JFS2 check of phase 1 (skipped with `-S`): walks the data that will be copied
 /// (exclusions applied), accounts it for each target filesystem and refuses when one cannot hold it.
 #[derive(Debug, Clone, Copy)]

@@ -225,6 +225,9 @@ pub struct BuildOptions {
     pub device_reset: bool,
     /// `-T`: convert JFS filesystems to JFS2.
     pub to_jfs2: bool,
+    /// `--verify` (altdisk's own): compare the copied or restored files with their source (the running
+    /// rootvg, or the mksysb image) at the end of the copy, before phase 2 changes the clone.
+    pub verify: bool,
 }
 
 /// What a run did.
