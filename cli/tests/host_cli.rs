@@ -423,7 +423,8 @@ fn verify_after_phase_one() {
     let image = t.path().join("img.mksysb");
     assert!(run(&h, &["mksysb", "-i", image.to_str().unwrap()]).status.success());
     run(&h, &["alt_rootvg_op", "-X"]);
-    let o = run(&h, &["alt_disk_mksysb", "-m", image.to_str().unwrap(), "-d", "hdisk2", "--verify", "--json"]);
+    let o =
+        run(&h, &["alt_disk_mksysb", "-m", image.to_str().unwrap(), "-d", "hdisk2", "--verify", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let r = result(&o);
     assert_eq!((&r["equal"], &r["differences"]), (&true.into(), &0.into()), "{r}");

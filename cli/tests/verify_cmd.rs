@@ -176,3 +176,32 @@ fn clone_verify_exits_0() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("verify: 0 differences\n"), "{}", text(&o.stdout));
 }
+
+/// `--archive` compares the archive's ACLs (the POSIX form restore gives them) with the tree's access ACLs.
+#[test]
+fn archive_acls_against_a_tree() {
+    if std::process::Command::new("setfacl").arg("--version").output().is_err() {
+        println!("skipped: setfacl is not installed");
+        return;
+    }
+    let (dir, a, _b) = setup();
+    let setfacl = |args: &[&str], p: &Path| {
+        let o = std::process::Command::new("setfacl").args(args).arg(p).output().unwrap();
+        o.status.success().then_some(()).ok_or_else(|| text(&o.stderr))
+    };
+    if let Err(why) = setfacl(&["-m", "u:4242:r--"], &a.join("d/g")) {
+        println!("skipped: no ACLs on this filesystem: {why}");
+        return;
+    }
+    set_time(&a.join("d/g"), T);
+    let o = altdisk(&["backup", "--walk", "a", "-f", "arch"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = verify(dir.path(), &["--archive", "arch", "a"]);
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), String::new()), "{}", text(&o.stderr));
+    // b, cloned before the ACL was set, has none.
+    let o = verify(dir.path(), &["--archive", "arch", "b"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).starts_with("acls ./d/g: [user::rw-,user:4242:r--,"), "{}", text(&o.stdout));
+    assert_eq!(text(&o.stdout).lines().count(), 1, "{}", text(&o.stdout));
+    assert_eq!(verify(dir.path(), &["--archive", "arch", "b", "--ignore", "acls"]).status.code(), Some(0));
+}

@@ -10,6 +10,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::{dot_name, read_full, scan, CompareOptions, DiffKind, Difference, TimePrecision};
+use crate::acl::{PosixAcl, XATTR_ACCESS};
 use crate::archive::{open_stream, ArchiveReader, ReaderOptions, Record};
 use crate::entry::DevId;
 use crate::exclude::ExcludeList;
@@ -17,8 +18,9 @@ use crate::{Error, Result};
 
 /// Compares the archive at `archive` with the tree `dst`: each member's type, permission bits, owner,
 /// mtime (to the second, all the format keeps), size, content, symlink target, device numbers and hard
-/// links; names of `dst` the archive lacks are [`DiffKind::Extra`]. Xattrs, ACLs and sparse layout are not
-/// compared (the format does not keep them in a form a tree can be checked against). A damaged or
+/// links, and its ACL (the POSIX access ACL restore makes of it) against the tree's; names of `dst` the
+/// archive lacks are [`DiffKind::Extra`]. Xattrs, default ACLs and sparse layout are not compared (the format
+/// keeps none of them). A damaged or
 /// truncated archive is an [`Error::Archive`]. Differences come sorted by path, then class.
 pub fn compare_archive(
     archive: &Path,
@@ -87,6 +89,18 @@ pub fn compare_archive(
         if check_time && i64::from(h.mtime) != md.mtime() {
             push(&mut out, &rel, DiffKind::Mtime, format!("{} vs {}", h.mtime, md.mtime()));
         }
+        // The archive's AIX ACL as restore applies it (its POSIX form), against the tree's access ACL.
+        if opts.acls && !ft.is_symlink() {
+            let want = e.security.as_ref().and_then(|s| s.acl.to_posix().0).filter(PosixAcl::is_extended);
+            let have = access_acl(&p)?;
+            if want != have {
+                let show =
+                    |a: &Option<PosixAcl>| a.as_ref().map_or_else(|| "none".to_string(), PosixAcl::to_text);
+                let d =
+                    format!("[{}] vs [{}]", show(&want).replace('\n', ","), show(&have).replace('\n', ","));
+                push(&mut out, &rel, DiffKind::Acls, d);
+            }
+        }
         let rdev = DevId { major: h.rdevmaj, minor: h.rdevmin }.to_dev();
         if (ft.is_char_device() || ft.is_block_device()) && rdev != md.rdev() {
             push(&mut out, &rel, DiffKind::Rdev, format!("{}:{} vs {:x}", h.rdevmaj, h.rdevmin, md.rdev()));
@@ -132,6 +146,16 @@ pub fn compare_archive(
     }
     out.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
     Ok(out)
+}
+
+/// The extended POSIX access ACL of `p` (`None` when it has none beyond its mode bits).
+fn access_acl(p: &Path) -> Result<Option<PosixAcl>> {
+    let mut buf = vec![0u8; 64 << 10];
+    match rustix::fs::lgetxattr(p, std::ffi::OsStr::from_bytes(XATTR_ACCESS), &mut buf[..]) {
+        Ok(n) => Ok(PosixAcl::from_xattr(&buf[..n]).ok().filter(PosixAcl::is_extended)),
+        Err(rustix::io::Errno::NODATA | rustix::io::Errno::NOTSUP) => Ok(None),
+        Err(e) => Err(Error::io("read ACL", p, e.into())),
+    }
 }
 
 /// `./usr/bin/ls`, `/usr/bin/ls` and `usr/bin/ls` all name `usr/bin/ls`; `.` and `./` the root.
