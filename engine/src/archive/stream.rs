@@ -89,8 +89,8 @@ enum Out<W: Write> {
 
 /// Up to this many compression threads, one thread compresses with a single-threaded zstd context (see
 /// [`Compression::Zstd`]). zstd's own workers copy the input into jobs of 8 MiB, fault in some 64 MiB of job
-/// buffers and re-read an overlap per job: with two workers that cost about a sixth more CPU than the
-/// compression itself (docs/BENCHMARKS.md), which on two cores the walk and the writer need.
+/// buffers and re-read an overlap per job: with two workers a backup took about a fifth more CPU than with
+/// this thread (docs/BENCHMARKS.md), CPU that on two cores the walk and the writer need.
 pub const ZSTD_OWN_THREAD_MAX: u32 = 2;
 
 /// Input handed to the compressing thread at a time.
