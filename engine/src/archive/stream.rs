@@ -10,6 +10,9 @@
 
 use std::io::{self, BufReader, Read, Write};
 use std::ops::RangeInclusive;
+use std::sync::mpsc;
+
+use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
 
 /// The zstd frame magic number as it appears on the medium (little-endian 0xFD2FB528).
 pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -31,7 +34,8 @@ pub enum Compression {
     Zstd {
         /// Compression level, within [`ZSTD_LEVELS`].
         level: i32,
-        /// Compression worker threads (0: compress on the writing thread).
+        /// Compression worker threads: 0 compresses on the writing thread; 1 and 2 (up to
+        /// [`ZSTD_OWN_THREAD_MAX`]) on one thread of its own, fed in chunks; more use zstd's own workers.
         threads: u32,
     },
 }
@@ -80,6 +84,188 @@ pub struct OutStream<W: Write>(Out<W>);
 enum Out<W: Write> {
     Plain(Counted<W>),
     Zstd(Box<zstd::stream::write::Encoder<'static, Counted<W>>>),
+    Piped(Box<Piped<W>>),
+}
+
+/// Up to this many compression threads, one thread compresses with a single-threaded zstd context (see
+/// [`Compression::Zstd`]). zstd's own workers copy the input into jobs of 8 MiB, fault in some 64 MiB of job
+/// buffers and re-read an overlap per job: with two workers a backup took about a fifth more CPU than with
+/// this thread (docs/BENCHMARKS.md), CPU that on two cores the walk and the writer need.
+pub const ZSTD_OWN_THREAD_MAX: u32 = 2;
+
+/// Input handed to the compressing thread at a time.
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight (queued, being compressed, or their output waiting to be written), besides the one
+/// being filled.
+const IN_FLIGHT: usize = 3;
+/// Room kept free in a chunk's output buffer while compressing into it (zstd's block size and a margin).
+const OUT_ROOM: usize = 160 << 10;
+
+/// What the compressing thread is to do after a chunk's input.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// Nothing: more input follows.
+    Continue,
+    /// Flush what zstd holds (`Write::flush`).
+    Flush,
+    /// End the frame (its epilogue and checksum).
+    End,
+}
+
+/// One chunk going to the compressing thread: its input, and an output buffer to append to.
+struct Job {
+    input: Vec<u8>,
+    out: Vec<u8>,
+    after: After,
+}
+
+/// Compression on a thread of its own: the writing thread gathers input in chunks of [`CHUNK`] bytes, the
+/// compressing thread turns each into compressed bytes, and the writing thread writes them out in order.
+/// Buffers go round (at most [`IN_FLIGHT`] + 1 of each), so nothing is allocated per chunk.
+struct Piped<W: Write> {
+    out: Counted<W>,
+    cur: Vec<u8>,
+    free_in: Vec<Vec<u8>>,
+    free_out: Vec<Vec<u8>>,
+    in_flight: usize,
+    tx: Option<mpsc::Sender<Job>>,
+    rx: mpsc::Receiver<io::Result<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn compressor_gone() -> io::Error {
+    io::Error::other("the zstd compression thread stopped")
+}
+
+impl<W: Write> Piped<W> {
+    fn new(out: Counted<W>, enc: zstd::stream::raw::Encoder<'static>) -> io::Result<Self> {
+        let (tx, jobs) = mpsc::channel::<Job>();
+        let (done, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("zstd".into())
+            .spawn(move || compress_chunks(enc, jobs, done))?;
+        Ok(Piped {
+            out,
+            cur: Vec::with_capacity(CHUNK),
+            free_in: Vec::new(),
+            free_out: Vec::new(),
+            in_flight: 0,
+            tx: Some(tx),
+            rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Writes out one finished chunk and keeps its buffers.
+    fn take(&mut self, r: Result<io::Result<Job>, mpsc::RecvError>) -> io::Result<()> {
+        let mut job = r.map_err(|_| compressor_gone())??;
+        self.in_flight -= 1;
+        self.out.write_all(&job.out)?;
+        job.out.clear();
+        job.input.clear();
+        self.free_out.push(job.out);
+        self.free_in.push(job.input);
+        Ok(())
+    }
+
+    /// Hands the chunk being filled to the compressing thread and takes a free one.
+    fn send(&mut self, after: After) -> io::Result<()> {
+        let input = std::mem::take(&mut self.cur);
+        let out = self.free_out.pop().unwrap_or_default();
+        let tx = self.tx.as_ref().ok_or_else(compressor_gone)?;
+        tx.send(Job { input, out, after }).map_err(|_| compressor_gone())?;
+        self.in_flight += 1;
+        // Write what is ready without waiting.
+        while let Ok(r) = self.rx.try_recv() {
+            self.take(Ok(r))?;
+        }
+        self.cur = loop {
+            if let Some(b) = self.free_in.pop() {
+                break b;
+            }
+            if self.in_flight < IN_FLIGHT {
+                break Vec::with_capacity(CHUNK);
+            }
+            let r = self.rx.recv();
+            self.take(r)?;
+        };
+        Ok(())
+    }
+
+    /// Waits for every chunk sent and writes its output.
+    fn drain(&mut self) -> io::Result<()> {
+        while self.in_flight > 0 {
+            let r = self.rx.recv();
+            self.take(r)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<Counted<W>> {
+        self.send(After::End)?;
+        self.drain()?;
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            t.join().map_err(|_| compressor_gone())?;
+        }
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for Piped<W> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let k = (CHUNK - self.cur.len()).min(b.len());
+        self.cur.extend_from_slice(&b[..k]);
+        if self.cur.len() == CHUNK {
+            self.send(After::Continue)?;
+        }
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.send(After::Flush)?;
+        self.drain()?;
+        self.out.flush()
+    }
+}
+
+/// The compressing thread: compresses each chunk in turn and sends it back, until the writing side hangs up
+/// or a chunk fails (the error is sent back).
+fn compress_chunks(
+    mut enc: zstd::stream::raw::Encoder<'static>,
+    jobs: mpsc::Receiver<Job>,
+    done: mpsc::Sender<io::Result<Job>>,
+) {
+    for mut job in jobs {
+        let r = compress_chunk(&mut enc, &mut job).map(|()| job);
+        let failed = r.is_err();
+        if done.send(r).is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn compress_chunk(enc: &mut zstd::stream::raw::Encoder<'static>, job: &mut Job) -> io::Result<()> {
+    let mut input = InBuffer::around(&job.input);
+    let out = &mut job.out;
+    loop {
+        if out.capacity() - out.len() < OUT_ROOM {
+            out.reserve(OUT_ROOM.max(zstd::zstd_safe::compress_bound(CHUNK) - out.len()));
+        }
+        let at = out.len();
+        let mut o = OutBuffer::around_pos(out, at);
+        if input.pos() < job.input.len() {
+            enc.run(&mut input, &mut o)?;
+            continue;
+        }
+        let left = match job.after {
+            After::Continue => return Ok(()),
+            After::Flush => enc.flush(&mut o)?,
+            After::End => enc.finish(&mut o, true)?,
+        };
+        if left == 0 {
+            return Ok(());
+        }
+    }
 }
 
 impl<W: Write> OutStream<W> {
@@ -95,14 +281,19 @@ impl<W: Write> OutStream<W> {
                         format!("zstd level {level} is not within 1..=19"),
                     ));
                 }
-                let mut enc = zstd::stream::write::Encoder::new(counted, level)?;
+                use zstd::zstd_safe::CParameter;
+                let mut enc = zstd::stream::raw::Encoder::new(level)?;
                 // The frame checksum lets a reader tell corrupted data from good data, as the header
                 // checksums do for the records.
-                enc.include_checksum(true)?;
-                if threads > 0 {
-                    enc.multithread(threads)?;
+                enc.set_parameter(CParameter::ChecksumFlag(true))?;
+                match threads {
+                    0 => Out::Zstd(Box::new(zstd::stream::write::Encoder::with_encoder(counted, enc))),
+                    1..=ZSTD_OWN_THREAD_MAX => Out::Piped(Box::new(Piped::new(counted, enc)?)),
+                    _ => {
+                        enc.set_parameter(CParameter::NbWorkers(threads))?;
+                        Out::Zstd(Box::new(zstd::stream::write::Encoder::with_encoder(counted, enc)))
+                    }
                 }
-                Out::Zstd(Box::new(enc))
             }
         }))
     }
@@ -113,6 +304,7 @@ impl<W: Write> OutStream<W> {
         let mut c = match self.0 {
             Out::Plain(c) => c,
             Out::Zstd(enc) => enc.finish()?,
+            Out::Piped(p) => p.finish()?,
         };
         c.flush()?;
         Ok((c.inner, c.bytes))
@@ -124,18 +316,21 @@ impl<W: Write> Write for OutStream<W> {
         match &mut self.0 {
             Out::Plain(c) => c.write(b),
             Out::Zstd(e) => e.write(b),
+            Out::Piped(p) => p.write(b),
         }
     }
     fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
         match &mut self.0 {
             Out::Plain(c) => c.write_all(b),
             Out::Zstd(e) => e.write_all(b),
+            Out::Piped(p) => p.write_all(b),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.0 {
             Out::Plain(c) => c.flush(),
             Out::Zstd(e) => e.flush(),
+            Out::Piped(p) => p.flush(),
         }
     }
 }
@@ -263,7 +458,7 @@ mod tests {
     #[test]
     fn zstd_round_trips_single_and_multi_threaded() {
         let d = data();
-        for threads in [0, 2] {
+        for threads in [0, 1, 2, 3] {
             let z = compress(&d, 3, threads);
             assert_eq!(z[..4], ZSTD_MAGIC);
             assert!(z.len() < d.len() / 10);
@@ -273,6 +468,91 @@ mod tests {
             s.read_to_end(&mut got).unwrap();
             assert_eq!(got, d);
         }
+    }
+
+    /// Data over several chunks, compressible but not trivially so.
+    fn big_data() -> Vec<u8> {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        (0..(3 * CHUNK + 12_345))
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i % 3 == 0 {
+                    (x % 7) as u8 + b'a'
+                } else {
+                    b"etaoin shrdlu"[i % 13]
+                }
+            })
+            .collect()
+    }
+
+    fn decompress(z: &[u8]) -> Vec<u8> {
+        let mut s = open_stream(z).unwrap();
+        assert!(s.is_zstd());
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    }
+
+    /// The compressing thread (1 and 2 threads) writes the very bytes compression on the writing thread
+    /// writes, however the input is cut, and more threads (zstd's workers) read back the same.
+    #[test]
+    fn own_thread_writes_what_the_writing_thread_would() {
+        let d = big_data();
+        let inline = compress(&d, 3, 0);
+        for threads in 1..=ZSTD_OWN_THREAD_MAX {
+            assert_eq!(compress(&d, 3, threads), inline, "threads {threads}");
+            let mut o = OutStream::new(Vec::new(), Compression::Zstd { level: 3, threads }).unwrap();
+            for piece in d.chunks(51_200) {
+                o.write_all(piece).unwrap();
+            }
+            let (z, n) = o.finish().unwrap();
+            assert_eq!((z.as_slice(), n), (inline.as_slice(), inline.len() as u64));
+        }
+        let mt = compress(&d, 3, ZSTD_OWN_THREAD_MAX + 1);
+        assert_eq!(decompress(&mt), d);
+        assert_eq!(decompress(&inline), d);
+    }
+
+    /// A flush in the middle pushes out everything written so far, and the stream still reads back whole.
+    #[test]
+    fn own_thread_flushes() {
+        let d = big_data();
+        let mut o = OutStream::new(Vec::new(), Compression::Zstd { level: 3, threads: 2 }).unwrap();
+        o.write_all(&d[..1000]).unwrap();
+        o.flush().unwrap();
+        let Out::Piped(p) = &o.0 else { panic!("not on its own thread") };
+        let mut dec = zstd::stream::read::Decoder::new(&p.out.inner[..]).unwrap();
+        let mut head = [0u8; 1000];
+        dec.read_exact(&mut head).unwrap();
+        assert_eq!(head[..], d[..1000]);
+        o.write_all(&d[1000..]).unwrap();
+        let (z, _) = o.finish().unwrap();
+        assert_eq!(decompress(&z), d);
+    }
+
+    /// An output that fails stops the writing with its error, and nothing hangs.
+    #[test]
+    fn own_thread_reports_a_failing_output() {
+        struct Full(usize);
+        impl Write for Full {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+                }
+                let n = b.len().min(self.0);
+                self.0 -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let d = big_data();
+        let mut o = OutStream::new(Full(10_000), Compression::Zstd { level: 3, threads: 2 }).unwrap();
+        let e = d.chunks(51_200).try_for_each(|p| o.write_all(p)).and_then(|()| o.finish().map(|_| ()));
+        assert_eq!(e.unwrap_err().kind(), io::ErrorKind::StorageFull);
     }
 
     #[test]
