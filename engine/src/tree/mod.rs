@@ -779,10 +779,13 @@ impl JobQueue<'_> {
         let links = self.links > 0;
         self.links = 0;
         let last_dir = batch.last().map(|j| j.dir().clone());
-        let same = match (&self.last, batch.first()) {
-            // A streamed file holds up the reader until its job runs: never behind a long queue. Hard links
-            // pin other directories too: their batches keep to the short queues.
-            (Some((dir, w)), Some(first)) if !stream && !links && Arc::ptr_eq(dir, first.dir()) => Some(*w),
+        // Only a batch wholly in the last batch's directory joins its worker's longer queue, so that queue pins
+        // one directory. A streamed file holds up the reader until its job runs: never behind a long queue.
+        // Hard links pin other directories too: their batches keep to the short queues.
+        let same = match &self.last {
+            Some((dir, w)) if !stream && !links && batch.iter().all(|j| Arc::ptr_eq(dir, j.dir())) => {
+                Some(*w)
+            }
             _ => None,
         };
         let mut batch = batch;
