@@ -235,19 +235,22 @@ pub fn write_tree(
                 || std::fs::read_dir(&opts.target).map(|mut d| d.next().is_none()).unwrap_or(false)),
     };
     let threads = crate::threads::or_default(opts.threads);
-    // Two batches per worker waiting: every job holds its directories open, and a deeper queue (eight
-    // batches of up to 64) ran a clone of 80k files out of 512 descriptors.
-    let (jtx, jrx) = crossbeam_channel::bounded::<Vec<Job>>(threads * 2);
+    // One queue per worker, so that one directory's files go to one worker (see `JobQueue::flush`).
+    let mut txs = Vec::with_capacity(threads);
+    let room = Room::default();
     std::thread::scope(|s| {
         for _ in 0..threads {
-            let jrx = jrx.clone();
-            let sh = &sh;
+            let (jtx, jrx) = crossbeam_channel::bounded::<Vec<Job>>(QUEUE_SAME_DIR);
+            txs.push(jtx);
+            let (sh, room) = (&sh, &room);
             let owner_known = d.owner_known;
-            s.spawn(move || worker(sh, jrx, owner_known));
+            s.spawn(move || worker(sh, room, jrx, owner_known));
         }
-        drop(jrx);
         let mut jobs = JobQueue {
-            tx: jtx,
+            txs,
+            room: &room,
+            last: None,
+            next: 0,
             pending: Vec::with_capacity(JOB_BATCH),
             bytes: 0,
             links: 0,
@@ -639,9 +642,19 @@ impl Dispatcher<'_, '_> {
 }
 
 /// File and link jobs go to the workers at most this many at a time: one hand-off per batch instead of per
-/// file. Batches stay in stream order (FIFO), so a hard link's file is always in the same or an earlier batch
-/// and a worker waiting for it never waits on a batch nobody took.
+/// file. Each worker's queue is in stream order (FIFO) and a job only ever waits for an earlier one (a hard
+/// link for its file), so the earliest unfinished job never waits: no worker waits on a batch nobody takes.
 const JOB_BATCH: usize = 64;
+
+/// A batch that starts a directory goes to a worker with fewer than this many batches waiting: every job
+/// holds its directories open, and deeper queues (eight batches of up to 64) ran a clone of 80k files out of
+/// 512 descriptors.
+const QUEUE_NEW_DIR: usize = 2;
+
+/// A batch that goes on in the directory the previous batch ended in joins that batch's worker while its
+/// queue holds fewer than this many: two workers creating names in one directory wait on its lock (6.6% of
+/// a restore's CPU span there), while these batches pin that one directory only. A full queue spills over.
+const QUEUE_SAME_DIR: usize = 16;
 
 /// A batch of at least this many jobs is handed over as soon as the next job is in another directory, so that
 /// workers mostly create files in different directories: creating a name locks its directory, and two workers
@@ -663,8 +676,15 @@ impl Job {
 }
 
 /// The dispatcher's side of the worker queue.
-struct JobQueue {
-    tx: crossbeam_channel::Sender<Vec<Job>>,
+struct JobQueue<'r> {
+    /// Woken when a worker takes a batch: the dispatcher may be waiting for a short queue.
+    room: &'r Room,
+    /// Each worker's queue.
+    txs: Vec<crossbeam_channel::Sender<Vec<Job>>>,
+    /// The directory of the last job handed over, and the worker it went to.
+    last: Option<(Arc<OwnedFd>, usize)>,
+    /// Where the search for a worker with room starts (round robin among equals).
+    next: usize,
     pending: Vec<Job>,
     /// In-memory file data held by `pending`.
     bytes: usize,
@@ -677,24 +697,44 @@ struct JobQueue {
     file_names: Box<[u64]>,
 }
 
-/// Words of [`JobQueue::file_names`]: 2^20 bits, 128 KiB.
-const FILE_NAME_WORDS: usize = 1 << 14;
+/// Words of [`JobQueue::file_names`]: 2^23 bits, 1 MiB (zeroed pages are mapped only when touched). With
+/// one bit per name in 2^20 bits a tree of 30,000 files made every 35th directory wait for all the workers
+/// to drain (a false hit); two bits per name in 2^23 make that about one in 20,000.
+const FILE_NAME_WORDS: usize = 1 << 17;
 
-/// The bit of a name in [`JobQueue::file_names`] (FNV-1a): (word, mask).
-fn name_bit(key: &[u8]) -> (usize, u64) {
+/// The two bits of a name in [`JobQueue::file_names`] (halves of one FNV-1a hash): (word, mask) each.
+fn name_bits(key: &[u8]) -> [(usize, u64); 2] {
     let h =
         key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    ((h >> 6) as usize % FILE_NAME_WORDS, 1 << (h & 63))
+    let bit = |x: u64| ((x >> 6) as usize % FILE_NAME_WORDS, 1u64 << (x & 63));
+    [bit(h), bit(h.rotate_right(32))]
 }
 
-impl JobQueue {
+/// A worker took a batch off its queue (see [`JobQueue::flush`]).
+#[derive(Default)]
+struct Room {
+    lock: std::sync::Mutex<()>,
+    taken: std::sync::Condvar,
+}
+
+impl Room {
+    /// Wakes the dispatcher; taking the lock first means a wake-up between its look at the queues and its
+    /// wait is never lost.
+    fn took(&self) {
+        drop(self.lock.lock());
+        self.taken.notify_one();
+    }
+}
+
+impl JobQueue<'_> {
     fn send(&mut self, sh: &Shared<'_>, job: Job) {
         // A streamed file's producer waits for this job to consume its chunks: hand it over at once.
         let stream = matches!(&job, Job::File { entry, .. } if matches!(entry.data, EntryData::Stream(_)));
         if let Job::File { entry, key, .. } = &job {
             self.bytes += entry.data.in_memory_len();
-            let (w, m) = name_bit(key);
-            self.file_names[w] |= m;
+            for (w, m) in name_bits(key) {
+                self.file_names[w] |= m;
+            }
         }
         self.sent += 1;
         if self.pending.len() >= JOB_BATCH_DIR
@@ -716,8 +756,7 @@ impl JobQueue {
     /// Waits until a file named `key`, if one was sent, is written: hands the pending jobs over and waits
     /// for the workers to finish every job sent so far (or for the run to stop).
     fn settle(&mut self, sh: &Shared<'_>, key: &[u8]) {
-        let (w, m) = name_bit(key);
-        if self.file_names[w] & m == 0 {
+        if name_bits(key).iter().any(|&(w, m)| self.file_names[w] & m == 0) {
             return;
         }
         self.flush(sh);
@@ -733,22 +772,71 @@ impl JobQueue {
             return;
         }
         self.bytes = 0;
-        self.links = 0;
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(JOB_BATCH));
-        if let Err(crossbeam_channel::SendError(batch)) = self.tx.send(batch) {
-            sh.jobs_done.fetch_add(batch.len() as u64, Ordering::Release);
-            for job in batch {
-                if let Job::File { key, tracked: true, .. } = job {
-                    sh.end(&key);
+        let stream = batch
+            .iter()
+            .any(|j| matches!(j, Job::File { entry, .. } if matches!(entry.data, EntryData::Stream(_))));
+        let links = self.links > 0;
+        self.links = 0;
+        let last_dir = batch.last().map(|j| j.dir().clone());
+        // Only a batch wholly in the last batch's directory joins its worker's longer queue, so that queue pins
+        // one directory. A streamed file holds up the reader until its job runs: never behind a long queue.
+        // Hard links pin other directories too: their batches keep to the short queues.
+        let same = match &self.last {
+            Some((dir, w)) if !stream && !links && batch.iter().all(|j| Arc::ptr_eq(dir, j.dir())) => {
+                Some(*w)
+            }
+            _ => None,
+        };
+        let mut batch = batch;
+        if let Some(w) = same {
+            match self.txs[w].try_send(batch) {
+                Ok(()) => {
+                    self.last = last_dir.map(|d| (d, w));
+                    return;
                 }
+                Err(crossbeam_channel::TrySendError::Full(b)) => batch = b,
+                Err(crossbeam_channel::TrySendError::Disconnected(b)) => return Self::dropped(sh, b),
+            }
+        }
+        // A worker with a short queue (the shortest, round robin among equals); wait for one when none is.
+        let n = self.txs.len();
+        let mut guard = self.room.lock.lock().ok();
+        let w = loop {
+            let best = (0..n).map(|i| (self.next + i) % n).min_by_key(|&i| self.txs[i].len());
+            match best {
+                Some(i) if self.txs[i].len() < QUEUE_NEW_DIR || sh.stopped() || guard.is_none() => break i,
+                Some(_) => {
+                    // The timeout only guards against a worker gone without a word.
+                    let wait = std::time::Duration::from_millis(1);
+                    guard = guard.and_then(|g| self.room.taken.wait_timeout(g, wait).ok()).map(|(g, _)| g);
+                }
+                None => return Self::dropped(sh, batch),
+            }
+        };
+        drop(guard);
+        self.next = (w + 1) % n;
+        match self.txs[w].send(batch) {
+            Ok(()) => self.last = last_dir.map(|d| (d, w)),
+            Err(crossbeam_channel::SendError(b)) => Self::dropped(sh, b),
+        }
+    }
+
+    /// A batch no worker takes (the run is stopping): counted as done, and the files that hard links would
+    /// wait for are released.
+    fn dropped(sh: &Shared<'_>, batch: Vec<Job>) {
+        sh.jobs_done.fetch_add(batch.len() as u64, Ordering::Release);
+        for job in batch {
+            if let Job::File { key, tracked: true, .. } = job {
+                sh.end(&key);
             }
         }
     }
 }
 
-fn worker(sh: &Shared<'_>, jobs: Receiver<Vec<Job>>, owner_known: bool) {
+fn worker(sh: &Shared<'_>, room: &Room, jobs: Receiver<Vec<Job>>, owner_known: bool) {
     let mut buf = Vec::new();
-    for job in jobs.iter().flatten() {
+    for job in jobs.iter().inspect(|_| room.took()).flatten() {
         match job {
             Job::File { dir, name, key, entry, tracked } => {
                 let r = if sh.stopped() {
