@@ -98,19 +98,21 @@ pub(crate) fn write(
         EntryData::Source(src) => {
             // The walker usually opened the file already (and stat'ed it through that descriptor).
             if let Some(f) = &src.open {
-                return copy_live(sh, f.file().as_fd(), out, meta, buf, &src.path);
+                return copy_live(sh, f.file().as_fd(), out, meta, buf, &src.path, true);
             }
             let inp = match opened {
                 Some(fd) => fd,
                 None => open_source(&src).map_err(DataError::Read)?,
             };
-            copy_live(sh, inp.as_fd(), out, meta, buf, &src.path)
+            copy_live(sh, inp.as_fd(), out, meta, buf, &src.path, false)
         }
     }
 }
 
 /// Copies a live source file, keeping its holes, between two stamps of it; copies it once more when it
-/// changed during the read (see [`crate::live`]).
+/// changed during the read (see [`crate::live`]). `walker_fd`: `inp` is the descriptor the walker opened
+/// and `statx`ed moments ago, so the walk's metadata is the "before" stamp and one `fstat` per file is
+/// saved (a change since the walk then shows as a change during the read, and is copied again).
 fn copy_live(
     sh: &Shared<'_>,
     inp: BorrowedFd<'_>,
@@ -118,6 +120,7 @@ fn copy_live(
     meta: &Meta,
     buf: &mut Vec<u8>,
     path: &std::path::Path,
+    walker_fd: bool,
 ) -> Result<Written, DataError> {
     let stamp = |fd| match Stamp::of_fd(fd) {
         // A fifo or a device that took the place of the file is never read.
@@ -126,7 +129,7 @@ fn copy_live(
         Err(e) => Err(DataError::Read(e)),
     };
     let walked = Stamp::of_meta(meta);
-    let before = stamp(inp)?;
+    let before = if walker_fd { walked } else { stamp(inp)? };
     crate::live::before_read(|| path.to_path_buf());
     // The walk's hole map describes the version it saw only.
     let segs = if before == walked { meta.sparse.as_ref() } else { None };
