@@ -6,22 +6,10 @@
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
-use common::{altdisk, err, is_root, out};
-
-/// `rsync -naHAXci [--delete] SRC/ DST/`: what rsync would still change (empty when DST equals SRC).
-fn rsync_diff(src: &Path, dst: &Path, delete: bool) -> String {
-    let mut c = Command::new("rsync");
-    c.arg("-naHAXci");
-    if delete {
-        c.arg("--delete");
-    }
-    let o = c.arg(format!("{}/", src.display())).arg(format!("{}/", dst.display())).output().unwrap();
-    assert!(o.status.success(), "rsync: {}", err(&o));
-    out(&o)
-}
+use common::{altdisk, err, is_root, out, rsync_diff};
 
 /// The result of the `done` line of a `clone --json` run.
 fn summary(o: &Output) -> serde_json::Value {

@@ -71,15 +71,7 @@ fn make_tree(src: &Path) {
 }
 
 fn rsync_diff(src: &Path, dst: &Path) -> Vec<String> {
-    let o = Command::new("rsync")
-        .arg("-naHAXci")
-        .arg("--delete")
-        .arg(format!("{}/", src.display()))
-        .arg(format!("{}/", dst.display()))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "rsync: {}", err(&o));
-    let mut v: Vec<String> = text(&o.stdout).lines().map(str::to_string).collect();
+    let mut v: Vec<String> = common::rsync_diff(src, dst, true).lines().map(str::to_string).collect();
     v.sort();
     v
 }

@@ -83,16 +83,7 @@ fn every_command_is_in_the_table() {
     let o = bare(Path::new(BIN), &["--help"]);
     check_help("altdisk --help", &o);
     let help = out(&o);
-    let listed: Vec<&str> = help
-        .split("Commands:\n")
-        .nth(1)
-        .unwrap()
-        .lines()
-        .take_while(|l| l.starts_with("  "))
-        .filter(|l| !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| *n != "help")
-        .collect();
+    let listed = common::listed_commands(&help);
     let table: Vec<&str> = COMMANDS.iter().map(|c| c.0).collect();
     assert_eq!(listed, table);
     // Version and the help subcommand.

@@ -194,16 +194,7 @@ fn event<'a>(lines: &'a [Value], kind: &str) -> &'a Value {
 /// The command names of `altdisk --help`.
 fn commands() -> Vec<String> {
     let o = Command::new(BIN).arg("--help").output().unwrap();
-    out(&o)
-        .split("Commands:\n")
-        .nth(1)
-        .unwrap()
-        .lines()
-        .take_while(|l| l.starts_with("  "))
-        .filter(|l| !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .filter(|n| n != "help")
-        .collect()
+    common::listed_commands(&out(&o))
 }
 
 #[test]

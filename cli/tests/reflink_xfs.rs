@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{altdisk, text, Mount};
+use common::{altdisk, rsync_diff, text, Mount};
 
 /// True when `filefrag -v` reports any extent of `p` as shared.
 fn shared(p: &Path) -> bool {
@@ -49,18 +49,6 @@ fn make_tree(src: &Path) {
     g.write_all(b"welcome\n").unwrap();
 }
 
-fn rsync_diff(src: &Path, dst: &Path) -> String {
-    let o = Command::new("rsync")
-        .arg("-naHAXci")
-        .arg("--delete")
-        .arg(format!("{}/", src.display()))
-        .arg(format!("{}/", dst.display()))
-        .output()
-        .expect("rsync runs");
-    assert!(o.status.success(), "rsync: {}", text(&o.stderr));
-    text(&o.stdout)
-}
-
 #[test]
 fn clone_on_xfs_shares_extents() {
     let t = tempfile::tempdir().unwrap();
@@ -96,7 +84,7 @@ fn clone_on_xfs_shares_extents() {
             .clone();
     // big.so, mid (once: its second name is a hard link), small, motd and sparse; the empty file has no data.
     assert_eq!(summary["reflinked"], 5, "{summary}");
-    assert_eq!(rsync_diff(&src, &dst), "");
+    assert_eq!(rsync_diff(&src, &dst, true), "");
     for f in ["usr/lib/big.so", "usr/lib/mid", "usr/sparse"] {
         assert!(shared(&dst.join(f)), "{f} does not share its extents");
     }
@@ -123,7 +111,7 @@ fn clone_on_xfs_shares_extents() {
             .unwrap()["result"]
             .clone();
     assert_eq!(summary["reflinked"], 0, "{summary}");
-    assert_eq!(rsync_diff(&src, &plain), "");
+    assert_eq!(rsync_diff(&src, &plain, true), "");
     for f in ["usr/lib/big.so", "usr/lib/mid", "usr/sparse"] {
         assert!(!shared(&plain.join(f)), "{f} shares extents under --no-reflink");
     }

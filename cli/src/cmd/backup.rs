@@ -77,16 +77,8 @@ pub struct Args {
     /// Compress the whole archive with zstd at level 3 (the same as --zstd).
     #[arg(short = 'Z')]
     zstd_default: bool,
-    /// Compress the whole archive with zstd at LEVEL (1..19, default 3); restore and every other reader
-    /// recognise it.
-    #[arg(
-        long = "zstd",
-        value_name = "LEVEL",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = ""
-    )]
-    zstd: Option<String>,
+    #[command(flatten)]
+    zstd: super::common::ZstdArg,
     /// Worker threads: the walker's with --walk, and zstd's compression workers with -Z/--zstd.
     #[command(flatten)]
     threads: ThreadsArg,
@@ -108,10 +100,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     let (by_name, verbose, pack, extended) = (a.by_name, a.verbose, a.pack, a.extended);
     let _accepted = a.quiet;
     let (file, walk_src, fs, threads) = (a.file, a.walk, a.fs, a.threads.clone());
-    let zstd_on = a.zstd_default || a.zstd.is_some();
+    let zstd_on = a.zstd_default || a.zstd.zstd.is_some();
     // --threads sizes the walker (--walk) and the compression workers (-Z); with neither it means nothing.
     let zstd_threads = if zstd_on { threads.given() } else { None };
-    let compression = match compression(a.zstd_default, a.zstd.as_deref(), zstd_threads) {
+    let compression = match compression(a.zstd_default, a.zstd.level(), zstd_threads) {
         Ok(c) => c,
         Err(m) => return exit::usage(format!("{m}\n{USAGE}")),
     };

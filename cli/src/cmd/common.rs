@@ -146,6 +146,23 @@ impl Drop for Incomplete {
     }
 }
 
+/// `--zstd[=LEVEL]`, the same on every command that writes an archive (`backup`, `mksysb`, `convert`); what it
+/// means is decided by [`compression`].
+#[derive(clap::Args, Debug, Default)]
+pub struct ZstdArg {
+    /// Compress the whole archive with zstd at LEVEL (1..19, default 3); restore, alt_disk_mksysb and every
+    /// other reader recognise it.
+    #[arg(long = "zstd", value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub zstd: Option<String>,
+}
+
+impl ZstdArg {
+    /// The level as given (`Some("")` for a bare `--zstd`), for [`compression`].
+    pub fn level(&self) -> Option<&str> {
+        self.zstd.as_deref()
+    }
+}
+
 /// The archive compression from `-Z` (when the command has it), `--zstd[=LEVEL]` and `--threads N`: `Err`
 /// holds the usage message (a level outside 1..=19, a thread count of 0, `--threads` without compression).
 pub fn compression(

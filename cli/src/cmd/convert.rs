@@ -36,9 +36,8 @@ pub struct Args {
     /// Compress the output with zstd at level 3 (the same as --zstd).
     #[arg(short = 'Z')]
     zstd_default: bool,
-    /// Compress the output with zstd at LEVEL (1..19, default 3).
-    #[arg(long = "zstd", value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    zstd: Option<String>,
+    #[command(flatten)]
+    zstd: super::common::ZstdArg,
     /// By-name output: Huffman-pack files as backup -p does.
     #[arg(long)]
     pack: bool,
@@ -84,8 +83,8 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             ))
         }
     };
-    let z = a.zstd_default || named.is_some_and(|(_, z)| z) && a.zstd.is_none();
-    let compression = match crate::cmd::common::compression(z, a.zstd.as_deref(), None) {
+    let z = a.zstd_default || named.is_some_and(|(_, z)| z) && a.zstd.zstd.is_none();
+    let compression = match crate::cmd::common::compression(z, a.zstd.level(), None) {
         Ok(c) => c,
         Err(m) => return exit::usage(m),
     };

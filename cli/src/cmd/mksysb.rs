@@ -63,15 +63,8 @@ pub struct Args {
     /// Expand /tmp (not supported: the host model has no /tmp space to grow).
     #[arg(short = 'X')]
     expand_tmp: bool,
-    /// Compress the whole image with zstd at LEVEL (1..19, default 3); alt_disk_mksysb and restore read it.
-    #[arg(
-        long = "zstd",
-        value_name = "LEVEL",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = ""
-    )]
-    zstd: Option<String>,
+    #[command(flatten)]
+    zstd: super::common::ZstdArg,
     /// Compression worker threads with --zstd (default: the number of CPUs).
     #[arg(long = "threads", value_name = "N")]
     threads: Option<usize>,
@@ -109,7 +102,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         o.pack = false;
     }
     let _accepted = a.no_efs;
-    o.compression = match super::common::compression(false, a.zstd.as_deref(), a.threads) {
+    o.compression = match super::common::compression(false, a.zstd.level(), a.threads) {
         Ok(c) => c,
         Err(m) => return crate::exit::usage(format!("mksysb: {m}")),
     };

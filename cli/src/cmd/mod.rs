@@ -90,6 +90,10 @@ macro_rules! commands {
             )*
         }
 
+        /// The names of every command of the tree, in the list's order (not `help`): known without building
+        /// the clap tree, which every start-up would otherwise do twice more.
+        pub const NAMES: &[&str] = &[$($name,)*];
+
         impl Cmd {
             /// The command's name (the prefix of its error lines).
             pub fn name(&self) -> &'static str {
@@ -174,11 +178,6 @@ fn with_help(mut c: clap::Command, own_h: bool) -> clap::Command {
     c.disable_help_flag(true).arg(help)
 }
 
-/// The names of every command of the tree (not `help`).
-pub fn names() -> Vec<String> {
-    Cli::command().get_subcommands().map(|s| s.get_name().to_string()).collect()
-}
-
 /// Parses a full command line (`altdisk NAME ARGS...`) with the tree; true when it has `--json`.
 pub fn parse(argv: Vec<OsString>) -> Result<(Cli, bool), clap::Error> {
     let m = command().try_get_matches_from(argv)?;
@@ -194,9 +193,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
         .and_then(|a| Path::new(a).file_name())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let known = names();
     let mut argv: Vec<OsString> = vec!["altdisk".into()];
-    if known.contains(&prog) {
+    if NAMES.contains(&prog.as_str()) {
         argv.push(prog.into());
     }
     argv.extend(args.into_iter().skip(1));
@@ -208,7 +206,7 @@ pub fn run_argv(argv: Vec<OsString>) -> i32 {
     let name = argv
         .get(1)
         .map(|a| a.to_string_lossy().into_owned())
-        .filter(|n| names().contains(n))
+        .filter(|n| NAMES.contains(&n.as_str()))
         .unwrap_or_else(|| "altdisk".into());
     // `--json` before a `--` (after it, it is an operand).
     let json_asked = argv.iter().skip(2).take_while(|a| *a != "--").any(|a| a == "--json");
@@ -335,9 +333,14 @@ mod tests {
 
     #[test]
     fn every_aix_name_is_a_command() {
-        let n = names();
         for a in install_links::AIX_NAMES {
-            assert!(n.iter().any(|x| x == a), "{a}");
+            assert!(NAMES.contains(a), "{a}");
         }
+    }
+
+    #[test]
+    fn names_are_the_trees_commands() {
+        let tree: Vec<String> = Cli::command().get_subcommands().map(|s| s.get_name().to_string()).collect();
+        assert_eq!(tree, NAMES);
     }
 }

@@ -58,6 +58,32 @@ pub fn err(o: &Output) -> String {
     text(&o.stderr)
 }
 
+/// The command names `altdisk --help` lists, in its order (not `help`).
+pub fn listed_commands(help: &str) -> Vec<String> {
+    help.split("Commands:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|n| n != "help")
+        .collect()
+}
+
+/// The rsync oracle: `rsync -naHAXci [--delete] SRC/ DST/`, what rsync would still change (empty when DST
+/// equals SRC in every metadata class).
+pub fn rsync_diff(src: &Path, dst: &Path, delete: bool) -> String {
+    let mut c = Command::new("rsync");
+    c.arg("-naHAXci");
+    if delete {
+        c.arg("--delete");
+    }
+    let o = c.arg(format!("{}/", src.display())).arg(format!("{}/", dst.display())).output().unwrap();
+    assert!(o.status.success(), "rsync: {}", err(&o));
+    out(&o)
+}
+
 /// True when the tests run as root (mounts, mknod, chown).
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()

@@ -143,7 +143,8 @@ fn phase1(
     trace(o.common.trace, events, "backup | restore");
     let mut stats = mover.copy_filesystems(&req, events)?;
     if req.verify && stats.soft_errors.is_empty() {
-        stats.differences = Some(super::mover::verify_copy(&req, crate::threads::default_threads())?);
+        stats.differences =
+            Some(super::mover::verify_copy(&req, exclude.as_ref(), crate::threads::default_threads())?);
     }
     record_copy_errors(host, &stats, "copy", &o.common, events)?;
     // AIX's clone holds the image.data it was built from as /image.data.

@@ -170,13 +170,16 @@ impl Mover for PipelineMover {
 }
 
 /// `--verify`: the copy in `/alt_inst` against the running rootvg, with the copy's own exclusions (the `-e`
-/// list, and `/alt_inst` itself, where the copy is mounted). Whatever mover made the copy.
-pub(crate) fn verify_copy(req: &CopyRequest, threads: usize) -> Result<Vec<crate::verify::Difference>> {
-    // The copy already told the list's warnings.
-    let exclude = load_exclude(req.exclude_file.as_ref(), &crate::events::NoEvents)?;
+/// list as phase 1 compiled it, and `/alt_inst` itself, where the copy is mounted). Whatever mover made the
+/// copy.
+pub(crate) fn verify_copy(
+    req: &CopyRequest,
+    exclude: Option<&ExcludeList>,
+    threads: usize,
+) -> Result<Vec<crate::verify::Difference>> {
     let own = ExcludeList::from_bytes("alt_inst", b"^\\./alt_inst$\n^\\./alt_inst/\n", Syntax::Basic)?;
     let all = match exclude {
-        Some(l) => ExcludeList::merge(vec![l, own])?,
+        Some(l) => ExcludeList::merge(vec![l.clone(), own])?,
         None => own,
     };
     let opts = crate::verify::CompareOptions { threads, ..crate::verify::CompareOptions::default() };

@@ -8,9 +8,9 @@
 //! compressed and the uncompressed offset; the archive reader turns it into
 //! [`super::ArchiveError::Zstd`].
 
+use crossbeam_channel as chan;
 use std::io::{self, BufReader, Read, Write};
 use std::ops::RangeInclusive;
-use std::sync::mpsc;
 
 use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
 
@@ -128,8 +128,8 @@ struct Piped<W: Write> {
     free_in: Vec<Vec<u8>>,
     free_out: Vec<Vec<u8>>,
     in_flight: usize,
-    tx: Option<mpsc::Sender<Job>>,
-    rx: mpsc::Receiver<io::Result<Job>>,
+    tx: Option<chan::Sender<Job>>,
+    rx: chan::Receiver<io::Result<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -139,8 +139,8 @@ fn compressor_gone() -> io::Error {
 
 impl<W: Write> Piped<W> {
     fn new(out: Counted<W>, enc: zstd::stream::raw::Encoder<'static>) -> io::Result<Self> {
-        let (tx, jobs) = mpsc::channel::<Job>();
-        let (done, rx) = mpsc::channel();
+        let (tx, jobs) = chan::unbounded::<Job>();
+        let (done, rx) = chan::unbounded();
         let thread = std::thread::Builder::new()
             .name("zstd".into())
             .spawn(move || compress_chunks(enc, jobs, done))?;
@@ -157,7 +157,7 @@ impl<W: Write> Piped<W> {
     }
 
     /// Writes out one finished chunk and keeps its buffers.
-    fn take(&mut self, r: Result<io::Result<Job>, mpsc::RecvError>) -> io::Result<()> {
+    fn take(&mut self, r: Result<io::Result<Job>, chan::RecvError>) -> io::Result<()> {
         let mut job = r.map_err(|_| compressor_gone())??;
         self.in_flight -= 1;
         self.out.write_all(&job.out)?;
@@ -232,8 +232,8 @@ impl<W: Write> Write for Piped<W> {
 /// or a chunk fails (the error is sent back).
 fn compress_chunks(
     mut enc: zstd::stream::raw::Encoder<'static>,
-    jobs: mpsc::Receiver<Job>,
-    done: mpsc::Sender<io::Result<Job>>,
+    jobs: chan::Receiver<Job>,
+    done: chan::Sender<io::Result<Job>>,
 ) {
     for mut job in jobs {
         let r = compress_chunk(&mut enc, &mut job).map(|()| job);

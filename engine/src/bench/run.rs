@@ -208,6 +208,16 @@ pub fn installed(prog: &str) -> bool {
     })
 }
 
+/// The zstd peers' backup: `tar -C SRC -cf - . | zstd -3 -T2 > ARCHIVE`.
+fn tar_zstd() -> Action {
+    Action::cmd("sh", &["-c", "tar -C \"$1\" -cf - . | zstd -3 -T2 -q > \"$2\"", "sh", "{src}", "{archive}"])
+}
+
+/// The zstd peers' restore: `zstd -dc ARCHIVE | tar -C DST -xf -`.
+fn untar_zstd() -> Action {
+    Action::cmd("sh", &["-c", "zstd -dcq \"$1\" | tar -C \"$2\" -xf -", "sh", "{archive}", "{dst}"])
+}
+
 /// The contestants of a scenario: altdisk (when its binary is given), the installed peers, and for clone
 /// the floor at each of `floor_threads` (one contestant "floor", or "floor 2t", "floor 8t", ... for several,
 /// the best of which is the reference). altdisk clone runs with `--threads N` when `altdisk_threads` is
@@ -296,13 +306,8 @@ pub fn default_contestants(
                 v.push(c);
             }
             if tar && installed("zstd") && installed("sh") {
-                let pipe = "tar -C \"$1\" -cf - . | zstd -3 -T2 -q > \"$2\"";
-                let mut c = Contestant::new(
-                    ZSTD_BACKUP_PEER,
-                    Action::cmd("sh", &["-c", pipe, "sh", "{src}", "{archive}"]),
-                );
-                let unpack = "zstd -dcq \"$1\" | tar -C \"$2\" -xf -";
-                c.unpack = Some(Action::cmd("sh", &["-c", unpack, "sh", "{archive}", "{dst}"]));
+                let mut c = Contestant::new(ZSTD_BACKUP_PEER, tar_zstd());
+                c.unpack = Some(untar_zstd());
                 v.push(c);
             }
         }
@@ -316,13 +321,8 @@ pub fn default_contestants(
                 v.push(c);
             }
             if tar && installed("zstd") && installed("sh") {
-                let pipe = "zstd -dcq \"$1\" | tar -C \"$2\" -xf -";
-                let mut c = Contestant::new(
-                    ZSTD_RESTORE_PEER,
-                    Action::cmd("sh", &["-c", pipe, "sh", "{archive}", "{dst}"]),
-                );
-                let prep = "tar -C \"$1\" -cf - . | zstd -3 -T2 -q > \"$2\"";
-                c.prepare = Some(Action::cmd("sh", &["-c", prep, "sh", "{src}", "{archive}"]));
+                let mut c = Contestant::new(ZSTD_RESTORE_PEER, untar_zstd());
+                c.prepare = Some(tar_zstd());
                 c.dst_exists = true;
                 v.push(c);
             }

@@ -73,7 +73,7 @@ impl Written {
 pub(crate) fn write(
     sh: &Shared<'_>,
     out: &OwnedFd,
-    data: EntryData,
+    data: &EntryData,
     opened: Option<OwnedFd>,
     meta: &Meta,
     buf: &mut Vec<u8>,
@@ -82,7 +82,7 @@ pub(crate) fn write(
         EntryData::None => Ok(Written::bytes(0)),
         EntryData::Bytes(b) => {
             let mut w = HoleWriter::new(sh.opts.sparse);
-            w.write(out, &b)?;
+            w.write(out, b)?;
             w.finish(out).map(Written::bytes)
         }
         EntryData::Stream(rx) => {
@@ -102,7 +102,7 @@ pub(crate) fn write(
             }
             let inp = match opened {
                 Some(fd) => fd,
-                None => open_source(&src).map_err(DataError::Read)?,
+                None => open_source(src).map_err(DataError::Read)?,
             };
             copy_live(sh, inp.as_fd(), out, meta, buf, &src.path, false)
         }
@@ -184,9 +184,13 @@ fn copy_source(
     }
     // Without reflinks, like `cp --reflink=never`: copy_file_range would share blocks on xfs and btrfs.
     let copy = if sh.opts.reflink { copy_range } else { rw_copy };
+    let probed;
     let segments = match segs {
-        Some(segs) if sh.opts.sparse => Some(segs.clone()),
-        None if sh.opts.sparse && size >= PROBE_SPARSE => probe_segments(inp, size),
+        Some(segs) if sh.opts.sparse => Some(segs.as_slice()),
+        None if sh.opts.sparse && size >= PROBE_SPARSE => {
+            probed = probe_segments(inp, size);
+            probed.as_deref()
+        }
         _ => None,
     };
     let Some(segs) = segments else {
@@ -195,7 +199,7 @@ fn copy_source(
         return Ok((n, n));
     };
     let mut total = 0;
-    for (off, len) in segs {
+    for &(off, len) in segs {
         total += copy(sh, inp, out, off, len, buf)?;
     }
     rustix::fs::ftruncate(out, size).map_err(|e| DataError::Write(e.into()))?;
@@ -216,8 +220,7 @@ fn try_reflink(
     if size == 0 {
         return Ok(None);
     }
-    let dead = |d| sh.no_reflink.lock().map(|v| v.contains(&d)).unwrap_or(true);
-    if dead(dev) {
+    if sh.no_reflink.contains(dev) {
         return Ok(None);
     }
     match rustix::fs::ioctl_ficlone(out, inp) {
@@ -226,11 +229,7 @@ fn try_reflink(
             Ok(Some(segs.map_or(size, |s| s.iter().map(|(_, l)| l).sum())))
         }
         Err(Errno::XDEV | Errno::OPNOTSUPP | Errno::NOTTY | Errno::NOSYS | Errno::BADF) => {
-            if let Ok(mut v) = sh.no_reflink.lock() {
-                if !v.contains(&dev) {
-                    v.push(dev);
-                }
-            }
+            sh.no_reflink.insert(dev);
             Ok(None)
         }
         Err(e @ (Errno::NOSPC | Errno::DQUOT | Errno::FBIG | Errno::ROFS)) => Err(DataError::Write(e.into())),

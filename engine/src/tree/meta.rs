@@ -58,10 +58,41 @@ pub(crate) struct Shared<'a> {
     /// The process umask (`None` when unknown): decides whether a created file needs a `fchmod`.
     pub umask: Option<u32>,
     /// Source filesystems (by device) whose files cannot be cloned into the target: `FICLONE` is not tried
-    /// again for each of their files.
-    pub no_reflink: Mutex<Vec<crate::entry::DevId>>,
+    /// again for each of their files. Read for every file by every worker, so it takes no lock.
+    pub no_reflink: DevSet,
     pub euid: u32,
     pub egid: u32,
+}
+
+/// A few device numbers, read without a lock (one relaxed load per slot): a run sees one or two source
+/// filesystems. Should more than [`DevSet::SLOTS`] be added, the rest are not remembered (their files are
+/// then tried, and fall back, one by one).
+#[derive(Default)]
+pub struct DevSet {
+    /// `dev + 1` of each member (0: free).
+    slots: [std::sync::atomic::AtomicU64; DevSet::SLOTS],
+}
+
+impl DevSet {
+    const SLOTS: usize = 8;
+
+    /// Whether `dev` is in the set.
+    pub fn contains(&self, dev: crate::entry::DevId) -> bool {
+        let want = dev.to_dev().wrapping_add(1);
+        self.slots.iter().any(|s| s.load(Ordering::Relaxed) == want)
+    }
+
+    /// Adds `dev` (once, whichever worker gets there first).
+    pub fn insert(&self, dev: crate::entry::DevId) {
+        let want = dev.to_dev().wrapping_add(1);
+        for s in &self.slots {
+            match s.compare_exchange(0, want, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(have) if have == want => return,
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 impl<'a> Shared<'a> {
@@ -77,7 +108,7 @@ impl<'a> Shared<'a> {
             done: Condvar::new(),
             jobs_done: std::sync::atomic::AtomicU64::new(0),
             umask: read_umask(),
-            no_reflink: Mutex::new(Vec::new()),
+            no_reflink: DevSet::default(),
             euid: rustix::process::geteuid().as_raw(),
             egid: rustix::process::getegid().as_raw(),
         }

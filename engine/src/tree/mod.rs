@@ -908,7 +908,7 @@ fn file(
     // A live source is opened before its target is created: one that vanished or cannot be read is reported
     // by its own path and leaves nothing in the target.
     let source_path = match &entry.data {
-        EntryData::Source(src) => Some(src.path.clone()),
+        EntryData::Source(src) => Some(&src.path),
         _ => None,
     };
     let opened = match &entry.data {
@@ -939,7 +939,7 @@ fn file(
         }
     };
     let mut meta = entry.meta;
-    match data::write(sh, &out, entry.data, opened, &meta, buf) {
+    match data::write(sh, &out, &entry.data, opened, &meta, buf) {
         Ok(w) => {
             sh.counters.bytes.fetch_add(w.bytes, Ordering::Relaxed);
             // The target describes the version copied, not the one the walk saw.
@@ -947,7 +947,7 @@ fn file(
                 meta.size = len;
                 meta.mtime = mtime;
             }
-            match (&w.change, &source_path) {
+            match (&w.change, source_path) {
                 (data::Change::None, _) | (_, None) => {}
                 (data::Change::Settled(detail), Some(p)) => {
                     sh.counters.changed.fetch_add(1, Ordering::Relaxed);
@@ -973,7 +973,7 @@ fn file(
             Some(p) => {
                 drop(out);
                 let _ = rustix::fs::unlinkat(dir, name.as_c_str(), AtFlags::empty());
-                sh.soft_at("read", &p, e.to_string());
+                sh.soft_at("read", p, e.to_string());
                 return Ok(());
             }
             None => {

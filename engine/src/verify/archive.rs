@@ -35,11 +35,6 @@ pub fn compare_archive(
     let mut reader = ArchiveReader::new(stream, ReaderOptions { resync: false });
     let mut out = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    let push = |out: &mut Vec<Difference>, path: &Path, kind, detail: String| {
-        if out.len() < opts.max_differences {
-            out.push(Difference { path: path.to_path_buf(), kind, detail });
-        }
-    };
     while let Some(rec) = reader.next_record()? {
         let e = match rec {
             Record::Entry(e) => e,
@@ -55,7 +50,7 @@ pub fn compare_archive(
         let md = match fs::symlink_metadata(&p) {
             Ok(md) => md,
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                push(&mut out, &rel, DiffKind::Missing, "not in the tree".to_string());
+                opts.push(&mut out, &rel, DiffKind::Missing, "not in the tree".to_string());
                 continue;
             }
             Err(err) => return Err(Error::io("stat", &p, err)),
@@ -63,12 +58,12 @@ pub fn compare_archive(
         let h = &e.header;
         let (ta, tb) = (h.mode & 0o170000, md.mode() & 0o170000);
         if ta != tb {
-            push(&mut out, &rel, DiffKind::Type, format!("{ta:o} vs {tb:o}"));
+            opts.push(&mut out, &rel, DiffKind::Type, format!("{ta:o} vs {tb:o}"));
             continue;
         }
         let ft = md.file_type();
         if opts.mode && !ft.is_symlink() && h.mode & 0o7777 != md.mode() & 0o7777 {
-            push(
+            opts.push(
                 &mut out,
                 &rel,
                 DiffKind::Mode,
@@ -76,7 +71,7 @@ pub fn compare_archive(
             );
         }
         if opts.owners && (h.uid, h.gid) != (md.uid(), md.gid()) {
-            push(
+            opts.push(
                 &mut out,
                 &rel,
                 DiffKind::Owner,
@@ -87,7 +82,7 @@ pub fn compare_archive(
             && (!ft.is_dir() || opts.dir_mtime)
             && opts.mtime != TimePrecision::Ignore;
         if check_time && i64::from(h.mtime) != md.mtime() {
-            push(&mut out, &rel, DiffKind::Mtime, format!("{} vs {}", h.mtime, md.mtime()));
+            opts.push(&mut out, &rel, DiffKind::Mtime, format!("{} vs {}", h.mtime, md.mtime()));
         }
         // The archive's AIX ACL as restore applies it (its POSIX form), against the tree's access ACL.
         if opts.acls && !ft.is_symlink() {
@@ -98,19 +93,24 @@ pub fn compare_archive(
                     |a: &Option<PosixAcl>| a.as_ref().map_or_else(|| "none".to_string(), PosixAcl::to_text);
                 let d =
                     format!("[{}] vs [{}]", show(&want).replace('\n', ","), show(&have).replace('\n', ","));
-                push(&mut out, &rel, DiffKind::Acls, d);
+                opts.push(&mut out, &rel, DiffKind::Acls, d);
             }
         }
         let rdev = DevId { major: h.rdevmaj, minor: h.rdevmin }.to_dev();
         if (ft.is_char_device() || ft.is_block_device()) && rdev != md.rdev() {
-            push(&mut out, &rel, DiffKind::Rdev, format!("{}:{} vs {:x}", h.rdevmaj, h.rdevmin, md.rdev()));
+            opts.push(
+                &mut out,
+                &rel,
+                DiffKind::Rdev,
+                format!("{}:{} vs {:x}", h.rdevmaj, h.rdevmin, md.rdev()),
+            );
         }
         if let Some(first) = &e.hardlink_to {
             let q = dst.join(relative(first));
             let same = fs::symlink_metadata(&q).is_ok_and(|m| (m.dev(), m.ino()) == (md.dev(), md.ino()));
             if opts.hardlinks && !same {
                 let d = format!("not a link of {}", String::from_utf8_lossy(first));
-                push(&mut out, &rel, DiffKind::HardLinks, d);
+                opts.push(&mut out, &rel, DiffKind::HardLinks, d);
             }
             continue;
         }
@@ -120,11 +120,11 @@ pub fn compare_archive(
             let have = fs::read_link(&p).map_err(|err| Error::io("readlink", &p, err))?;
             if target != have.as_os_str().as_bytes() {
                 let d = format!("{} vs {}", String::from_utf8_lossy(&target), have.display());
-                push(&mut out, &rel, DiffKind::SymlinkTarget, d);
+                opts.push(&mut out, &rel, DiffKind::SymlinkTarget, d);
             }
         } else if ft.is_file() {
             if h.size != md.size() {
-                push(&mut out, &rel, DiffKind::Size, format!("{} vs {}", h.size, md.size()));
+                opts.push(&mut out, &rel, DiffKind::Size, format!("{} vs {}", h.size, md.size()));
             } else if opts.content {
                 let f = File::open(&p).map_err(|err| Error::io("open", &p, err))?;
                 let mut against = Against { file: f, buf: Vec::new(), same: true, err: None };
@@ -133,7 +133,7 @@ pub fn compare_archive(
                     return Err(Error::io("read", &p, err));
                 }
                 if !against.same {
-                    push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
+                    opts.push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
                 }
             }
         }
@@ -141,7 +141,7 @@ pub fn compare_archive(
     let tree = scan(dst, &CompareOptions { xattrs: false, acls: false, ..opts.clone() }, exclude)?;
     for rel in tree.keys() {
         if !seen.contains(rel) {
-            push(&mut out, rel, DiffKind::Extra, "not in the archive".to_string());
+            opts.push(&mut out, rel, DiffKind::Extra, "not in the archive".to_string());
         }
     }
     out.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));

@@ -72,6 +72,15 @@ pub struct CompareOptions {
     pub source_devices: Option<Vec<u64>>,
 }
 
+impl CompareOptions {
+    /// Adds a difference to `out`, unless [`CompareOptions::max_differences`] are there already.
+    fn push(&self, out: &mut Vec<Difference>, path: &Path, kind: DiffKind, detail: String) {
+        if out.len() < self.max_differences {
+            out.push(Difference { path: path.to_path_buf(), kind, detail });
+        }
+    }
+}
+
 impl Default for CompareOptions {
     fn default() -> Self {
         CompareOptions {
@@ -226,23 +235,18 @@ fn compare_in_pool(
     let (ta, tb) = (ta?, tb?);
     let mut out = Vec::new();
     let mut contents: Vec<&PathBuf> = Vec::new();
-    let push = |out: &mut Vec<Difference>, path: &Path, kind, detail: String| {
-        if out.len() < opts.max_differences {
-            out.push(Difference { path: path.to_path_buf(), kind, detail });
-        }
-    };
     for (rel, ia) in &ta {
         let Some(ib) = tb.get(rel) else {
-            push(&mut out, rel, DiffKind::Missing, "not in the copy".to_string());
+            opts.push(&mut out, rel, DiffKind::Missing, "not in the copy".to_string());
             continue;
         };
         let (fa, fb) = (ia.md.file_type(), ib.md.file_type());
         if ia.md.mode() & 0o170000 != ib.md.mode() & 0o170000 {
-            push(&mut out, rel, DiffKind::Type, format!("{fa:?} vs {fb:?}"));
+            opts.push(&mut out, rel, DiffKind::Type, format!("{fa:?} vs {fb:?}"));
             continue;
         }
         if opts.mode && !fa.is_symlink() && ia.md.mode() & 0o7777 != ib.md.mode() & 0o7777 {
-            push(
+            opts.push(
                 &mut out,
                 rel,
                 DiffKind::Mode,
@@ -251,7 +255,7 @@ fn compare_in_pool(
         }
         if opts.owners && (ia.md.uid(), ia.md.gid()) != (ib.md.uid(), ib.md.gid()) {
             let d = format!("{}:{} vs {}:{}", ia.md.uid(), ia.md.gid(), ib.md.uid(), ib.md.gid());
-            push(&mut out, rel, DiffKind::Owner, d);
+            opts.push(&mut out, rel, DiffKind::Owner, d);
         }
         let check_time = !rel.as_os_str().is_empty() && (!fa.is_dir() || opts.dir_mtime);
         let (sa, na, sb, nb) = (ia.md.mtime(), ia.md.mtime_nsec(), ib.md.mtime(), ib.md.mtime_nsec());
@@ -261,28 +265,38 @@ fn compare_in_pool(
             TimePrecision::Ignore => false,
         };
         if check_time && time_differs {
-            push(&mut out, rel, DiffKind::Mtime, format!("{sa}.{na:09} vs {sb}.{nb:09}"));
+            opts.push(&mut out, rel, DiffKind::Mtime, format!("{sa}.{na:09} vs {sb}.{nb:09}"));
         }
         if fa.is_symlink() && ia.link != ib.link {
             let show =
                 |l: &Option<PathBuf>| l.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
-            push(&mut out, rel, DiffKind::SymlinkTarget, format!("{} vs {}", show(&ia.link), show(&ib.link)));
+            opts.push(
+                &mut out,
+                rel,
+                DiffKind::SymlinkTarget,
+                format!("{} vs {}", show(&ia.link), show(&ib.link)),
+            );
         }
         if fa.is_file() {
             if ia.md.size() != ib.md.size() {
-                push(&mut out, rel, DiffKind::Size, format!("{} vs {}", ia.md.size(), ib.md.size()));
+                opts.push(&mut out, rel, DiffKind::Size, format!("{} vs {}", ia.md.size(), ib.md.size()));
             } else if opts.content {
                 contents.push(rel);
             }
             let (alloc_a, alloc_b) = (ia.md.blocks() * 512, ib.md.blocks() * 512);
             if let Some(slack) = opts.sparse_slack {
                 if alloc_a < ia.md.size() && alloc_b > alloc_a + slack {
-                    push(&mut out, rel, DiffKind::Sparse, format!("{alloc_a} vs {alloc_b} bytes allocated"));
+                    opts.push(
+                        &mut out,
+                        rel,
+                        DiffKind::Sparse,
+                        format!("{alloc_a} vs {alloc_b} bytes allocated"),
+                    );
                 }
             }
         }
         if (fa.is_char_device() || fa.is_block_device()) && ia.md.rdev() != ib.md.rdev() {
-            push(&mut out, rel, DiffKind::Rdev, format!("{:x} vs {:x}", ia.md.rdev(), ib.md.rdev()));
+            opts.push(&mut out, rel, DiffKind::Rdev, format!("{:x} vs {:x}", ia.md.rdev(), ib.md.rdev()));
         }
         for (kind, on, acl) in [(DiffKind::Xattrs, opts.xattrs, false), (DiffKind::Acls, opts.acls, true)] {
             let pick = |x: &[(Vec<u8>, Vec<u8>)]| -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -296,20 +310,20 @@ fn compare_in_pool(
                         .collect::<Vec<_>>()
                         .join(",")
                 };
-                push(&mut out, rel, kind, format!("[{}] vs [{}]", names(&xa), names(&xb)));
+                opts.push(&mut out, rel, kind, format!("[{}] vs [{}]", names(&xa), names(&xb)));
             }
         }
     }
     for rel in tb.keys() {
         if !ta.contains_key(rel) {
-            push(&mut out, rel, DiffKind::Extra, "not in the source".to_string());
+            opts.push(&mut out, rel, DiffKind::Extra, "not in the source".to_string());
         }
     }
     for rel in differing_contents(a, b, &contents)? {
-        push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
+        opts.push(&mut out, &rel, DiffKind::Content, "the bytes differ".to_string());
     }
     if opts.hardlinks {
-        hardlink_diffs(&ta, &tb, &mut |rel, d| push(&mut out, rel, DiffKind::HardLinks, d));
+        hardlink_diffs(&ta, &tb, &mut |rel, d| opts.push(&mut out, rel, DiffKind::HardLinks, d));
     }
     out.sort_by(|x, y| (&x.path, x.kind).cmp(&(&y.path, y.kind)));
     Ok(out)
